@@ -1,0 +1,34 @@
+# Two commands set everything up on a fresh machine with Python 3.11+:
+#   make run    install, migrate, load the demo data, serve under gunicorn on 127.0.0.1:$(PORT)
+#   make test   install and run the whole suite (ruff, mypy, pytest)
+PYTHON ?= python3
+VENV ?= .venv
+PORT ?= 8000
+WORKERS ?= 2
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test lint clean-db
+
+$(STAMP): pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -c requirements.lock -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/innomatch db upgrade
+	$(BIN)/innomatch seed-demo
+	$(BIN)/gunicorn --workers $(WORKERS) --bind 127.0.0.1:$(PORT) --access-logfile - wsgi:app
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/python -m pytest
+
+clean-db:
+	rm -f instance/innomatch.db instance/innomatch.db-wal instance/innomatch.db-shm

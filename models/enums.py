@@ -1,0 +1,89 @@
+"""Enumerations stored in enum columns."""
+
+from __future__ import annotations
+
+import enum
+
+
+class OrgKind(enum.StrEnum):
+    """What kind of organisation an account belongs to."""
+
+    ENTERPRISE = "enterprise"
+    UNIVERSITY = "university"
+    INSTITUTE = "institute"
+    AGENCY = "agency"
+
+    @property
+    def label(self) -> str:
+        """The kind's Chinese name."""
+        return {"enterprise": "企业", "university": "高校", "institute": "科研院所",
+                "agency": "服务机构"}[self.value]
+
+    @property
+    def is_institution(self) -> bool:
+        """Universities and institutes publish results and answer needs."""
+        return self in (OrgKind.UNIVERSITY, OrgKind.INSTITUTE)
+
+
+class Role(enum.StrEnum):
+    """A user's role on the platform."""
+
+    MEMBER = "member"
+    BROKER = "broker"
+    OPERATOR = "operator"
+
+    @property
+    def label(self) -> str:
+        """The role's Chinese name."""
+        return {"member": "成员", "broker": "技术经理人", "operator": "平台运营"}[self.value]
+
+
+class NeedStatus(enum.StrEnum):
+    """Life of a technology need."""
+
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    DOCKING = "docking"
+    SIGNED = "signed"
+    CLOSED = "closed"
+    EXPIRED = "expired"
+
+    @property
+    def label(self) -> str:
+        """The status's Chinese name."""
+        return {"draft": "草稿", "published": "已发布", "docking": "对接中", "signed": "已签约",
+                "closed": "已关闭", "expired": "已过期"}[self.value]
+
+    @property
+    def is_open(self) -> bool:
+        """Open needs are visible to everyone and can receive solutions."""
+        return self in (NeedStatus.PUBLISHED, NeedStatus.DOCKING)
+
+
+class ResultStatus(enum.StrEnum):
+    """Life of a technology result."""
+
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    WITHDRAWN = "withdrawn"
+
+    @property
+    def label(self) -> str:
+        """The status's Chinese name."""
+        return {"draft": "草稿", "published": "已发布", "withdrawn": "已撤回"}[self.value]
+
+
+class SolutionStatus(enum.StrEnum):
+    """Life of a solution submitted to a need."""
+
+    SUBMITTED = "submitted"
+    SHORTLISTED = "shortlisted"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"
+
+    @property
+    def label(self) -> str:
+        """The status's Chinese name."""
+        return {"submitted": "已提交", "shortlisted": "入围", "accepted": "已采纳",
+                "declined": "未采纳", "withdrawn": "已撤回"}[self.value]

@@ -1,0 +1,81 @@
+"""User accounts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+
+from .base import Base, enum_column, utcnow
+from .enums import Role
+
+if TYPE_CHECKING:
+    from .organization import Organization
+
+# argon2-cffi's defaults are Argon2id with RFC 9106's low-memory profile.
+_hasher = PasswordHasher()
+
+
+def configure_password_hasher(**params: Any) -> None:
+    """Replace the Argon2id parameters (tests use cheap ones); existing hashes still verify."""
+    global _hasher
+    _hasher = PasswordHasher(**params)
+
+
+class User(Base):
+    """A person who logs in with an e-mail address; belongs to one organisation."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(60))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[Role] = mapped_column(enum_column(Role, "user_role"), default=Role.MEMBER)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    is_active: Mapped[bool] = mapped_column(default=True)
+    last_login_at: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    organization: Mapped[Organization] = relationship(back_populates="members")
+
+    # Flask-Login reads these; defined here so that models/ need not import Flask.
+    is_authenticated = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        """The identifier Flask-Login keeps in the session."""
+        return str(self.id)
+
+    @validates("email")
+    def _normalise_email(self, key: str, value: str) -> str:
+        value = value.strip().lower()
+        if "@" not in value:
+            raise ValueError("invalid e-mail address")
+        return value
+
+    def set_password(self, password: str) -> None:
+        """Hash ``password`` with Argon2id and keep only the hash."""
+        self.password_hash = _hasher.hash(password)
+
+    def check_password(self, password: str) -> bool:
+        """Tell whether ``password`` matches; rehash transparently when parameters changed."""
+        try:
+            _hasher.verify(self.password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+        if _hasher.check_needs_rehash(self.password_hash):
+            self.password_hash = _hasher.hash(password)
+        return True
+
+    @property
+    def is_operator(self) -> bool:
+        """Operators may act on every record."""
+        return self.role is Role.OPERATOR
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email}>"

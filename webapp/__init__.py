@@ -1,0 +1,41 @@
+"""The InnoMatch web application: ``create_app`` builds it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from . import db, errors, extensions, filters
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the application; ``config`` overrides the defaults and the environment."""
+    app = Flask(__name__, instance_relative_config=True)
+    instance_path = Path(app.instance_path)
+    instance_path.mkdir(parents=True, exist_ok=True)
+
+    from .config import default_config
+
+    app.config.update(default_config(instance_path, with_secret="SECRET_KEY" not in (config or {})))
+    if config:
+        app.config.update(config)
+
+    db.init_app(app)
+    extensions.init_app(app)
+    errors.init_app(app)
+    filters.init_app(app)
+
+    from .auth import bp as auth_bp
+    from .main import bp as main_bp
+    from .needs import bp as needs_bp
+    from .results import bp as results_bp
+    from .solutions import bp as solutions_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(needs_bp)
+    app.register_blueprint(results_bp)
+    app.register_blueprint(solutions_bp)
+    return app

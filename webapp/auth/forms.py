@@ -1,0 +1,68 @@
+"""Forms for accounts."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, StringField
+from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional, ValidationError
+
+from models.enums import OrgKind
+from models.validators import is_valid_credit_code, normalize_credit_code
+
+from ..forms_common import PROVINCE_CHOICES, choices
+from .services import password_problem
+
+ORG_KIND_CHOICES = choices((k.value, k.label) for k in OrgKind)
+
+
+class LoginForm(FlaskForm):
+    """E-mail and password."""
+
+    email = EmailField("邮箱", validators=[InputRequired("请输入邮箱"), Length(max=254)])
+    password = PasswordField("密码", validators=[InputRequired("请输入密码"), Length(max=200)])
+    remember = BooleanField("记住我")
+
+
+class SignupForm(FlaskForm):
+    """A new account that creates an organisation or joins one with an invitation code."""
+
+    email = EmailField("邮箱", validators=[
+        InputRequired("请输入邮箱"), Email("邮箱格式不正确", check_deliverability=False),
+        Length(max=254)])
+    name = StringField("姓名", validators=[InputRequired("请输入姓名"), Length(max=60)])
+    password = PasswordField("密码", validators=[InputRequired("请输入密码"), Length(max=200)])
+    confirm = PasswordField("确认密码", validators=[
+        InputRequired("请再次输入密码"), EqualTo("password", "两次输入的密码不一致")])
+    org_mode = RadioField("机构", default="create", validators=[InputRequired("请选择")],
+                          choices=choices([("create", "创建新机构"), ("join", "凭邀请码加入已有机构")]))
+    invite_code = StringField("邀请码", validators=[Length(max=24)])
+    org_name = StringField("机构名称", validators=[Length(max=100)])
+    org_kind = SelectField("机构类型", choices=ORG_KIND_CHOICES, validators=[Optional()])
+    province = SelectField("所属地区", choices=PROVINCE_CHOICES)
+    city = StringField("城市", validators=[Optional(), Length(max=40)])
+    credit_code = StringField("统一社会信用代码（选填）", validators=[Optional(), Length(max=18)])
+
+    def validate_password(self, field: PasswordField) -> None:
+        """Refuse short and common passwords."""
+        if problem := password_problem(field.data or ""):
+            raise ValidationError(problem)
+
+    def validate_invite_code(self, field: StringField) -> None:
+        """Joining needs a code."""
+        if self.org_mode.data == "join" and not (field.data or "").strip():
+            raise ValidationError("请输入机构管理员提供的邀请码")
+
+    def validate_org_name(self, field: StringField) -> None:
+        """Creating needs a name."""
+        if self.org_mode.data == "create" and len((field.data or "").strip()) < 2:
+            raise ValidationError("请输入机构名称（至少 2 个字）")
+
+    def validate_province(self, field: SelectField) -> None:
+        """Creating needs a region."""
+        if self.org_mode.data == "create" and not field.data:
+            raise ValidationError("请选择所属地区")
+
+    def validate_credit_code(self, field: StringField) -> None:
+        """Check the code's format and check character."""
+        if field.data and not is_valid_credit_code(normalize_credit_code(field.data)):
+            raise ValidationError("统一社会信用代码格式不正确（18位，含校验位）")

@@ -1,0 +1,103 @@
+"""Account services: they flush, the views commit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from models import Organization, OrgKind, Role, User, utcnow
+
+MIN_PASSWORD_LENGTH = 8
+# The most common passwords in public breach statistics, plus local favourites.
+COMMON_PASSWORDS = frozenset({
+    "12345678", "123456789", "1234567890", "password", "password1", "qwertyui", "qwerty123",
+    "11111111", "88888888", "66666666", "00000000", "12341234", "abc12345", "abcd1234",
+    "a1234567", "1qaz2wsx", "iloveyou", "woaini1314", "5201314520", "admin123", "admin888",
+    "passw0rd", "p@ssw0rd", "asdfghjk", "zxcvbnm1", "qwertyuiop", "1q2w3e4r", "147258369",
+    "123123123", "112233445", "987654321", "aa123456", "innomatch", "sunshine", "football",
+})
+
+
+class SignupError(ValueError):
+    """Sign-up refused; ``field`` names the form field at fault."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def password_problem(password: str) -> str | None:
+    """Why a password is too weak, or ``None`` when it is acceptable."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"密码至少需要 {MIN_PASSWORD_LENGTH} 个字符"
+    if password.lower() in COMMON_PASSWORDS:
+        return "该密码过于常见，请换一个"
+    return None
+
+
+@dataclass(frozen=True)
+class NewOrganization:
+    """What a sign-up tells about the organisation it creates."""
+
+    name: str
+    kind: OrgKind
+    province: str
+    city: str = ""
+    credit_code: str | None = None
+
+
+def find_user_by_email(session: Session, email: str) -> User | None:
+    """The account with this e-mail address, ignoring case."""
+    return session.scalar(select(User).where(User.email == email.strip().lower()))
+
+
+def sign_up(session: Session, *, email: str, name: str, password: str,
+            organization: NewOrganization | None = None, invite_code: str | None = None) -> User:
+    """Create a member account in a new organisation or in the one the invitation names."""
+    if find_user_by_email(session, email) is not None:
+        raise SignupError("email", "该邮箱已注册")
+    if organization is not None:
+        org_name = organization.name.strip()
+        if len(org_name) < 2:
+            raise SignupError("org_name", "请输入机构名称（至少 2 个字）")
+        if session.scalar(select(Organization).where(Organization.name == org_name)):
+            raise SignupError("org_name", "该机构已存在，请向其成员索取邀请码加入")
+        code = organization.credit_code or None
+        if code and session.scalar(select(Organization).where(Organization.credit_code == code)):
+            raise SignupError("credit_code", "该统一社会信用代码已被其他机构使用")
+        org = Organization(name=org_name, kind=organization.kind, province=organization.province,
+                           city=organization.city.strip(), credit_code=code)
+        session.add(org)
+    else:
+        org_or_none = session.scalar(
+            select(Organization).where(Organization.invite_code == (invite_code or "").strip()))
+        if org_or_none is None:
+            raise SignupError("invite_code", "邀请码无效")
+        org = org_or_none
+    user = User(email=email, name=name.strip(), role=Role.MEMBER, organization=org)
+    user.set_password(password)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def authenticate(session: Session, email: str, password: str) -> User | None:
+    """The active user with these credentials, with the log-in time recorded; else ``None``."""
+    user = find_user_by_email(session, email)
+    if user is None:
+        # Hash anyway so that a wrong address takes as long as a wrong password.
+        User(email="nobody@invalid", name="", password_hash="").set_password(password)
+        return None
+    if not user.check_password(password) or not user.is_active:
+        return None
+    user.last_login_at = utcnow()
+    session.flush()
+    return user
+
+
+def count_users(session: Session) -> int:
+    """How many accounts exist."""
+    return session.scalar(select(func.count(User.id))) or 0

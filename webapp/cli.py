@@ -1,0 +1,82 @@
+"""The ``innomatch`` command: Flask's commands plus database, demo-data and account tools."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from . import create_app
+from .db import get_engine, get_session
+
+
+@click.group(cls=FlaskGroup, create_app=create_app)
+def main() -> None:
+    """InnoMatch technology supply-demand matching service."""
+
+
+@main.group()
+def db() -> None:
+    """Database schema migrations."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+@with_appcontext
+def db_upgrade(revision: str) -> None:
+    """Migrate the database up to REVISION."""
+    from .migrate import upgrade
+
+    upgrade(get_engine(), revision)
+    click.echo(f"database at {revision}: {_safe_url(current_app.config['DATABASE_URL'])}")
+
+
+@db.command("downgrade")
+@click.argument("revision")
+@with_appcontext
+def db_downgrade(revision: str) -> None:
+    """Migrate the database down to REVISION (``base`` empties it)."""
+    from .migrate import downgrade
+
+    downgrade(get_engine(), revision)
+    click.echo(f"database at {revision}")
+
+
+def _safe_url(url: str) -> str:
+    """The database URL without its password."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@main.command("seed-demo")
+@click.option("--scale", default="1", show_default=True,
+              help="how many times the base demo world; 'innomatch' for the platform's size")
+@click.option("--seed", default=2025, show_default=True, type=int)
+@with_appcontext
+def seed_demo(scale: str, seed: int) -> None:
+    """Load the demo organisations, users, needs, results and solutions (idempotent)."""
+    from .demo.seed import load_world, scale_factor
+
+    counts = load_world(get_session(), seed=seed, scale=scale_factor(scale))
+    get_session().commit()
+    click.echo(", ".join(f"{name}: +{n}" for name, n in counts.items()))
+
+
+@main.command("set-role")
+@click.argument("email")
+@click.argument("role", type=click.Choice(["member", "broker", "operator"]))
+@with_appcontext
+def set_role(email: str, role: str) -> None:
+    """Give the account with EMAIL a new ROLE."""
+    from models import Role
+
+    from .auth.services import find_user_by_email
+
+    session = get_session()
+    user = find_user_by_email(session, email)
+    if user is None:
+        raise click.ClickException(f"no account with e-mail {email}")
+    user.role = Role(role)
+    session.commit()
+    click.echo(f"{user.email} is now {role}")

@@ -1,0 +1,47 @@
+"""Configuration defaults; the environment and ``create_app(config)`` override them."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+
+def _secret_key(instance_path: Path) -> str:
+    """Read SECRET_KEY from the environment, or keep a random one in the instance folder.
+
+    A key kept on disk survives restarts, so sessions stay valid and every gunicorn worker
+    signs cookies with the same key.
+    """
+    if key := os.environ.get("SECRET_KEY"):
+        return key
+    key_file = instance_path / "secret_key"
+    if not key_file.exists():
+        instance_path.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_hex(32), encoding="ascii")
+        key_file.chmod(0o600)
+    return key_file.read_text(encoding="ascii").strip()
+
+
+def default_config(instance_path: Path, with_secret: bool = True) -> dict[str, Any]:
+    """The settings an app starts from before ``config`` is applied."""
+    sqlite_path = instance_path / "innomatch.db"
+    return {
+        "SECRET_KEY": _secret_key(instance_path) if with_secret else None,
+        "DATABASE_URL": os.environ.get("DATABASE_URL", f"sqlite:///{sqlite_path}"),
+        "SQLALCHEMY_ECHO": False,
+        "BABEL_DEFAULT_LOCALE": "zh_CN",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
+        "LANGUAGES": {"zh_CN": "中文", "en": "English"},
+        "PAGE_SIZE": 20,
+        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": os.environ.get("INNOMATCH_ENV") == "production",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "WTF_CSRF_TIME_LIMIT": None,
+        # Argon2id parameters; tests lower them so that the suite stays quick.
+        "PASSWORD_HASH_PARAMS": {},
+    }

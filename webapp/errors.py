@@ -1,0 +1,69 @@
+"""One error handler for pages and JSON: the same codes, a body each client can read."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+log = logging.getLogger(__name__)
+
+ERROR_MESSAGES = {
+    400: "请求有误，请检查后重试。",
+    401: "请先登录。",
+    403: "您没有权限执行此操作。",
+    404: "页面或记录不存在。",
+    405: "不支持此请求方法。",
+    409: "记录已被修改，请刷新后重试。",
+    413: "提交的内容过大。",
+    422: "提交的内容无法处理。",
+    429: "请求过于频繁，请稍后再试。",
+    500: "服务器出错了，请稍后再试。",
+}
+
+
+def wants_json() -> bool:
+    """API paths and clients that prefer JSON get JSON errors; browsers get a page."""
+    if request.path.startswith("/api/") or request.path == "/healthz":
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json"
+
+
+def error_response(code: int, message: str | None = None,
+                   fields: dict[str, str] | None = None) -> tuple[Response | str, int]:
+    """Render an error as JSON or HTML, never with internals."""
+    message = message or ERROR_MESSAGES.get(code, ERROR_MESSAGES[500])
+    if wants_json():
+        body = {"error": _error_code(code), "message": message, "fields": fields or {}}
+        return jsonify(body), code
+    return render_template("errors/error.html", code=code, message=message), code
+
+
+def _error_code(code: int) -> str:
+    return {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+            405: "method_not_allowed", 409: "conflict", 413: "payload_too_large",
+            422: "unprocessable", 429: "rate_limited"}.get(code, "server_error")
+
+
+def _handle_http(exc: HTTPException) -> tuple[Response | str, int] | WerkzeugResponse:
+    if exc.code is None:
+        return exc.get_response()
+    if exc.code in (301, 302, 303, 307, 308):
+        return exc.get_response()
+    return error_response(exc.code)
+
+
+def _handle_unexpected(exc: Exception) -> tuple[Response | str, int]:
+    if isinstance(exc, HTTPException):
+        return error_response(exc.code or 500)
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    return error_response(InternalServerError.code)
+
+
+def init_app(app: Flask) -> None:
+    """Register the handlers."""
+    app.register_error_handler(HTTPException, _handle_http)
+    app.register_error_handler(Exception, _handle_unexpected)

@@ -1,0 +1,50 @@
+"""Flask extensions: log-in, CSRF protection and translations."""
+
+from __future__ import annotations
+
+from flask import Flask, request, session
+from flask_babel import Babel
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFProtect
+
+from models import User
+from models.user import configure_password_hasher
+
+from .db import get_session
+
+login_manager = LoginManager()
+csrf = CSRFProtect()
+babel = Babel()
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> User | None:
+    if not user_id.isdigit():
+        return None
+    user = get_session().get(User, int(user_id))
+    return user if user is not None and user.is_active else None
+
+
+def select_locale() -> str:
+    """Chinese unless the visitor chose English (``?lang=en``, kept in the session)."""
+    languages = ("zh_CN", "en")
+    chosen = request.args.get("lang")
+    if chosen in languages:
+        session["lang"] = chosen
+        return chosen
+    stored = session.get("lang")
+    if stored in languages:
+        return str(stored)
+    return "zh_CN"
+
+
+def init_app(app: Flask) -> None:
+    """Attach the extensions to ``app``."""
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "请先登录。"
+    login_manager.login_message_category = "info"
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    if app.config["PASSWORD_HASH_PARAMS"]:
+        configure_password_hasher(**app.config["PASSWORD_HASH_PARAMS"])

@@ -1,0 +1,77 @@
+"""The need form."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
+
+from ..forms_common import (
+    FIELD_CHOICES,
+    MODE_CHOICES,
+    PROVINCE_CHOICES,
+    SUBFIELD_CHOICES,
+    AtLeastOne,
+    MultiCheckboxField,
+    WanField,
+    check_subfield,
+    check_wan_amount,
+)
+
+
+class NeedForm(FlaskForm):
+    """Everything an enterprise tells about a need."""
+
+    title = StringField("需求名称", validators=[
+        InputRequired("请填写需求名称"), Length(min=4, max=120, message="需求名称需 4–120 个字")])
+    field = SelectField("技术领域", choices=FIELD_CHOICES,
+                        validators=[InputRequired("请选择技术领域")])
+    subfield = SelectField("子领域", choices=SUBFIELD_CHOICES,
+                           validators=[Optional(), check_subfield])
+    problem = TextAreaField("拟解决的技术难题", validators=[
+        InputRequired("请描述拟解决的技术难题"),
+        Length(min=10, max=5000, message="技术难题需 10–5000 个字")])
+    indicators = TextAreaField("技术指标", validators=[Optional(), Length(max=3000)])
+    basis = TextAreaField("现有基础", validators=[Optional(), Length(max=3000)])
+    keywords = StringField("关键词", description="用逗号或空格分隔，最多 10 个",
+                           validators=[Optional(), Length(max=300)])
+    budget_negotiable = BooleanField("预算面议")
+    budget_min = WanField("预算下限（万元）", validators=[Optional(), check_wan_amount])
+    budget_max = WanField("预算上限（万元）", validators=[Optional(), check_wan_amount])
+    modes = MultiCheckboxField("合作方式", choices=MODE_CHOICES,
+                               validators=[AtLeastOne("请至少选择一种合作方式")])
+    province = SelectField("所属地区", choices=PROVINCE_CHOICES,
+                           validators=[InputRequired("请选择所属地区")])
+    city = StringField("城市", validators=[Optional(), Length(max=40)])
+    valid_until = DateField("有效期至", validators=[Optional()])
+    show_org_name = BooleanField("公开显示机构名称", default=True)
+
+    def validate(self, extra_validators: Mapping[str, Sequence[Any]] | None = None) -> bool:
+        """Check each field, then the budget range across its two fields."""
+        valid = super().validate(extra_validators)
+        if self.budget_negotiable.data or self.budget_min.errors or self.budget_max.errors:
+            return valid
+        low, high = self.budget_min.data, self.budget_max.data
+        if low is None and high is None:
+            self.budget_max.errors = [*self.budget_max.errors, "请填写预算范围，或勾选“预算面议”"]
+            return False
+        if low is not None and high is not None and high < low:
+            self.budget_max.errors = [*self.budget_max.errors, "预算上限不能低于下限"]
+            return False
+        return valid
+
+    def validate_valid_until(self, field: DateField) -> None:
+        """The need must stay valid for a while."""
+        if field.data is not None and field.data < dt.date.today():
+            raise ValidationError("有效期不能早于今天")
+
+    def validate_keywords(self, field: StringField) -> None:
+        """At most ten keywords."""
+        from models.listing import MAX_KEYWORDS, split_keywords
+
+        if len(split_keywords(field.data or "")) > MAX_KEYWORDS:
+            raise ValidationError(f"关键词最多 {MAX_KEYWORDS} 个")

@@ -1,0 +1,153 @@
+"""Need services: they flush, the views commit."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import Session
+
+from models import CooperationMode, Field, Need, NeedMode, NeedStatus, User, utcnow
+
+from ..pagination import Page, paginate
+from ..search import like_any
+
+
+class NeedStateError(ValueError):
+    """The need is not in a state that allows the action."""
+
+
+@dataclass
+class NeedInput:
+    """The editable fields of a need, as parsed from a form or a request."""
+
+    title: str
+    field: Field
+    problem: str
+    province: str
+    modes: list[CooperationMode]
+    subfield: str = ""
+    indicators: str = ""
+    basis: str = ""
+    keywords: str = ""
+    budget_min_wan: Decimal | None = None
+    budget_max_wan: Decimal | None = None
+    city: str = ""
+    valid_until: dt.date | None = None
+    show_org_name: bool = True
+
+
+@dataclass
+class NeedFilters:
+    """What the need list can be narrowed by."""
+
+    q: str = ""
+    field: Field | None = None
+    province: str | None = None
+    status: NeedStatus | None = None
+    mode: CooperationMode | None = None
+    min_budget_wan: Decimal | None = None
+    organization_id: int | None = None
+
+
+def _apply(need: Need, data: NeedInput) -> None:
+    # Field first: the sub-field's check reads it.
+    need.field = data.field
+    need.subfield = data.subfield
+    need.title = data.title.strip()
+    need.problem = data.problem.strip()
+    need.indicators = data.indicators.strip()
+    need.basis = data.basis.strip()
+    need.keywords = data.keywords
+    if data.budget_min_wan is None and data.budget_max_wan is None:
+        need.budget_min_wan = need.budget_max_wan = None
+    else:
+        # One end given means a fixed figure.
+        low = data.budget_min_wan if data.budget_min_wan is not None else data.budget_max_wan
+        high = data.budget_max_wan if data.budget_max_wan is not None else data.budget_min_wan
+        need.budget_min_wan, need.budget_max_wan = low, high
+    need.modes = data.modes
+    need.province = data.province
+    need.city = data.city.strip()
+    need.valid_until = data.valid_until
+    need.show_org_name = data.show_org_name
+
+
+def create_need(session: Session, author: User, data: NeedInput, publish: bool = False) -> Need:
+    """Create a draft need for the author's organisation, published at once if asked."""
+    if not author.organization.can_post_needs and not author.is_operator:
+        raise PermissionError("only enterprises post needs")
+    need = Need(organization_id=author.organization_id, author_id=author.id,
+                status=NeedStatus.DRAFT)
+    _apply(need, data)
+    session.add(need)
+    if publish:
+        publish_need(need)
+    session.flush()
+    return need
+
+
+def update_need(session: Session, need: Need, data: NeedInput) -> Need:
+    """Change a need's fields; a closed one must be reopened first."""
+    if need.status in (NeedStatus.CLOSED, NeedStatus.EXPIRED, NeedStatus.SIGNED):
+        raise NeedStateError("已关闭、已过期或已签约的需求不能再编辑")
+    _apply(need, data)
+    session.flush()
+    return need
+
+
+def publish_need(need: Need) -> None:
+    """Make a draft visible to everyone."""
+    if need.status is not NeedStatus.DRAFT:
+        raise NeedStateError("只有草稿可以发布")
+    need.status = NeedStatus.PUBLISHED
+    need.published_at = utcnow()
+
+
+def close_need(need: Need) -> None:
+    """Stop taking solutions for an open need."""
+    if need.status not in (NeedStatus.DRAFT, NeedStatus.PUBLISHED, NeedStatus.DOCKING):
+        raise NeedStateError("该需求已结束，无需关闭")
+    if need.status is NeedStatus.DRAFT:
+        need.published_at = need.published_at or utcnow()
+    need.status = NeedStatus.CLOSED
+    need.closed_at = utcnow()
+
+
+def need_query(filters: NeedFilters, viewer: User | None) -> Select[Need]:
+    """The statement behind the need list: visible needs matching the filters, newest first."""
+    stmt = select(Need)
+    if filters.organization_id is not None:
+        stmt = stmt.where(Need.organization_id == filters.organization_id)
+        own = viewer is not None and (viewer.is_operator
+                                      or viewer.organization_id == filters.organization_id)
+        if not own:
+            stmt = stmt.where(Need.status != NeedStatus.DRAFT)
+    elif filters.status is None:
+        stmt = stmt.where(Need.status.in_([NeedStatus.PUBLISHED, NeedStatus.DOCKING]))
+    if filters.status is not None:
+        if filters.status is NeedStatus.DRAFT and filters.organization_id is None:
+            # Drafts are listed only on the owner's own list.
+            stmt = stmt.where(Need.organization_id == (viewer.organization_id if viewer else -1))
+        stmt = stmt.where(Need.status == filters.status)
+    if filters.q:
+        stmt = stmt.where(like_any(filters.q, Need.title, Need.problem, Need.keywords,
+                                   Need.indicators))
+    if filters.field is not None:
+        stmt = stmt.where(Need.field == filters.field)
+    if filters.province:
+        stmt = stmt.where(Need.province == filters.province)
+    if filters.mode is not None:
+        stmt = stmt.where(Need.id.in_(select(NeedMode.need_id).where(NeedMode.mode == filters.mode)))
+    if filters.min_budget_wan is not None:
+        stmt = stmt.where(or_(Need.budget_max_wan >= filters.min_budget_wan,
+                              Need.budget_max_wan.is_(None)))
+    return stmt.order_by(Need.published_at.desc().nulls_first(), Need.id.desc())
+
+
+def search_needs(session: Session, filters: NeedFilters, viewer: User | None,
+                 page: int, per_page: int) -> Page[Need]:
+    """One page of the need list."""
+    return paginate(session, need_query(filters, viewer), page, per_page)

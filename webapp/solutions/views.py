@@ -1,0 +1,57 @@
+"""Solution pages."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_login import login_required
+from werkzeug.wrappers import Response
+
+from models import Need, Solution
+
+from ..db import get_session
+from ..forms_common import choices
+from ..permissions import acting_user, can_view_need
+from . import bp
+from .forms import SolutionForm
+from .services import SolutionRefused, can_view_solution, linkable_results, submit_solution
+
+
+@bp.route("/needs/<int:need_id>/solutions/new", methods=["GET", "POST"])
+@login_required
+def new(need_id: int) -> Response | str:
+    """Submit a solution to a published need."""
+    user = acting_user()
+    assert user is not None
+    db = get_session()
+    need = db.get(Need, need_id)
+    if need is None or not can_view_need(user, need):
+        abort(404)
+    if not (user.organization.can_post_results or user.is_operator):
+        abort(403)
+    form = SolutionForm()
+    form.result_ids.choices = choices(
+        (r.id, r.title) for r in linkable_results(db, user.organization_id))
+    if form.validate_on_submit():
+        try:
+            solution = submit_solution(
+                db, user, need, summary=form.summary.data or "",
+                approach=form.approach.data or "", result_ids=list(form.result_ids.data or []),
+                price_wan=form.price.data, timeline=form.timeline.data or "")
+        except SolutionRefused as exc:
+            db.rollback()
+            flash(str(exc), "error")
+        else:
+            db.commit()
+            flash("解决方案已提交。", "success")
+            return redirect(url_for("solutions.detail", solution_id=solution.id))
+    return render_template("solutions/form.html", form=form, need=need)
+
+
+@bp.route("/solutions/<int:solution_id>")
+@login_required
+def detail(solution_id: int) -> str:
+    """A solution, for the two sides and operators."""
+    solution = get_session().get(Solution, solution_id)
+    if solution is None or not can_view_solution(acting_user(), solution):
+        abort(404)
+    return render_template("solutions/detail.html", solution=solution)
