@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
+from typing import Any, Literal
+
 from alembic import context
 from sqlalchemy import Connection
 
 from models import Base
+from models.base import UTCDateTime
+from models.types import WanAmount
 from webapp.db import make_engine
 
 config = context.config
 target_metadata = Base.metadata
+
+
+def _render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[False]:
+    """Write the project's column types as plain SQLAlchemy types, so that a migration never
+    depends on code that may change after it has landed."""
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    if type_ == "type" and isinstance(obj, WanAmount):
+        return "sa.BigInteger()"
+    return False
 
 
 def _run(connection: Connection) -> None:
@@ -19,6 +33,7 @@ def _run(connection: Connection) -> None:
         # SQLite cannot ALTER most things; batch mode recreates tables instead.
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        render_item=_render_item,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -2,6 +2,7 @@
 
 from .base import Base, utcnow
 from .enums import NeedStatus, OrgKind, ResultStatus, Role, SolutionStatus
+from .match import Match
 from .need import Need, NeedMode
 from .organization import Organization
 from .result import Result, ResultIP, ResultMode
@@ -14,6 +15,7 @@ __all__ = [
     "CooperationMode",
     "Field",
     "IPType",
+    "Match",
     "Need",
     "NeedMode",
     "NeedStatus",
