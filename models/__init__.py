@@ -1,9 +1,12 @@
 """Typed SQLAlchemy 2 models of the platform; no Flask here."""
 
 from .base import Base, utcnow
+from .deal import ContractType, Deal, DealCorrection
+from .docking import Docking, DockingEvent, DockingMessage, DockingState, DropReason, Side
 from .enums import NeedStatus, OrgKind, ResultStatus, Role, SolutionStatus
 from .match import Match
 from .need import Need, NeedMode
+from .notification import Notification, NotificationKind, NotificationPreference, OutboxEmail
 from .organization import Organization
 from .result import Result, ResultIP, ResultMode
 from .solution import Solution, solution_results
@@ -12,21 +15,34 @@ from .user import User
 
 __all__ = [
     "Base",
+    "ContractType",
     "CooperationMode",
+    "Deal",
+    "DealCorrection",
+    "Docking",
+    "DockingEvent",
+    "DockingMessage",
+    "DockingState",
+    "DropReason",
     "Field",
     "IPType",
     "Match",
     "Need",
     "NeedMode",
     "NeedStatus",
+    "Notification",
+    "NotificationKind",
+    "NotificationPreference",
     "OrgKind",
     "Organization",
+    "OutboxEmail",
     "Result",
     "ResultForm",
     "ResultIP",
     "ResultMode",
     "ResultStatus",
     "Role",
+    "Side",
     "Solution",
     "SolutionStatus",
     "User",
