@@ -29,6 +29,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from .auth import bp as auth_bp
     from .main import bp as main_bp
+    from .matching import bp as matching_bp
     from .needs import bp as needs_bp
     from .results import bp as results_bp
     from .solutions import bp as solutions_bp
@@ -38,4 +39,5 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(needs_bp)
     app.register_blueprint(results_bp)
     app.register_blueprint(solutions_bp)
+    app.register_blueprint(matching_bp)
     return app

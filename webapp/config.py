@@ -44,4 +44,12 @@ def default_config(instance_path: Path, with_secret: bool = True) -> dict[str, A
         "WTF_CSRF_TIME_LIMIT": None,
         # Argon2id parameters; tests lower them so that the suite stays quick.
         "PASSWORD_HASH_PARAMS": {},
+        # Matching: weights of the score's parts, how many suggestions to keep, the lowest
+        # text similarity worth suggesting, and when a new need counts as a near duplicate.
+        "MATCH_WEIGHTS": {"text": 0.70, "field": 0.10, "modes": 0.08, "maturity": 0.05,
+                          "price": 0.05, "region": 0.02},
+        "MATCH_TOP_K": 10,
+        "MATCH_MIN_TEXT": 0.05,
+        "DUPLICATE_THRESHOLD": 0.8,
+        "MATCHER_PARAMS": None,
     }

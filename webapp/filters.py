@@ -12,6 +12,8 @@ from flask_babel import format_datetime, get_locale
 from models.enums import NeedStatus, ResultStatus
 from models.taxonomy import FIELD_LABELS, MODE_LABELS, PROVINCES, SUBFIELDS, maturity_stage
 
+from .matching.highlight import highlight
+
 
 def format_wan(amount: Decimal | None, negotiable: str = "面议") -> str:
     """Show an amount in 万元, without trailing zeros; ``None`` reads as negotiable."""
@@ -81,6 +83,7 @@ def init_app(app: Flask) -> None:
     """Register filters and globals on ``app``'s Jinja environment."""
     app.jinja_env.filters["wan"] = format_wan
     app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.filters["highlight"] = highlight
     app.jinja_env.globals.update(
         format_budget=format_budget,
         url_with=url_with,

@@ -7,7 +7,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from wtforms import DecimalField, Field, SelectMultipleField, widgets
-from wtforms import SelectChoice  # type: ignore[attr-defined]  # new in WTForms 3.3; stubs lag
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # stubs lag 3.3
 from wtforms.validators import StopValidation, ValidationError
 
 from models.taxonomy import FIELD_LABELS, MODE_LABELS, PROVINCES, SUBFIELDS

@@ -51,8 +51,10 @@ def text_arg(name: str, limit: int = 100) -> str:
 
 
 def apply_transition(record: Owned, action: Callable[[Any], None],
-                     refused: type[Exception], done: str, back: str) -> Response:
-    """Run a state change on a record the current user may change, then go back to ``back``.
+                     refused: type[Exception], done: str, back: str,
+                     after: Callable[[Any], object] | None = None) -> Response:
+    """Run a state change on a record the current user may change, then ``after`` (such as
+    recomputing suggestions), and go back to ``back``.
 
     A refused change leaves the record as it was and says why.
     """
@@ -60,6 +62,8 @@ def apply_transition(record: Owned, action: Callable[[Any], None],
     db = get_session()
     try:
         action(record)
+        if after is not None:
+            after(record)
     except refused as exc:
         db.rollback()
         flash(str(exc), "error")

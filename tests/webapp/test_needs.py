@@ -148,9 +148,10 @@ def test_close_need_and_refuse_second_close(as_enterprise: FlaskClient, enterpri
     db.refresh(need)
     assert need.status is NeedStatus.CLOSED and need.closed_at is not None
     response = as_enterprise.post(f"/needs/{need.id}/close", follow_redirects=True)
-    assert "该需求已结束" in page_text(response)
-    response = as_enterprise.post(f"/needs/{need.id}/edit", data=NEED_FORM, follow_redirects=True)
-    assert "不能再编辑" in page_text(response)
+    assert response.status_code == 200 and "该需求已结束" in page_text(response)
+    response = as_enterprise.post(f"/needs/{need.id}/edit", data=NEED_FORM)
+    assert response.status_code == 302
+    assert "不能再编辑" in page_text(as_enterprise.get(response.headers["Location"]))
     db.refresh(need)
     assert need.title != NEED_FORM["title"]
 

@@ -17,6 +17,7 @@ from ..listing_views import (
     text_arg,
     wants_publish,
 )
+from ..matching.services import best_institutions, matches_for_need, near_duplicates, rematch_need
 from ..pagination import page_number
 from ..permissions import acting_user, can_change, can_view_need, require_change
 from . import bp
@@ -53,6 +54,17 @@ def _load(need_id: int) -> Need:
     return need
 
 
+def _warn_duplicates(need: Need) -> None:
+    """Tell the author when an open need already says nearly the same thing."""
+    for other in near_duplicates(get_session(), need)[:3]:
+        flash(f"提示：与已发布的需求“{other.title}”（编号 {other.id}）内容高度相似，请确认是否重复发布。",
+              "warning")
+
+
+def _rematch(need: Need) -> None:
+    rematch_need(get_session(), need)
+
+
 @bp.route("")
 def index() -> str:
     """List open needs with keyword search, filters and pages."""
@@ -84,6 +96,8 @@ def new() -> Response | str:
     if form.validate_on_submit():
         db = get_session()
         need = create_need(db, user, _input_from(form), publish=wants_publish())
+        rematch_need(db, need)
+        _warn_duplicates(need)
         db.commit()
         flash("需求已发布。" if need.status is NeedStatus.PUBLISHED else "需求已保存为草稿。",
               "success")
@@ -96,8 +110,10 @@ def detail(need_id: int) -> str:
     """A need's page."""
     need = _load(need_id)
     user = acting_user()
+    db = get_session()
     return render_template("needs/detail.html", need=need, can_edit=can_change(user, need),
-                           user=user)
+                           user=user, matches=matches_for_need(db, need.id),
+                           institutions=best_institutions(db, need.id))
 
 
 @bp.route("/<int:need_id>/edit", methods=["GET", "POST"])
@@ -120,6 +136,7 @@ def edit(need_id: int) -> Response | str:
             update_need(db, need, _input_from(form))
             if wants_publish() and need.status is NeedStatus.DRAFT:
                 publish_need(need)
+            rematch_need(db, need)
         except NeedStateError as exc:
             db.rollback()
             flash(str(exc), "error")
@@ -135,7 +152,8 @@ def edit(need_id: int) -> Response | str:
 def publish(need_id: int) -> Response:
     """Publish a draft."""
     return apply_transition(_load(need_id), publish_need, NeedStateError, "需求已发布。",
-                            url_for("needs.detail", need_id=need_id))
+                            url_for("needs.detail", need_id=need_id),
+                            after=_rematch)
 
 
 @bp.route("/<int:need_id>/close", methods=["POST"])
@@ -143,4 +161,5 @@ def publish(need_id: int) -> Response:
 def close(need_id: int) -> Response:
     """Close a need."""
     return apply_transition(_load(need_id), close_need, NeedStateError, "需求已关闭。",
-                            url_for("needs.detail", need_id=need_id))
+                            url_for("needs.detail", need_id=need_id),
+                            after=_rematch)

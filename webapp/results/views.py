@@ -11,6 +11,7 @@ from models import ResultForm as ResultKind
 
 from ..db import get_session
 from ..listing_views import apply_transition, enum_arg, province_arg, text_arg, wants_publish
+from ..matching.services import matches_for_result, rematch_result
 from ..pagination import page_number
 from ..permissions import acting_user, can_change, can_view_result, require_change
 from . import bp
@@ -51,6 +52,10 @@ def _load(result_id: int) -> Result:
     return result
 
 
+def _rematch(result: Result) -> None:
+    rematch_result(get_session(), result)
+
+
 @bp.route("")
 def index() -> str:
     """List published results with keyword search, filters and pages."""
@@ -83,6 +88,7 @@ def new() -> Response | str:
     if form.validate_on_submit():
         db = get_session()
         result = create_result(db, user, _input_from(form), publish=wants_publish())
+        rematch_result(db, result)
         db.commit()
         flash("成果已发布。" if result.status is ResultStatus.PUBLISHED else "成果已保存为草稿。",
               "success")
@@ -95,7 +101,8 @@ def detail(result_id: int) -> str:
     """A result's page."""
     result = _load(result_id)
     return render_template("results/detail.html", result=result,
-                           can_edit=can_change(acting_user(), result))
+                           can_edit=can_change(acting_user(), result),
+                           matches=matches_for_result(get_session(), result.id))
 
 
 @bp.route("/<int:result_id>/edit", methods=["GET", "POST"])
@@ -119,6 +126,7 @@ def edit(result_id: int) -> Response | str:
         update_result(db, result, _input_from(form))
         if wants_publish() and result.status is not ResultStatus.PUBLISHED:
             publish_result(result)
+        rematch_result(db, result)
         db.commit()
         flash("成果已更新。", "success")
         return redirect(url_for("results.detail", result_id=result.id))
@@ -130,7 +138,8 @@ def edit(result_id: int) -> Response | str:
 def publish(result_id: int) -> Response:
     """Publish a draft or withdrawn result."""
     return apply_transition(_load(result_id), publish_result, ResultStateError, "成果已发布。",
-                            url_for("results.detail", result_id=result_id))
+                            url_for("results.detail", result_id=result_id),
+                            after=_rematch)
 
 
 @bp.route("/<int:result_id>/withdraw", methods=["POST"])
@@ -138,4 +147,5 @@ def publish(result_id: int) -> Response:
 def withdraw(result_id: int) -> Response:
     """Withdraw a published result."""
     return apply_transition(_load(result_id), withdraw_result, ResultStateError, "成果已撤回。",
-                            url_for("results.detail", result_id=result_id))
+                            url_for("results.detail", result_id=result_id),
+                            after=_rematch)

@@ -1,0 +1,201 @@
+"""Stored suggestions: computed on publish, both ways, explained, kept in step with changes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from support import page_text
+
+from models import CooperationMode, Field, Match, Need, Result, ResultStatus, User
+from webapp import create_app
+from webapp.matching.compatibility import combine, maturity_part, price_part
+from webapp.matching.highlight import highlight
+
+# Three institutional results on clearly different topics.
+RESULTS = [
+    dict(title="基于机器视觉的锂离子电池极片缺陷检测系统", field=Field.NEW_ENERGY,
+         summary="采用高速线阵相机采集极片涂布图像，深度学习模型识别针孔、划痕、漏涂等缺陷，"
+                 "检测速度 80m/min，适用于锂离子电池涂布产线在线检测。",
+         keywords="机器视觉,极片,缺陷检测"),
+    dict(title="单克隆抗体药物连续流纯化工艺", field=Field.BIO_MEDICINE,
+         summary="以多柱连续层析替代批次纯化，抗体收率提高 15%，宿主蛋白残留低于 10ppm，"
+                 "适用于单克隆抗体药物的中试与商业化生产。",
+         keywords="单克隆抗体,层析,纯化"),
+    dict(title="城市污水厂污泥低温干化成套装备", field=Field.RESOURCES_ENVIRONMENT,
+         summary="利用热泵回收余热将污泥含水率由 80% 降至 30% 以下，能耗比传统热干化降低 40%，"
+                 "适用于城市污水处理厂污泥减量。",
+         keywords="污泥干化,热泵,污水处理"),
+]
+
+NEED_FORM = {
+    "title": "动力电池极片涂布缺陷在线检测", "field": "new_energy",
+    "problem": "涂布速度提高后人工抽检无法发现极片针孔和划痕，需要机器视觉在线检测缺陷。",
+    "indicators": "检测速度不低于 60m/min，漏检率<0.1%", "keywords": "极片,缺陷检测,机器视觉",
+    "budget_min": "50", "budget_max": "100", "modes": ["license", "joint_development"],
+    "province": "上海市", "action": "publish",
+}
+
+
+@pytest.fixture
+def results(institution_user: User, make_result: Callable[..., Result]) -> list[Result]:
+    """The three published results."""
+    return [make_result(institution_user, **fields) for fields in RESULTS]
+
+
+def _published_need(client: FlaskClient, db: Session, **change: object) -> Need:
+    response = client.post("/needs/new", data={**NEED_FORM, **change})
+    assert response.status_code == 302
+    need = db.scalar(select(Need).order_by(Need.id.desc()))
+    assert need is not None
+    return need
+
+
+def test_publishing_a_need_stores_ranked_suggestions(
+        as_enterprise: FlaskClient, db: Session, results: list[Result]) -> None:
+    need = _published_need(as_enterprise, db)
+    matches = db.scalars(select(Match).where(Match.need_id == need.id)
+                         .order_by(Match.score.desc())).all()
+    assert matches and matches[0].result_id == results[0].id
+    top = matches[0]
+    assert top.matcher_version
+    assert sum(top.parts.values()) == pytest.approx(top.score, abs=1e-4)
+    assert {"text", "field", "modes", "maturity", "price", "region"} <= set(top.parts)
+    assert any(term in ("极片", "缺陷检测", "机器视觉", "缺陷") for term, _ in top.terms)
+    # Unrelated results are never ranked above the related one.
+    assert all(m.score <= top.score for m in matches)
+    page = page_text(as_enterprise.get(f"/needs/{need.id}"))
+    assert "推荐成果" in page and results[0].title in page
+
+
+def test_drafts_get_no_suggestions(as_enterprise: FlaskClient, db: Session,
+                                   results: list[Result]) -> None:
+    need = _published_need(as_enterprise, db, action="draft")
+    assert db.scalars(select(Match).where(Match.need_id == need.id)).all() == []
+
+
+def test_publishing_a_result_finds_open_needs(
+        as_enterprise: FlaskClient, as_institution: FlaskClient, db: Session,
+        results: list[Result]) -> None:
+    need = _published_need(as_enterprise, db)
+    response = as_institution.post("/results/new", data={
+        "title": "极片表面缺陷视觉检测算法", "field": "new_energy",
+        "summary": "针对锂离子电池极片涂布的针孔、划痕缺陷，提出多尺度机器视觉检测算法，可部署于产线工控机。",
+        "keywords": "机器视觉,极片", "form": "software", "trl": "5", "modes": ["license"],
+        "province": "上海市", "action": "publish"})
+    assert response.status_code == 302
+    result = db.scalar(select(Result).order_by(Result.id.desc()))
+    assert result is not None
+    rows = db.scalars(select(Match).where(Match.result_id == result.id)).all()
+    assert [m.need_id for m in rows] == [need.id]
+    assert "匹配需求" in page_text(as_institution.get(f"/results/{result.id}"))
+    assert need.title in page_text(as_institution.get(f"/results/{result.id}"))
+
+
+def test_explanation_page_highlights_shared_terms(
+        as_enterprise: FlaskClient, client: FlaskClient, db: Session,
+        results: list[Result]) -> None:
+    need = _published_need(as_enterprise, db)
+    response = client.get(f"/needs/{need.id}/matches/{results[0].id}")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "<mark>" in html and "匹配说明" in html
+    assert "需求宜用 TRL ≥" in page_text(response)
+    assert client.get(f"/needs/{need.id}/matches/999").status_code == 404
+
+
+def test_withdrawing_a_result_removes_its_suggestions(
+        as_enterprise: FlaskClient, as_institution: FlaskClient, db: Session,
+        results: list[Result]) -> None:
+    need = _published_need(as_enterprise, db)
+    assert as_institution.post(f"/results/{results[0].id}/withdraw").status_code == 302
+    assert db.scalars(select(Match).where(Match.result_id == results[0].id)).all() == []
+    assert results[0].title not in page_text(as_enterprise.get(f"/needs/{need.id}"))
+
+
+def test_editing_a_need_rematches(as_enterprise: FlaskClient, db: Session,
+                                  results: list[Result]) -> None:
+    need = _published_need(as_enterprise, db)
+    as_enterprise.post(f"/needs/{need.id}/edit", data={
+        **NEED_FORM, "title": "污水处理厂污泥干化减量", "field": "resources_environment",
+        "problem": "污泥含水率高、外运处置费用高，希望采用热泵低温干化降低污泥含水率和能耗。",
+        "keywords": "污泥干化,热泵", "indicators": ""})
+    top = db.scalars(select(Match).where(Match.need_id == need.id)
+                     .order_by(Match.score.desc())).first()
+    assert top is not None and top.result_id == results[2].id
+
+
+def test_closing_a_need_removes_its_suggestions(as_enterprise: FlaskClient, db: Session,
+                                                results: list[Result]) -> None:
+    need = _published_need(as_enterprise, db)
+    as_enterprise.post(f"/needs/{need.id}/close")
+    assert db.scalars(select(Match).where(Match.need_id == need.id)).all() == []
+
+
+def test_a_second_worker_sees_listings_published_through_the_first(
+        app: Flask, as_enterprise: FlaskClient, db: Session, results: list[Result],
+        institution_user: User, make_result: Callable[..., Result]) -> None:
+    other_worker = create_app({**app.config})
+    # The other worker has built its index before the new result exists.
+    with other_worker.test_request_context():
+        from webapp.db import get_session
+        from webapp.matching.services import engine
+        assert len(engine().results_index(get_session())) == 3
+    late = make_result(institution_user, title="极片涂布缺陷在线视觉检测装置",
+                       summary="面向锂离子电池极片的针孔划痕缺陷，在线机器视觉检测装置。",
+                       field=Field.NEW_ENERGY, keywords="极片,机器视觉")
+    with other_worker.test_request_context():
+        from webapp.db import get_session
+        from webapp.matching.services import engine
+        index = engine().results_index(get_session())
+        assert late.id in index
+        late.status = ResultStatus.WITHDRAWN
+        db.commit()
+        assert late.id not in engine().results_index(get_session())
+    other_worker.extensions["db_engine"].dispose()
+
+
+def test_near_duplicate_need_is_flagged(as_enterprise: FlaskClient, db: Session,
+                                        results: list[Result]) -> None:
+    _published_need(as_enterprise, db)
+    response = as_enterprise.post("/needs/new", data=NEED_FORM, follow_redirects=True)
+    assert "内容高度相似" in page_text(response)
+
+
+def test_own_results_are_not_suggested(as_operator: FlaskClient, db: Session,
+                                       operator_user: User, make_result: Callable[..., Result],
+                                       make_need: Callable[..., Need]) -> None:
+    from webapp.matching.services import suggest_results
+
+    make_result(operator_user, **RESULTS[0])
+    need = make_need(operator_user, title="极片缺陷机器视觉检测", problem="极片针孔划痕缺陷检测")
+    with as_operator.application.test_request_context():
+        assert suggest_results(db, need) == []
+
+
+def test_compatibility_parts() -> None:
+    need = Need(field=Field.NEW_ENERGY, province="上海市", budget_min_wan=Decimal(10),
+                budget_max_wan=Decimal(100))
+    need.modes = [CooperationMode.TRANSFER]
+    result = Result(field=Field.NEW_ENERGY, province="江苏省", trl=3, price_wan=Decimal(200))
+    result.modes = [CooperationMode.TRANSFER, CooperationMode.LICENSE]
+    assert maturity_part(need, result) == pytest.approx(0.5)  # transfer wants TRL ≥ 6
+    assert price_part(need, result) == pytest.approx(0.5)
+    result.price_wan = None
+    assert price_part(need, result) == 0.5
+    score, parts = combine(0.4, need, result, {"text": 0.7, "field": 0.1, "modes": 0.1,
+                                               "maturity": 0.1, "region": 0.1})
+    assert parts == {"text": pytest.approx(0.28), "field": 0.1, "modes": 0.1,
+                     "maturity": pytest.approx(0.05), "price": 0.0, "region": 0.0}
+    assert score == pytest.approx(sum(parts.values()))
+
+
+def test_highlight_escapes_before_marking() -> None:
+    out = highlight("<b>锂离子电池</b> & 机器视觉", ["锂离子电池", "<b>"])
+    assert str(out) == "<mark>&lt;b&gt;</mark><mark>锂离子电池</mark>&lt;/b&gt; &amp; 机器视觉"
+    assert str(highlight("Li-ion 电池", ["li-ion"])) == "<mark>Li-ion</mark> 电池"
