@@ -63,6 +63,37 @@ def seed_demo(scale: str, seed: int) -> None:
     click.echo(", ".join(f"{name}: +{n}" for name, n in counts.items()))
 
 
+@main.command("reindex")
+@with_appcontext
+def reindex_command() -> None:
+    """Rebuild the matcher indexes and every stored suggestion."""
+    from .matching.services import reindex
+
+    session = get_session()
+    counts = reindex(session)
+    session.commit()
+    click.echo(", ".join(f"{name}: {n}" for name, n in counts.items()))
+
+
+@main.command("evaluate")
+@click.argument("dataset_dir", type=click.Path(exists=True, file_okay=False))
+@click.option("--split", default="dev", show_default=True)
+@click.option("--k", default=10, show_default=True, type=int)
+@click.option("--json", "as_json", is_flag=True, help="print one JSON object")
+def evaluate_command(dataset_dir: str, split: str, k: int, as_json: bool) -> None:
+    """Score the service's matcher on a BEIR-layout set (corpus, queries, qrels)."""
+    import json
+
+    from matcher.evaluation import run_evaluation
+
+    figures = run_evaluation(dataset_dir, split=split, k=k)
+    if as_json:
+        click.echo(json.dumps(figures, ensure_ascii=False))
+        return
+    for name, value in figures.items():
+        click.echo(f"{name:>10}  {value:.4f}" if isinstance(value, float) else f"{name:>10}  {value}")
+
+
 @main.command("set-role")
 @click.argument("email")
 @click.argument("role", type=click.Choice(["member", "broker", "operator"]))
