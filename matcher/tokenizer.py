@@ -1,0 +1,233 @@
+"""Chinese/technical tokenisation for the matcher.
+
+The tokenizer normalises text (NFKC, case folding), keeps mixed alphanumeric tokens such as
+``5g``, ``pm2.5``, ``crispr-cas9`` or ``304l`` intact, and cuts Chinese runs with a private
+jieba instance that knows the project's dictionary of technical terms (``data/terms.txt``), so
+that terms like 锂离子电池 or 工业互联网 stay whole. Stopwords (``data/stopwords.txt``) are
+dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import tempfile
+import threading
+import unicodedata
+import warnings
+from collections.abc import Iterable, Iterator
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+__all__ = ["Tokenizer", "load_wordlist"]
+
+_DATA = "matcher.data"
+
+# A CJK run, or an alphanumeric token that may contain inner joiners: "pm2.5", "li-ion",
+# "crispr-cas9", "c++". Everything else (punctuation, spaces) separates tokens.
+_TOKEN_RE = re.compile(
+    r"(?P<han>[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+)"
+    r"|(?P<alnum>[0-9a-z\u00c0-\u024f\u0370-\u03ff]+"
+    r"(?:[-.+_][0-9a-z\u00c0-\u024f\u0370-\u03ff]+)*\+*)"
+)
+# Plain numbers ("2018", "3.5") carry little topical meaning but vary a lot.
+_NUMBER_RE = re.compile(r"^[0-9]+(?:[.,/][0-9]+)*$")
+
+_SHARED: dict[str | None, Any] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def load_wordlist(name: str) -> list[str]:
+    """Read one of the packaged word lists (one entry a line, ``#`` starts a comment)."""
+    text = resources.files(_DATA).joinpath(name).read_text(encoding="utf-8")
+    out: list[str] = []
+    for line in text.splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            out.append(line)
+    return out
+
+
+class Tokenizer:
+    """Callable turning a text into a list of normalised tokens.
+
+    Parameters
+    ----------
+    mode:
+        ``"default"`` gives jieba's precise cut; ``"search"`` also emits the dictionary words
+        found inside long words (锂离子电池 → 锂离子电池, 离子, 电池), which lets a need that
+        says 电池 meet a result that says 锂离子电池.
+    hmm:
+        Let jieba guess out-of-vocabulary words with its HMM (off: the guesses cut the same
+        word differently in a short need and a long abstract more often than they help).
+    bigrams:
+        Also emit the character bigrams of every Chinese word longer than two characters
+        (a cheap remedy for words jieba cuts differently in two texts).
+    min_len:
+        Drop Chinese tokens shorter than this (1 keeps single characters).
+    user_dict:
+        Path of a jieba user dictionary; ``None`` uses the packaged technical terms, ``""``
+        none at all.
+    stopwords:
+        Words to drop; ``None`` uses the packaged list.
+    drop_numbers:
+        Drop plain numbers such as years and measurements (kept by default: model numbers
+        such as a cultivar's 9901 identify an item).
+    phrases:
+        Also emit each pair of adjacent words as one token ("正极材料 循环寿命"), a cheap
+        proximity signal that helps find the one result a need describes.
+    """
+
+    def __init__(
+        self,
+        mode: str = "search",
+        hmm: bool = False,
+        bigrams: bool = False,
+        min_len: int = 1,
+        user_dict: str | None = None,
+        stopwords: Iterable[str] | None = None,
+        drop_numbers: bool = False,
+        phrases: bool = True,
+    ) -> None:
+        if mode not in ("default", "search"):
+            raise ValueError(f"mode must be 'default' or 'search', not {mode!r}")
+        self.mode = mode
+        self.hmm = hmm
+        self.bigrams = bigrams
+        self.min_len = min_len
+        self.user_dict = user_dict
+        self.stopwords = None if stopwords is None else sorted(set(stopwords))
+        self.drop_numbers = drop_numbers
+        self.phrases = phrases
+        self._lock = threading.Lock()
+        self._jieba: Any = None
+        self._stop: frozenset[str] = frozenset()
+
+    def get_params(self) -> dict[str, Any]:
+        """The constructor arguments, JSON-serialisable, to rebuild an equal tokenizer."""
+        return {
+            "mode": self.mode,
+            "hmm": self.hmm,
+            "bigrams": self.bigrams,
+            "min_len": self.min_len,
+            "user_dict": self.user_dict,
+            "stopwords": self.stopwords,
+            "drop_numbers": self.drop_numbers,
+            "phrases": self.phrases,
+        }
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items() if k != "stopwords")
+        return f"Tokenizer({args})"
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Locks and the jieba instance are rebuilt lazily in the copy.
+        return {**self.get_params()}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(**state)  # type: ignore[misc]
+
+    # -- jieba ---------------------------------------------------------------------------
+
+    def _ensure(self) -> Any:
+        jb = self._jieba
+        if jb is not None:
+            return jb
+        with self._lock:
+            if self._jieba is None:
+                self._jieba = self._build()
+            return self._jieba
+
+    def _build(self) -> Any:
+        stop = load_wordlist("stopwords.txt") if self.stopwords is None else self.stopwords
+        self._stop = frozenset(_normalise(w) for w in stop)
+        key = self.user_dict
+        if key:
+            key = f"{Path(key).resolve()}:{Path(key).stat().st_mtime_ns}"
+        # Loading jieba's dictionary takes about a second: tokenizers with the same user
+        # dictionary share one (read-only once built) jieba instance.
+        with _SHARED_LOCK:
+            jb = _SHARED.get(key)
+            if jb is None:
+                jb = _SHARED[key] = self._new_jieba()
+        return jb
+
+    def _new_jieba(self) -> Any:
+        logging.getLogger("jieba").setLevel(logging.WARNING)
+        # jieba 0.42.1 imports pkg_resources and has regexes with invalid escapes: both warn
+        # under recent Pythons/setuptools, and the test suite turns warnings into errors.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            import jieba
+
+            jieba.setLogLevel(logging.WARNING)
+            tk = jieba.Tokenizer()
+            tk.tmp_dir = tempfile.gettempdir()
+            tk.initialize()
+            if self.user_dict is None:
+                lines = load_wordlist("terms.txt")
+            elif self.user_dict == "":
+                lines = []
+            else:
+                lines = Path(self.user_dict).read_text(encoding="utf-8").splitlines()
+            for line in lines:
+                parts = line.split()
+                if not parts or parts[0].startswith("#"):
+                    continue
+                word = _normalise(parts[0])
+                freq = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
+                tk.add_word(word, freq)
+        return tk
+
+    # -- cutting -------------------------------------------------------------------------
+
+    def _subwords(self, jb: Any, w: str) -> Iterator[str]:
+        """Dictionary words inside a long word, as jieba's search mode finds them."""
+        freq = jb.FREQ
+        if len(w) > 2:
+            for i in range(len(w) - 1):
+                if freq.get(w[i : i + 2]):
+                    yield w[i : i + 2]
+        if len(w) > 3:
+            for i in range(len(w) - 2):
+                if freq.get(w[i : i + 3]):
+                    yield w[i : i + 3]
+
+    def __call__(self, text: str) -> list[str]:
+        """Tokenise ``text``: normalised, stopwords removed, in text order (deterministic)."""
+        jb = self._ensure()
+        if not text:
+            return []
+        text = _normalise(text)
+        stop = self._stop
+        min_len = self.min_len
+        search = self.mode == "search"
+        out: list[str] = []
+        for m in _TOKEN_RE.finditer(text):
+            han = m.group("han")
+            if han is None:
+                tok = m.group("alnum")
+                if self.drop_numbers and _NUMBER_RE.match(tok):
+                    continue
+                if tok not in stop:
+                    out.append(tok)
+                continue
+            prev = ""
+            for word in jb.cut(han, HMM=self.hmm):
+                if len(word) < min_len or word in stop:
+                    prev = ""
+                    continue
+                if search:
+                    out.extend(t for t in self._subwords(jb, word) if t not in stop)
+                out.append(word)
+                if self.bigrams and len(word) > 2:
+                    out.extend(word[i : i + 2] for i in range(len(word) - 1))
+                if self.phrases and prev and len(prev) > 1 and len(word) > 1:
+                    out.append(prev + " " + word)
+                prev = word
+        return out
+
+
+def _normalise(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).casefold()

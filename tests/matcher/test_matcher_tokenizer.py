@@ -1,0 +1,113 @@
+"""Tokenizer: dictionary terms whole, stopwords dropped, mixed tokens kept, normalisation."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from matcher import Tokenizer
+
+
+@pytest.fixture(scope="module")
+def tok() -> Tokenizer:
+    return Tokenizer()
+
+
+@pytest.mark.parametrize(
+    "term",
+    ["锂离子电池", "机器视觉", "碳化硅", "固态电池", "工业互联网", "膜生物反应器", "钙钛矿"],
+)
+def test_dictionary_terms_stay_whole(tok: Tokenizer, term: str) -> None:
+    assert term in tok(f"本项目研究{term}的关键问题")
+    assert term in Tokenizer(mode="default")(f"关于{term}的应用")
+
+
+def test_default_mode_does_not_split_terms() -> None:
+    toks = Tokenizer(mode="default", phrases=False)("锂离子电池正极材料")
+    assert toks == ["锂离子电池", "正极材料"]
+
+
+def test_search_mode_adds_subwords(tok: Tokenizer) -> None:
+    toks = tok("锂离子电池")
+    assert "锂离子电池" in toks and "电池" in toks
+
+
+@pytest.mark.parametrize("word", ["本发明", "一种", "涉及", "所述", "本项目", "技术", "方法", "的"])
+def test_stopwords_dropped(tok: Tokenizer, word: str) -> None:
+    assert word not in tok("本发明涉及一种所述本项目的技术方法，用于锂离子电池")
+
+
+@pytest.mark.parametrize(
+    ("text", "token"),
+    [
+        ("面向5G通信的基站", "5g"),
+        ("城市PM2.5监测", "pm2.5"),
+        ("基于CRISPR-Cas9的编辑", "crispr-cas9"),
+        ("Li-ion电池组", "li-ion"),
+        ("304L不锈钢焊接", "304l"),
+        ("SiC功率模块", "sic"),
+    ],
+)
+def test_mixed_alphanumeric_tokens_intact(tok: Tokenizer, text: str, token: str) -> None:
+    assert token in tok(text)
+
+
+def test_full_width_normalised_and_case_folded(tok: Tokenizer) -> None:
+    assert tok("５Ｇ　ＰＭ２．５ ＳｉＣ") == tok("5G PM2.5 sic") == ["5g", "pm2.5", "sic"]
+    assert tok("Graphene") == ["graphene"]
+
+
+def test_deterministic_and_empty(tok: Tokenizer) -> None:
+    text = "基于机器视觉的表面缺陷检测系统，检测钢板划痕"
+    assert tok(text) == tok(text)
+    assert tok("") == []
+    assert tok("，。！？") == []
+
+
+def test_phrases_join_adjacent_words() -> None:
+    toks = Tokenizer(phrases=True, mode="default")("锂离子电池正极材料")
+    assert "锂离子电池 正极材料" in toks
+    assert "锂离子电池 正极材料" not in Tokenizer(phrases=False)("锂离子电池正极材料")
+
+
+def test_drop_numbers_option() -> None:
+    assert "2024" not in Tokenizer(drop_numbers=True)("2024年启动")
+    assert "2024" in Tokenizer(drop_numbers=False)("2024年启动")
+
+
+def test_custom_user_dict_and_stopwords(tmp_path: pytest.TempPathFactory) -> None:
+    path = tmp_path / "dict.txt"  # type: ignore[operator]
+    path.write_text("量子点显示 n\n", encoding="utf-8")
+    tk = Tokenizer(user_dict=str(path), stopwords=["显示器"])
+    assert "量子点显示" in tk("量子点显示面板")
+    assert "显示器" not in tk("显示器")
+
+
+def test_private_jieba_instance_leaves_global_alone() -> None:
+    import jieba
+
+    Tokenizer()("工业互联网")
+    assert "膜生物反应器" not in jieba.dt.FREQ or jieba.dt.FREQ.get("膜生物反应器", 0) == 0
+
+
+def test_lazy_thread_safe_initialisation() -> None:
+    tk = Tokenizer()
+    results: list[list[str]] = []
+
+    def work() -> None:
+        results.append(tk("固态电池与碳化硅"))
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(results) == 4 and all(r == results[0] for r in results)
+
+
+def test_params_roundtrip() -> None:
+    tk = Tokenizer(mode="default", bigrams=True, min_len=2)
+    assert Tokenizer(**tk.get_params()).get_params() == tk.get_params()
+    with pytest.raises(ValueError):
+        Tokenizer(mode="fast")
