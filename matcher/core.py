@@ -68,15 +68,24 @@ _META = "meta.json"
 class Hit:
     """One result of :meth:`Matcher.query`.
 
-    ``score`` is the (BM25-like by default) similarity: higher is better, comparable within
-    one index, not bounded to [0, 1]. ``terms`` lists the terms that contribute most to it with
+    ``score`` is the (BM25-like by default) ranking score: higher is better, comparable within
+    one query, not bounded to [0, 1]. ``terms`` lists the terms that contribute most to it with
     their share of it (shares of all contributing terms sum to 1; only the first few are
     listed). With feedback on, a term may come from the feedback rather than the query text.
+
+    ``similarity`` is bounded and means the same across queries: the cosine, in [0, 1], of the
+    query's and the doc's term vectors, both weighted as indexed docs are (field weights,
+    saturated tf, idf) and l2-normalised, the query taken as written (before feedback). The
+    same text gives ~1.0, texts sharing no indexed term 0. Use it for thresholds and for
+    combining with other [0, 1] parts; rank by ``score``.
+
+    Ids, scores and shares are plain Python ``str``/``int`` and ``float`` (JSON-ready).
     """
 
     id: DocId
     score: float
     terms: tuple[tuple[str, float], ...] = ()
+    similarity: float = 0.0
 
 
 def _identity(tokens: list[str]) -> list[str]:
@@ -90,6 +99,7 @@ class _Index:
     postings: sp.csr_matrix  # terms x slots
     rows: sp.csr_matrix  # slots x terms
     live: NDArray[np.bool_]
+    ids: list[DocId]  # slot -> id (appended to, never changed, while this snapshot is current)
 
 
 class Matcher:
@@ -405,7 +415,7 @@ class Matcher:
                 live = np.asarray(self._live_list, dtype=bool)
                 postings = sp.csr_matrix(rows.T)
                 postings.sort_indices()
-                self._snapshot = _Index(postings=postings, rows=rows, live=live)
+                self._snapshot = _Index(postings=postings, rows=rows, live=live, ids=self.ids_)
             return self._snapshot
 
     def _compact(self) -> None:
@@ -423,8 +433,8 @@ class Matcher:
 
     # -- querying ------------------------------------------------------------------------
 
-    def _query_vector(self, query: str | Doc) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
-        """(term ids, l2-normalised weights) of a query, sorted by term id."""
+    def _query_terms(self, query: str | Doc) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
+        """(term ids, field-weighted counts) of a query, sorted by term id."""
         if isinstance(query, str):
             tokens: tuple[list[str], list[str], list[str]] = (self.tokenizer_(query), [], [])
         else:
@@ -433,6 +443,8 @@ class Matcher:
         weights = (1.0, float(self.title_weight), float(self.keywords_weight))
         row: dict[int, float] = {}
         for w, part in zip(weights, tokens, strict=False):
+            if w == 0:
+                continue
             for t in part:
                 j = vocab.get(t)
                 if j is not None:
@@ -441,14 +453,37 @@ class Matcher:
             return np.empty(0, dtype=np.intp), np.empty(0, dtype=np.float64)
         tids = np.fromiter(row.keys(), dtype=np.intp, count=len(row))
         tf = np.fromiter(row.values(), dtype=np.float64, count=len(row))
+        order = np.argsort(tids)
+        return tids[order], tf[order]
+
+    def _query_weights(
+        self, tids: NDArray[np.intp], tf: NDArray[np.float64]
+    ) -> NDArray[np.float64]:
+        """l2-normalised ranking weights of a query's terms."""
         # Queries are short: log saturation suits them whatever the docs use.
         w_ = np.where(tf >= 1, 1.0 + np.log(np.maximum(tf, 1.0)), tf)
         if self.query_idf:
             w_ = w_ * self.idf_[tids]
-        order = np.argsort(tids)
-        tids, w_ = tids[order], w_[order]
         norm = math.sqrt(float(w_ @ w_))
-        return tids, (w_ / norm if norm > 0 else w_)
+        return w_ / norm if norm > 0 else w_
+
+    def _similarity_weights(
+        self, tids: NDArray[np.intp], tf: NDArray[np.float64]
+    ) -> NDArray[np.float64]:
+        """A query's terms weighted exactly as an indexed doc's (for the cosine), l2-normalised."""
+        if self.tf == "log":
+            sat = np.where(tf >= 1, 1.0 + np.log(np.maximum(tf, 1.0)), tf)
+        else:
+            norm = self.k1 * (1 - self.b + self.b * float(tf.sum()) / self.avgdl_)
+            sat = tf * (self.k1 + 1) / (tf + norm)
+        w_ = sat * self.idf_[tids]
+        n = math.sqrt(float(w_ @ w_))
+        return w_ / n if n > 0 else w_
+
+    def _query_vector(self, query: str | Doc) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
+        """(term ids, l2-normalised ranking weights) of a query, sorted by term id."""
+        tids, tf = self._query_terms(query)
+        return tids, self._query_weights(tids, tf)
 
     @staticmethod
     def _accumulate(
@@ -535,9 +570,11 @@ class Matcher:
         """
         self._check_fitted()
         idx = self._index()
-        tids, qw = self._query_vector(text_or_doc)
+        tids, tf = self._query_terms(text_or_doc)
         if tids.size == 0 or k <= 0:
             return []
+        qw = self._query_weights(tids, tf)
+        sim = (tids, self._similarity_weights(tids, tf))
         allowed = self._allowed(where)
         mask = idx.live.copy()
         if isinstance(allowed, np.ndarray):
@@ -557,7 +594,7 @@ class Matcher:
                 tids, qw = self._expand(idx, tids, qw, fb, scores)
                 scores = self._accumulate(idx, tids, qw)
         slots = self._top(scores, k, mask, pred)
-        return self._hits(idx, slots, scores, tids, qw)
+        return self._hits(idx, slots, scores, tids, qw, sim)
 
     def _expand(
         self,
@@ -598,6 +635,21 @@ class Matcher:
         w = np.bincount(inv, weights=np.concatenate([qw, cen]))
         return new, w / float(np.linalg.norm(w))
 
+    @staticmethod
+    def _gather(
+        idx: _Index, slots: NDArray[np.intp]
+    ) -> tuple[NDArray[np.intp], NDArray[np.int32], NDArray[np.float64]]:
+        """(owner, term, weight) of every stored entry of the rows of ``slots``.
+
+        ``owner`` is the position in ``slots``; within one owner terms come sorted.
+        """
+        r = idx.rows
+        starts, ends = r.indptr[slots], r.indptr[slots + 1]
+        lens = ends - starts
+        pos = np.arange(int(lens.sum())) + np.repeat(starts - (np.cumsum(lens) - lens), lens)
+        owner = np.repeat(np.arange(slots.size), lens)
+        return owner, r.indices[pos], r.data[pos]
+
     def _hits(
         self,
         idx: _Index,
@@ -605,25 +657,29 @@ class Matcher:
         scores: NDArray[np.float64],
         tids: NDArray[np.intp],
         qw: NDArray[np.float64],
+        sim: tuple[NDArray[np.intp], NDArray[np.float64]],
     ) -> list[Hit]:
-        """Hits with their explanations, computed for all slots in one vectorised pass."""
-        if self.explain_terms <= 0 or not slots or tids.size == 0:
-            return [Hit(id=self.ids_[s], score=float(scores[s])) for s in slots]
-        r = idx.rows
+        """Hits with their explanations and similarities, in one vectorised pass."""
+        if not slots:
+            return []
         sl = np.asarray(slots, dtype=np.intp)
-        starts, ends = r.indptr[sl], r.indptr[sl + 1]
-        lens = ends - starts
-        pos = np.arange(int(lens.sum())) + np.repeat(starts - (np.cumsum(lens) - lens), lens)
-        owner = np.repeat(np.arange(sl.size), lens)
-        dterms = r.indices[pos]
+        owner, dterms, vals = self._gather(idx, sl)
+        ids = idx.ids
+        score_list: list[float] = scores[sl].tolist()
+        sims = _cosines(owner, dterms, vals, sl.size, *sim)
+        if self.explain_terms <= 0 or tids.size == 0:
+            return [
+                Hit(id=ids[s], score=score_list[i], similarity=sims[i])
+                for i, s in enumerate(slots)
+            ]
         # Query terms are sorted: locate each doc term among them.
         qpos = np.minimum(np.searchsorted(tids, dterms), tids.size - 1)
         match = tids[qpos] == dterms
-        contrib = r.data[pos[match]] * qw[qpos[match]]
+        contrib = vals[match] * qw[qpos[match]]
         owner, terms = owner[match], dterms[match]
         # Best contributions first within each hit; ties by term id for reproducibility.
         order = np.lexsort((terms, -contrib, owner))
-        totals = np.bincount(owner, weights=contrib, minlength=sl.size).tolist()
+        totals: list[float] = np.bincount(owner, weights=contrib, minlength=sl.size).tolist()
         names = self._term_list()
         per: list[list[tuple[str, float]]] = [[] for _ in slots]
         cap = self.explain_terms
@@ -632,9 +688,9 @@ class Matcher:
         ):
             lst = per[o]
             if len(lst) < cap:
-                lst.append((names[t], c / totals[o]))
+                lst.append((str(names[t]), float(c / totals[o])))
         return [
-            Hit(id=self.ids_[s], score=float(scores[s]), terms=tuple(per[i]))
+            Hit(id=ids[s], score=score_list[i], terms=tuple(per[i]), similarity=sims[i])
             for i, s in enumerate(slots)
         ]
 
@@ -722,10 +778,24 @@ class Matcher:
         return m
 
 
-def _l2_rows(m: sp.csr_matrix) -> sp.csr_matrix:
-    norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
+def _cosines(
+    owner: NDArray[np.intp],
+    dterms: NDArray[np.int32],
+    vals: NDArray[np.float64],
+    n: int,
+    qterms: NDArray[np.intp],
+    qweights: NDArray[np.float64],
+) -> list[float]:
+    """Cosine of each of ``n`` gathered doc rows with an l2-normalised query, clipped to [0, 1]."""
+    if qterms.size == 0 or n == 0:
+        return [0.0] * n
+    norms = np.sqrt(np.bincount(owner, weights=vals * vals, minlength=n))
+    qpos = np.minimum(np.searchsorted(qterms, dterms), qterms.size - 1)
+    match = qterms[qpos] == dterms
+    dots = np.bincount(owner[match], weights=vals[match] * qweights[qpos[match]], minlength=n)
     norms[norms == 0] = 1.0
-    return sp.csr_matrix(sp.diags(1.0 / norms) @ m)
+    out: list[float] = np.clip(dots / norms, 0.0, 1.0).tolist()
+    return out
 
 
 def _doc_id(doc: Doc) -> DocId:
@@ -733,9 +803,12 @@ def _doc_id(doc: Doc) -> DocId:
         doc_id = doc["id"]
     except KeyError:
         raise ValueError("every doc needs an 'id'") from None
-    if isinstance(doc_id, bool) or not isinstance(doc_id, (str, int)):
-        raise TypeError(f"doc ids must be str or int, not {type(doc_id).__name__}")
-    return doc_id
+    # Plain Python types only (numpy scalars, str subclasses...), so hits are JSON-ready.
+    if isinstance(doc_id, str):
+        return str(doc_id)
+    if isinstance(doc_id, (int, np.integer)) and not isinstance(doc_id, (bool, np.bool_)):
+        return int(doc_id)
+    raise TypeError(f"doc ids must be str or int, not {type(doc_id).__name__}")
 
 
 def _doc_field(doc: Doc) -> str | None:

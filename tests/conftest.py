@@ -242,3 +242,45 @@ def as_broker(app: Flask, broker_user: User) -> FlaskClient:
 def as_operator(app: Flask, operator_user: User) -> FlaskClient:
     """A client logged in as an operator."""
     return login(app.test_client(), operator_user)
+
+
+# --- dockings (appended for the docking workflow) --------------------------------------------
+
+@pytest.fixture
+def other_broker_user(make_user: Callable[..., User],
+                      make_org: Callable[..., Organization]) -> User:
+    """A broker who is not assigned to anything."""
+    return make_user(make_org(OrgKind.AGENCY, name="临港科创服务中心"), role=Role.BROKER)
+
+
+@pytest.fixture
+def as_other_broker(app: Flask, other_broker_user: User) -> FlaskClient:
+    """A client logged in as a broker not assigned to the docking."""
+    return login(app.test_client(), other_broker_user)
+
+
+@pytest.fixture
+def make_docking(db: Session, make_need: Callable[..., Need],
+                 make_result: Callable[..., Result]) -> Callable[..., Any]:
+    """Create a need–result docking directly in ``state`` (for transition and permission tests).
+
+    The need belongs to ``enterprise``, the result to ``institution``; interest is shown by the
+    institution unless told otherwise; a dropped docking gets a reason.
+    """
+    from models import Docking, DockingState, DropReason, Side
+
+    def make(enterprise: User, institution: User, state: Any = None, *,
+             interest_side: Any = Side.SUPPLY, broker: User | None = None,
+             need_status: NeedStatus = NeedStatus.PUBLISHED) -> Docking:
+        state = state or DockingState.INTEREST
+        need = make_need(enterprise, status=need_status)
+        result = make_result(institution, contact_name="王老师", contact_phone="021-55550000")
+        docking = Docking(need_id=need.id, result_id=result.id, need_org_id=need.organization_id,
+                          supply_org_id=result.organization_id, state=state,
+                          interest_side=None if state is DockingState.SUGGESTED else interest_side,
+                          broker_id=broker.id if broker else None,
+                          drop_reason=DropReason.OTHER if state is DockingState.DROPPED else None)
+        db.add(docking)
+        db.commit()
+        return docking
+    return make

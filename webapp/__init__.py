@@ -28,9 +28,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     filters.init_app(app)
 
     from .auth import bp as auth_bp
+    from .dockings import bp as dockings_bp
     from .main import bp as main_bp
     from .matching import bp as matching_bp
     from .needs import bp as needs_bp
+    from .notifications import bp as notifications_bp
     from .results import bp as results_bp
     from .solutions import bp as solutions_bp
 
@@ -39,5 +41,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(needs_bp)
     app.register_blueprint(results_bp)
     app.register_blueprint(solutions_bp)
+    app.register_blueprint(dockings_bp)
+    app.register_blueprint(notifications_bp)
     app.register_blueprint(matching_bp)
     return app

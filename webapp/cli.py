@@ -111,3 +111,16 @@ def set_role(email: str, role: str) -> None:
     user.role = Role(role)
     session.commit()
     click.echo(f"{user.email} is now {role}")
+
+
+@main.command("send-mail")
+@click.option("--limit", default=100, show_default=True, help="at most this many e-mails")
+@with_appcontext
+def send_mail(limit: int) -> None:
+    """Deliver pending outbox e-mails over SMTP (or log them when MAIL_SERVER is not set)."""
+    from .notifications.services import deliver_outbox
+
+    session = get_session()
+    sent, failed = deliver_outbox(session, current_app.config, limit=limit)
+    session.commit()
+    click.echo(f"sent: {sent}, failed: {failed}")

@@ -44,6 +44,13 @@ def default_config(instance_path: Path, with_secret: bool = True) -> dict[str, A
         "WTF_CSRF_TIME_LIMIT": None,
         # Argon2id parameters; tests lower them so that the suite stays quick.
         "PASSWORD_HASH_PARAMS": {},
+        # Outgoing e-mail; without MAIL_SERVER the outbox is written to the log instead.
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
+        "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
+        "MAIL_USE_TLS": os.environ.get("MAIL_USE_TLS", "") in ("1", "true", "yes"),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", ""),
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "noreply@innomatch.local"),
         # Matching: weights of the score's parts, how many suggestions to keep, the lowest
         # text similarity worth suggesting, and when a new need counts as a near duplicate.
         "MATCH_WEIGHTS": {"text": 0.70, "field": 0.10, "modes": 0.08, "maturity": 0.05,

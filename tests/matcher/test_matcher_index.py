@@ -336,3 +336,77 @@ def test_invalid_params_and_docs() -> None:
 def test_empty_fit_then_add() -> None:
     m = Matcher().fit([])
     assert len(m) == 0 and m.query("电池") == []
+
+
+# -- bounded similarity and JSON-ready hits ------------------------------------------------
+
+
+def test_similarity_of_the_same_text_is_one(fitted: Matcher) -> None:
+    for doc in RESULTS:
+        hits = fitted.query(doc, k=len(RESULTS))
+        same = next(h for h in hits if h.id == doc["id"])
+        assert same.similarity >= 0.99
+        assert all(0.0 <= h.similarity <= 1.0 for h in hits)
+    text = RESULTS[0]["text"]
+    m = Matcher().fit([*RESULTS, {"id": "plain", "title": "", "text": text}])
+    assert m.query(text, k=20)[0].similarity >= 0.99
+
+
+def test_similarity_orders_paraphrase_above_unrelated() -> None:
+    docs = [
+        {"id": "a", "title": "锂离子电池正极材料包覆改性", "text": "提高锂离子电池循环寿命和热稳定性"},
+        {"id": "b", "title": "水稻基因编辑育种", "text": "培育抗稻瘟病水稻新品系"},
+        {"id": "c", "title": "钢板表面缺陷视觉检测", "text": "工业相机在线识别钢板划痕"},
+    ]
+    m = Matcher(prf_docs=0).fit(docs)
+    para = m.query("需要改善锂电池正极材料的循环寿命", k=3)
+    assert para[0].id == "a" and 0.1 < para[0].similarity < 0.99
+    # A doc sharing no term with the query is never returned; one sharing only a weak term
+    # scores far below the paraphrase.
+    mixed = {h.id: h.similarity for h in m.query("正极材料循环寿命 视觉", k=3)}
+    assert mixed["a"] > mixed["c"] > 0.0
+    assert m.query("量子通信卫星", k=3) == []
+
+
+def test_similarity_is_zero_for_docs_found_only_through_feedback(fitted: Matcher) -> None:
+    hits = fitted.query("钢厂希望用视觉自动检测钢板表面的划痕和裂纹", k=5)
+    assert hits[0].id == "r-vision" and hits[0].similarity > 0.3
+    # The others share no term with the need, only with the feedback from r-vision.
+    assert [h.similarity for h in hits[1:]].count(0.0) >= 2
+
+
+def test_similarity_ignores_feedback_and_ranking_is_by_score(fitted: Matcher) -> None:
+    plain = Matcher(prf_docs=0).fit(RESULTS)
+    for need, _ in NEEDS:
+        a, b = fitted.query(need, k=5), plain.query(need, k=5)
+        # The similarity depends on the query as written, not on pseudo-relevance feedback.
+        sa, sb = {h.id: h.similarity for h in a}, {h.id: h.similarity for h in b}
+        for doc_id in sa.keys() & sb.keys():
+            assert sa[doc_id] == pytest.approx(sb[doc_id])
+        scores = [h.score for h in a]
+        assert scores == sorted(scores, reverse=True)
+
+
+def test_similarity_with_cosine_tfidf_params() -> None:
+    m = Matcher(tf="log", norm="l2", idf="smooth", query_idf=True).fit(RESULTS)
+    hit = next(h for h in m.query(RESULTS[3], k=5) if h.id == RESULTS[3]["id"])
+    assert hit.similarity >= 0.99
+
+
+def test_hits_are_plain_python_and_json_ready() -> None:
+    docs = [
+        {**RESULTS[0], "id": np.int64(7)},
+        {**RESULTS[1], "id": np.str_("solid")},
+        *RESULTS[2:],
+    ]
+    m = Matcher().fit(docs)
+    hits = m.query("锂离子电池 固态电池 正极材料", k=5)
+    assert {h.id for h in hits} >= {7, "solid"}
+    for h in hits:
+        assert type(h.id) in (int, str)
+        assert type(h.score) is float and type(h.similarity) is float
+        for term, share in h.terms:
+            assert type(term) is str and type(share) is float
+    json.dumps([{"id": h.id, "score": h.score, "similarity": h.similarity,
+                 "terms": h.terms} for h in hits])
+    assert Hit(id=1, score=1.0).similarity == 0.0

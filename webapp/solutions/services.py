@@ -7,7 +7,10 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Need, Result, ResultStatus, Solution, SolutionStatus, User
+from models import Need, NotificationKind, Result, ResultStatus, Solution, SolutionStatus, User
+
+from ..dockings.services import open_solution_docking
+from ..notifications.services import notify_organization
 
 
 class SolutionRefused(ValueError):
@@ -40,7 +43,14 @@ def submit_solution(session: Session, author: User, need: Need, *, summary: str,
                         results=[allowed[rid] for rid in result_ids])
     session.add(solution)
     session.flush()
+    _notify_received(session, solution)
     return solution
+
+
+def _notify_received(session: Session, solution: Solution) -> None:
+    notify_organization(session, solution.need.organization_id, NotificationKind.SOLUTION,
+                        f"需求“{solution.need.title}”收到新的解决方案",
+                        f"/solutions/{solution.id}")
 
 
 def can_view_solution(user: User | None, solution: Solution) -> bool:
@@ -49,3 +59,44 @@ def can_view_solution(user: User | None, solution: Solution) -> bool:
         return False
     return user.is_operator or user.organization_id in (
         solution.organization_id, solution.need.organization_id)
+
+
+# The enterprise decides on a solution; the institution may take it back while it is undecided.
+SOLUTION_TRANSITIONS: dict[SolutionStatus, frozenset[SolutionStatus]] = {
+    SolutionStatus.SUBMITTED: frozenset({SolutionStatus.SHORTLISTED, SolutionStatus.ACCEPTED,
+                                         SolutionStatus.DECLINED, SolutionStatus.WITHDRAWN}),
+    SolutionStatus.SHORTLISTED: frozenset({SolutionStatus.ACCEPTED, SolutionStatus.DECLINED,
+                                           SolutionStatus.WITHDRAWN}),
+}
+_ENTERPRISE_DECIDES = frozenset({SolutionStatus.SHORTLISTED, SolutionStatus.ACCEPTED,
+                                 SolutionStatus.DECLINED})
+
+
+def can_decide(user: User | None, solution: Solution, to: SolutionStatus) -> bool:
+    """Whether ``user`` may move ``solution`` to ``to`` now."""
+    if user is None or to not in SOLUTION_TRANSITIONS.get(solution.status, frozenset()):
+        return False
+    if to in _ENTERPRISE_DECIDES:
+        return user.is_operator or user.organization_id == solution.need.organization_id
+    return user.is_operator or user.organization_id == solution.organization_id
+
+
+def decide_solution(session: Session, actor: User, solution: Solution,
+                    to: SolutionStatus) -> Solution:
+    """Shortlist, accept, decline or withdraw a solution; accepting opens a docked docking."""
+    if to not in SOLUTION_TRANSITIONS.get(solution.status, frozenset()):
+        raise SolutionRefused(f"方案当前为“{solution.status.label}”，不能变为“{to.label}”")
+    if not can_decide(actor, solution, to):
+        raise PermissionError(f"user {actor.id} may not move solution {solution.id} to {to}")
+    solution.status = to
+    session.flush()
+    if to is SolutionStatus.ACCEPTED:
+        open_solution_docking(session, actor, solution)
+    else:
+        # The side that did not act hears about it.
+        other = (solution.organization_id if to in _ENTERPRISE_DECIDES
+                 else solution.need.organization_id)
+        notify_organization(session, other, NotificationKind.STATUS,
+                            f"解决方案（{solution.need.title}）{to.label}",
+                            f"/solutions/{solution.id}", exclude_user_id=actor.id)
+    return solution

@@ -4,16 +4,24 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import login_required
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from models import Need, Solution
+from models import Docking, Need, Solution, SolutionStatus
 
 from ..db import get_session
 from ..forms_common import choices
 from ..permissions import acting_user, can_view_need
 from . import bp
 from .forms import SolutionForm
-from .services import SolutionRefused, can_view_solution, linkable_results, submit_solution
+from .services import (
+    SolutionRefused,
+    can_decide,
+    can_view_solution,
+    decide_solution,
+    linkable_results,
+    submit_solution,
+)
 
 
 @bp.route("/needs/<int:need_id>/solutions/new", methods=["GET", "POST"])
@@ -54,4 +62,42 @@ def detail(solution_id: int) -> str:
     solution = get_session().get(Solution, solution_id)
     if solution is None or not can_view_solution(acting_user(), solution):
         abort(404)
-    return render_template("solutions/detail.html", solution=solution)
+    user = acting_user()
+    return render_template(
+        "solutions/detail.html", solution=solution,
+        decisions=[(action, to) for action, to in _DECISIONS.items()
+                   if can_decide(user, solution, to)],
+        docking=get_session().scalar(select(Docking).where(Docking.solution_id == solution.id)))
+
+
+_DECISIONS = {"shortlist": SolutionStatus.SHORTLISTED, "accept": SolutionStatus.ACCEPTED,
+              "decline": SolutionStatus.DECLINED, "withdraw": SolutionStatus.WITHDRAWN}
+_DONE = {SolutionStatus.SHORTLISTED: "方案已入围。", SolutionStatus.ACCEPTED: "方案已采纳，对接已建立。",
+         SolutionStatus.DECLINED: "已婉拒该方案。", SolutionStatus.WITHDRAWN: "方案已撤回。"}
+
+
+@bp.route("/solutions/<int:solution_id>/<any(shortlist, accept, decline, withdraw):action>",
+          methods=["POST"])
+@login_required
+def decide(solution_id: int, action: str) -> Response:
+    """The enterprise shortlists, accepts or declines; the institution withdraws."""
+    user = acting_user()
+    assert user is not None
+    db = get_session()
+    solution = db.get(Solution, solution_id)
+    if solution is None or not can_view_solution(user, solution):
+        abort(404)
+    to = _DECISIONS[action]
+    back = url_for("solutions.detail", solution_id=solution_id)
+    try:
+        decide_solution(db, user, solution, to)
+    except SolutionRefused as exc:
+        db.rollback()
+        flash(str(exc), "error")
+        return redirect(back)
+    except PermissionError:
+        db.rollback()
+        abort(403)
+    db.commit()
+    flash(_DONE[to], "success")
+    return redirect(back)

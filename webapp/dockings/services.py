@@ -1,0 +1,483 @@
+"""Docking and deal services: they flush, the views commit.
+
+Refusals are exceptions: ``DockingRefused`` for a transition the table does not allow or a
+stale version (409), ``PermissionError`` for an actor who may not act (403). Visibility is
+checked by the views first, so that outsiders get 404 and learn nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Select, and_, case, exists, or_, select
+from sqlalchemy.orm import Session
+
+from models import (
+    ContractType,
+    Deal,
+    DealCorrection,
+    Docking,
+    DockingEvent,
+    DockingMessage,
+    DockingState,
+    DropReason,
+    Need,
+    NeedStatus,
+    NotificationKind,
+    Result,
+    ResultStatus,
+    Role,
+    Side,
+    Solution,
+    User,
+)
+from models.docking import OPEN_STATES, TRANSITIONS, Actor
+from models.taxonomy import Field
+
+from ..notifications.services import notify_organization, notify_users
+
+# "Not in the future" is judged by the platform's calendar, not the server's.
+PLATFORM_TZ = ZoneInfo("Asia/Shanghai")
+
+
+class DockingRefused(ValueError):
+    """The docking is not in a state that allows the action, or the form was stale (409)."""
+
+
+class StaleVersion(DockingRefused):
+    """Someone changed the record after the form was rendered."""
+
+    def __init__(self) -> None:
+        super().__init__("该对接已被他人更新，请查看最新状态后再操作。")
+
+
+def today() -> dt.date:
+    """Today's date on the platform's calendar (Asia/Shanghai)."""
+    return dt.datetime.now(PLATFORM_TZ).date()
+
+
+# --- who is who -----------------------------------------------------------------------------
+
+def roles_of(user: User | None, docking: Docking) -> set[Actor]:
+    """The roles ``user`` holds on ``docking`` (empty for outsiders)."""
+    if user is None:
+        return set()
+    roles: set[Actor] = set()
+    side = docking.side_of(user.organization_id)
+    if side is not None:
+        roles.add(Actor.PARTY)
+        if docking.interest_side is not None and side is docking.interest_side.other:
+            roles.add(Actor.OTHER_SIDE)
+    if docking.broker_id == user.id and user.role is Role.BROKER:
+        roles.add(Actor.BROKER)
+    if user.is_operator:
+        roles.add(Actor.OPERATOR)
+    return roles
+
+
+def can_view(user: User | None, docking: Docking) -> bool:
+    """The two parties, the assigned broker and operators see a docking; nobody else."""
+    return bool(roles_of(user, docking))
+
+
+def can_move(user: User | None, docking: Docking, to: DockingState) -> bool:
+    """Whether ``user`` may move ``docking`` to ``to`` now."""
+    allowed = TRANSITIONS.get((docking.state, to))
+    return allowed is not None and bool(allowed & roles_of(user, docking))
+
+
+def moves_for(user: User | None, docking: Docking) -> list[DockingState]:
+    """The states ``user`` may move ``docking`` to (signing is done by recording a deal)."""
+    return [to for to in DockingState
+            if to is not DockingState.SIGNED and can_move(user, docking, to)]
+
+
+def can_agree(user: User | None, docking: Docking) -> bool:
+    """Whether ``user`` is on the side asked to agree to the other side's interest."""
+    return can_move(user, docking, DockingState.DOCKED)
+
+
+def can_assign_broker(user: User | None, docking: Docking) -> bool:
+    """Operators and either party may assign a broker to a docking still under way."""
+    if docking.state.is_final:
+        return False
+    return bool(roles_of(user, docking) & {Actor.PARTY, Actor.OPERATOR})
+
+
+def can_add_note(user: User | None, docking: Docking) -> bool:
+    """Brokers and operators keep notes on a docking."""
+    return bool(roles_of(user, docking) & {Actor.BROKER, Actor.OPERATOR})
+
+
+def can_sign(user: User | None, docking: Docking) -> bool:
+    """Whether ``user`` may record the deal that closes ``docking`` as signed."""
+    return docking.deal is None and can_move(user, docking, DockingState.SIGNED)
+
+
+def can_correct_deal(user: User | None, deal: Deal) -> bool:
+    """The two parties and operators may correct a deal's amount and date."""
+    return bool(roles_of(user, deal.docking) & {Actor.PARTY, Actor.OPERATOR})
+
+
+def contacts_visible(user: User | None, docking: Docking) -> bool:
+    """Contact details show only once the other side has agreed, and only to those involved."""
+    return docking.state.shows_contacts and can_view(user, docking)
+
+
+@dataclass(frozen=True)
+class Contact:
+    """A person to reach on one side of a docking."""
+
+    name: str
+    phone: str = ""
+    email: str = ""
+
+
+def contacts(session: Session, docking: Docking) -> dict[Side, list[Contact]]:
+    """Each side's contacts: the result's named contact, and the organisations' members."""
+    def members(org_id: int) -> list[Contact]:
+        users = session.scalars(select(User).where(User.organization_id == org_id,
+                                                   User.is_active.is_(True)).order_by(User.id))
+        return [Contact(name=u.name, email=u.email) for u in users]
+
+    supply = members(docking.supply_org_id)
+    if docking.result is not None and docking.result.contact_name:
+        supply.insert(0, Contact(name=docking.result.contact_name,
+                                 phone=docking.result.contact_phone))
+    return {Side.NEED: members(docking.need_org_id), Side.SUPPLY: supply}
+
+
+def brokers(session: Session) -> list[User]:
+    """Active users with the broker role, for the assignment menu."""
+    return list(session.scalars(select(User).where(User.role == Role.BROKER,
+                                                   User.is_active.is_(True)).order_by(User.name)))
+
+
+# --- need status -----------------------------------------------------------------------------
+
+def sync_need_status(session: Session, need: Need) -> None:
+    """Signed when a deal exists; 对接中 while a docking is open; back to published otherwise.
+
+    Closed, expired and draft needs keep their status unless a deal is signed.
+    """
+    session.flush()
+    has_deal = session.scalar(select(exists().where(
+        Deal.docking_id == Docking.id, Docking.need_id == need.id)))
+    if has_deal:
+        need.status = NeedStatus.SIGNED
+        return
+    has_open = session.scalar(select(exists().where(
+        Docking.need_id == need.id, Docking.state.in_(OPEN_STATES))))
+    if has_open and need.status is NeedStatus.PUBLISHED:
+        need.status = NeedStatus.DOCKING
+    elif not has_open and need.status is NeedStatus.DOCKING:
+        need.status = NeedStatus.PUBLISHED
+
+
+# --- the workflow ----------------------------------------------------------------------------
+
+def _link(docking: Docking) -> str:
+    return f"/dockings/{docking.id}"
+
+
+def _check_version(record: Docking | Deal, version: int | None) -> None:
+    # The ORM's version_id_col catches concurrent commits; this catches a form rendered long ago.
+    if version is not None and record.version != version:
+        raise StaleVersion()
+
+
+def _record(session: Session, docking: Docking, actor: User | None,
+            from_state: DockingState | None, to_state: DockingState, note: str = "") -> None:
+    session.add(DockingEvent(docking=docking, actor_id=actor.id if actor else None,
+                             from_state=from_state, to_state=to_state, note=note.strip()[:1000]))
+
+
+def _notify_involved(session: Session, docking: Docking, kind: NotificationKind, title: str,
+                     actor: User | None) -> None:
+    """Tell both organisations and the broker, but not the person who acted."""
+    exclude = actor.id if actor else None
+    for org_id in (docking.need_org_id, docking.supply_org_id):
+        notify_organization(session, org_id, kind, title, _link(docking), exclude_user_id=exclude)
+    if docking.broker is not None and docking.broker.organization_id not in (
+            docking.need_org_id, docking.supply_org_id):
+        notify_users(session, [docking.broker], kind, title, _link(docking), exclude)
+
+
+def _move(session: Session, actor: User, docking: Docking, to: DockingState, note: str,
+          version: int | None) -> None:
+    if (docking.state, to) not in TRANSITIONS:
+        raise DockingRefused(f"对接当前为“{docking.state.label}”，不能变为“{to.label}”。")
+    if not can_move(actor, docking, to):
+        raise PermissionError(f"you may not move docking {docking.id} to {to.value}")
+    _check_version(docking, version)
+    before = docking.state
+    docking.state = to
+    _record(session, docking, actor, before, to, note)
+    session.flush()
+    sync_need_status(session, docking.need)
+    _notify_involved(session, docking, NotificationKind.STATUS,
+                     f"对接“{docking.title}”：{before.label} → {to.label}", actor)
+
+
+def transition(session: Session, actor: User, docking: Docking, to: DockingState, *,
+               note: str = "", version: int | None = None,
+               drop_reason: DropReason | None = None) -> Docking:
+    """Move a docking along the transition table; dropping needs a reason."""
+    if to is DockingState.SIGNED:
+        raise DockingRefused("签约请填写合同信息。")
+    if to is DockingState.DROPPED:
+        if drop_reason is None:
+            raise DockingRefused("终止对接请选择原因。")
+        if (docking.state, to) in TRANSITIONS and can_move(actor, docking, to):
+            docking.drop_reason = drop_reason
+            docking.drop_note = note.strip()[:500]
+    if to is DockingState.INTEREST:
+        # Whoever says 感兴趣 first is the side the other must agree with.
+        docking.interest_side = docking.side_of(actor.organization_id)
+    _move(session, actor, docking, to, note, version)
+    return docking
+
+
+def show_interest(session: Session, actor: User, need: Need, *, result: Result,
+                  message: str = "") -> Docking:
+    """Say 感兴趣 on a need–result pair, opening the docking if there is none yet.
+
+    Enterprise members speak for their need, institution members for their result. If the other
+    side has already shown interest, this is the agreement and the docking becomes docked.
+    """
+    if actor.organization_id == need.organization_id:
+        side = Side.NEED
+    elif actor.organization_id == result.organization_id:
+        side = Side.SUPPLY
+    else:
+        raise PermissionError("only the need's or the result's organisation may show interest")
+    if need.organization_id == result.organization_id:
+        raise DockingRefused("不能与本机构的成果或需求对接。")
+    docking = session.scalar(select(Docking).where(Docking.need_id == need.id,
+                                                   Docking.result_id == result.id))
+    available = need.status.is_open and result.status is ResultStatus.PUBLISHED
+    if (docking is None or docking.state is DockingState.SUGGESTED) and not available:
+        raise DockingRefused("该需求或成果当前不接受对接。")
+    if docking is None:
+        docking = Docking(need=need, result=result, need_org_id=need.organization_id,
+                          supply_org_id=result.organization_id, state=DockingState.SUGGESTED)
+        session.add(docking)
+        session.flush()
+    if docking.state is DockingState.INTEREST and docking.interest_side is side.other:
+        return agree(session, actor, docking, note=message)
+    if docking.state is not DockingState.SUGGESTED:
+        raise DockingRefused(f"对接当前为“{docking.state.label}”，无需再次表达意向。")
+    docking.interest_side = side
+    docking.state = DockingState.INTEREST
+    _record(session, docking, actor, DockingState.SUGGESTED, DockingState.INTEREST, message)
+    if message.strip():
+        session.add(DockingMessage(docking=docking, author_id=actor.id, body=message.strip()))
+    session.flush()
+    sync_need_status(session, need)
+    notify_organization(session, docking.org_of(side.other), NotificationKind.INTEREST,
+                        f"{actor.organization.name} 对“{docking.title}”表达了对接意向",
+                        _link(docking), exclude_user_id=actor.id)
+    return docking
+
+
+def agree(session: Session, actor: User, docking: Docking, *, note: str = "",
+          version: int | None = None) -> Docking:
+    """The other side agrees to the interest shown: the docking becomes docked."""
+    _move(session, actor, docking, DockingState.DOCKED, note, version)
+    return docking
+
+
+def open_solution_docking(session: Session, actor: User, solution: Solution) -> Docking:
+    """Accepting a solution opens its docking directly in state docked."""
+    docking = session.scalar(select(Docking).where(Docking.solution_id == solution.id))
+    if docking is not None:
+        raise DockingRefused("该方案已有对接。")
+    docking = Docking(need=solution.need, solution=solution,
+                      need_org_id=solution.need.organization_id,
+                      supply_org_id=solution.organization_id, state=DockingState.DOCKED,
+                      interest_side=Side.SUPPLY)
+    session.add(docking)
+    _record(session, docking, actor, None, DockingState.DOCKED, "采纳解决方案")
+    session.flush()
+    sync_need_status(session, solution.need)
+    _notify_involved(session, docking, NotificationKind.STATUS,
+                     f"解决方案已被采纳，对接“{docking.title}”已建立", actor)
+    return docking
+
+
+def assign_broker(session: Session, actor: User, docking: Docking, broker: User | None, *,
+                  version: int | None = None) -> Docking:
+    """Assign (or, with ``None``, remove) the docking's broker; only broker-role users qualify."""
+    if not can_assign_broker(actor, docking):
+        if docking.state.is_final and can_view(actor, docking):
+            raise DockingRefused("对接已结束，不能再指派技术经理人。")
+        raise PermissionError("only the parties and operators assign brokers")
+    if broker is not None and (broker.role is not Role.BROKER or not broker.is_active):
+        raise DockingRefused("只能指派技术经理人。")
+    _check_version(docking, version)
+    docking.broker = broker
+    note = f"指派技术经理人：{broker.name}" if broker else "取消技术经理人"
+    _record(session, docking, actor, docking.state, docking.state, note)
+    session.flush()
+    if broker is not None:
+        notify_users(session, [broker], NotificationKind.STATUS,
+                     f"您被指派为对接“{docking.title}”的技术经理人", _link(docking), actor.id)
+    return docking
+
+
+def post_message(session: Session, author: User, docking: Docking, body: str, *,
+                 is_note: bool = False) -> DockingMessage:
+    """Add a message to the thread (or, for brokers and operators, a note)."""
+    if not can_view(author, docking):
+        raise PermissionError("only those involved write in a docking's thread")
+    if is_note and not can_add_note(author, docking):
+        raise PermissionError("only brokers and operators add notes")
+    body = body.strip()
+    if not body:
+        raise DockingRefused("消息不能为空。")
+    message = DockingMessage(docking=docking, author_id=author.id, body=body[:4000],
+                             is_note=is_note)
+    session.add(message)
+    session.flush()
+    if not is_note:
+        _notify_involved(session, docking, NotificationKind.MESSAGE,
+                         f"{author.name} 在对接“{docking.title}”中留言", author)
+    return message
+
+
+# --- deals -----------------------------------------------------------------------------------
+
+def _check_deal_values(amount_wan: Decimal, signed_on: dt.date) -> None:
+    if amount_wan <= 0:
+        raise DockingRefused("合同金额必须大于 0。")
+    if signed_on > today():
+        raise DockingRefused("签约日期不能晚于今天。")
+
+
+def record_deal(session: Session, actor: User, docking: Docking, *, contract_type: ContractType,
+                amount_wan: Decimal, signed_on: dt.date, contract_number: str | None = None,
+                version: int | None = None) -> Deal:
+    """Record the signed contract: the docking becomes signed and its need 已签约."""
+    if docking.deal is not None:
+        raise DockingRefused("该对接已登记合同。")
+    _check_deal_values(amount_wan, signed_on)
+    _move(session, actor, docking, DockingState.SIGNED,
+          f"{contract_type.label}合同，{_plain(amount_wan)} 万元", version)
+    deal = Deal(docking=docking, contract_type=contract_type, amount_wan=amount_wan,
+                signed_on=signed_on, contract_number=(contract_number or "").strip() or None,
+                created_by_id=actor.id)
+    session.add(deal)
+    session.flush()
+    sync_need_status(session, docking.need)
+    return deal
+
+
+def _plain(amount: Decimal) -> str:
+    # Decimal("80").normalize() prints as 8E+1; the log is for people, so write it out.
+    return f"{amount.normalize():f}"
+
+
+def correct_deal(session: Session, actor: User, deal: Deal, *, amount_wan: Decimal,
+                 signed_on: dt.date, version: int | None = None) -> list[DealCorrection]:
+    """Correct a deal's amount and signing date, keeping each change in the audit log."""
+    if not can_correct_deal(actor, deal):
+        raise PermissionError("only the parties and operators correct deals")
+    _check_deal_values(amount_wan, signed_on)
+    _check_version(deal, version)
+    changes: list[DealCorrection] = []
+    if amount_wan != deal.amount_wan:
+        changes.append(DealCorrection(deal=deal, actor_id=actor.id, field="amount_wan",
+                                      old_value=_plain(deal.amount_wan), new_value=_plain(amount_wan)))
+        deal.amount_wan = amount_wan
+    if signed_on != deal.signed_on:
+        changes.append(DealCorrection(deal=deal, actor_id=actor.id, field="signed_on",
+                                      old_value=deal.signed_on.isoformat(),
+                                      new_value=signed_on.isoformat()))
+        deal.signed_on = signed_on
+    session.add_all(changes)
+    session.flush()
+    return changes
+
+
+# --- lists -----------------------------------------------------------------------------------
+
+@dataclass
+class DockingFilters:
+    """What the docking list can be narrowed by."""
+
+    state: DockingState | None = None
+    field: Field | None = None
+
+
+def docking_query(viewer: User, filters: DockingFilters) -> Select[Docking]:
+    """The viewer's dockings (all of them for operators), waiting-on-me first, then newest."""
+    org = viewer.organization_id
+    stmt = select(Docking)
+    if not viewer.is_operator:
+        stmt = stmt.where(or_(Docking.need_org_id == org, Docking.supply_org_id == org,
+                              Docking.broker_id == viewer.id))
+    if filters.state is not None:
+        stmt = stmt.where(Docking.state == filters.state)
+    if filters.field is not None:
+        stmt = stmt.where(Docking.need_id.in_(select(Need.id).where(Need.field == filters.field)))
+    waiting_on_me = and_(Docking.state == DockingState.INTEREST, or_(
+        and_(Docking.need_org_id == org, Docking.interest_side == Side.SUPPLY),
+        and_(Docking.supply_org_id == org, Docking.interest_side == Side.NEED)))
+    # 0: waiting for my answer, 1: under way, 2: signed or dropped.
+    waiting = case((waiting_on_me, 0),
+                   (Docking.state.in_([DockingState.SIGNED, DockingState.DROPPED]), 2), else_=1)
+    return stmt.order_by(waiting, Docking.updated_at.desc(), Docking.id.desc())
+
+
+def is_waiting_on(user: User, docking: Docking) -> bool:
+    """Whether the docking waits for the user's organisation to agree."""
+    side = docking.side_of(user.organization_id)
+    return side is not None and docking.waiting_on is side
+
+
+def dockings_of_need(session: Session, viewer: User | None, need: Need) -> list[Docking]:
+    """The dockings of a need that ``viewer`` may see."""
+    if viewer is None:
+        return []
+    rows = session.scalars(select(Docking).where(Docking.need_id == need.id)
+                           .order_by(Docking.id))
+    return [d for d in rows if can_view(viewer, d)]
+
+
+def dockings_of_result(session: Session, viewer: User | None, result: Result) -> list[Docking]:
+    """The dockings of a result that ``viewer`` may see."""
+    if viewer is None:
+        return []
+    rows = session.scalars(select(Docking).where(Docking.result_id == result.id)
+                           .order_by(Docking.id))
+    return [d for d in rows if can_view(viewer, d)]
+
+
+def interest_candidates_for_need(session: Session, viewer: User | None,
+                                 need: Need) -> list[Result]:
+    """The viewer's published results that could be offered to ``need`` and are not yet paired."""
+    if viewer is None or not need.status.is_open or viewer.organization_id == need.organization_id:
+        return []
+    paired = select(Docking.result_id).where(Docking.need_id == need.id,
+                                             Docking.result_id.is_not(None),
+                                             Docking.state != DockingState.SUGGESTED)
+    return list(session.scalars(select(Result).where(
+        Result.organization_id == viewer.organization_id, Result.status == ResultStatus.PUBLISHED,
+        Result.id.not_in(paired)).order_by(Result.id)))
+
+
+def interest_candidates_for_result(session: Session, viewer: User | None,
+                                   result: Result) -> list[Need]:
+    """The viewer's open needs that could be paired with ``result`` and are not yet paired."""
+    if (viewer is None or result.status is not ResultStatus.PUBLISHED
+            or viewer.organization_id == result.organization_id):
+        return []
+    paired = select(Docking.need_id).where(Docking.result_id == result.id,
+                                           Docking.state != DockingState.SUGGESTED)
+    return list(session.scalars(select(Need).where(
+        Need.organization_id == viewer.organization_id,
+        Need.status.in_([NeedStatus.PUBLISHED, NeedStatus.DOCKING]),
+        Need.id.not_in(paired)).order_by(Need.id)))

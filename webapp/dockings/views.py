@@ -1,0 +1,363 @@
+"""Docking pages and their small JSON API.
+
+Pages answer a refused action with a message and a redirect back, and a stale form with the
+conflict message next to the current state (409). The API answers with the same codes in JSON.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import login_required
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.wrappers import Response
+
+from models import (
+    ContractType,
+    Docking,
+    DockingState,
+    DropReason,
+    Need,
+    Result,
+    User,
+)
+from models.taxonomy import Field
+
+from ..db import get_session
+from ..errors import error_response, wants_json
+from ..forms_common import choices
+from ..listing_views import enum_arg
+from ..pagination import page_number, paginate
+from ..permissions import acting_user, can_view_need, can_view_result
+from . import bp
+from .forms import BrokerForm, DealCorrectionForm, DealForm, InterestForm, MessageForm, MoveForm
+from .services import (
+    DockingFilters,
+    DockingRefused,
+    StaleVersion,
+    agree,
+    assign_broker,
+    brokers,
+    can_add_note,
+    can_agree,
+    can_assign_broker,
+    can_correct_deal,
+    can_sign,
+    can_view,
+    contacts,
+    contacts_visible,
+    correct_deal,
+    docking_query,
+    dockings_of_need,
+    dockings_of_result,
+    interest_candidates_for_need,
+    interest_candidates_for_result,
+    is_waiting_on,
+    moves_for,
+    post_message,
+    record_deal,
+    show_interest,
+    transition,
+)
+
+CONFLICT_MESSAGE = "该对接已被他人更新，请查看最新状态后再操作。"
+
+
+@bp.app_context_processor
+def _panels() -> dict[str, Any]:
+    """Functions the need and result detail pages call to show their docking panels."""
+    def need_panel(need: Need) -> dict[str, Any]:
+        user = acting_user()
+        db = get_session()
+        return {"dockings": dockings_of_need(db, user, need),
+                "candidates": interest_candidates_for_need(db, user, need)}
+
+    def result_panel(result: Result) -> dict[str, Any]:
+        user = acting_user()
+        db = get_session()
+        return {"dockings": dockings_of_result(db, user, result),
+                "candidates": interest_candidates_for_result(db, user, result)}
+
+    return {"docking_need_panel": need_panel, "docking_result_panel": result_panel}
+
+
+def _user() -> User:
+    user = acting_user()
+    if user is None:
+        abort(401)
+    return user
+
+
+def _load(docking_id: int, user: User) -> Docking:
+    """The docking, or 404 for anyone not involved: outsiders learn nothing, not even that it
+    exists."""
+    docking = get_session().get(Docking, docking_id)
+    if docking is None or not can_view(user, docking):
+        abort(404)
+    return docking
+
+
+def _detail_url(docking: Docking) -> str:
+    return url_for("dockings.detail", docking_id=docking.id)
+
+
+def _conflict(docking_id: int, user: User) -> Response | tuple[Response | str, int]:
+    """Answer a lost race: the conflict message with the docking as it now stands."""
+    db = get_session()
+    db.rollback()
+    db.expire_all()
+    docking = _load(docking_id, user)
+    if wants_json():
+        response = jsonify(error="conflict", message=CONFLICT_MESSAGE,
+                           docking=_as_json(docking, user))
+        return response, 409
+    return _render_detail(docking, user, conflict=CONFLICT_MESSAGE), 409
+
+
+def _act(docking_id: int, action: Callable[[User, Docking], str],
+         back: Callable[[Docking], str] = _detail_url) -> Any:
+    """Run ``action`` on a docking the user may see, then commit, refuse or report a conflict.
+
+    ``action`` returns the success message; refusals roll everything back.
+    """
+    user = _user()
+    docking = _load(docking_id, user)
+    db = get_session()
+    try:
+        done = action(user, docking)
+        db.commit()
+    except (StaleVersion, StaleDataError):
+        return _conflict(docking_id, user)
+    except DockingRefused as exc:
+        db.rollback()
+        if wants_json():
+            return error_response(409, str(exc))
+        flash(str(exc), "error")
+        return redirect(back(docking))
+    except PermissionError:
+        db.rollback()
+        abort(403)
+    if wants_json():
+        return jsonify(message=done, docking=_as_json(docking, user))
+    flash(done, "success")
+    return redirect(back(docking))
+
+
+def _invalid(form: Any, docking: Docking) -> Any:
+    """A form that did not validate: say what was wrong and go back."""
+    errors = "；".join(e for errs in form.errors.values() for e in errs if isinstance(e, str))
+    message = errors or "提交的内容有误。"
+    if wants_json():
+        return error_response(400, message)
+    flash(message, "error")
+    return redirect(_detail_url(docking))
+
+
+# --- pages -----------------------------------------------------------------------------------
+
+@bp.route("/dockings")
+@login_required
+def index() -> str:
+    """我的对接: the organisation's dockings (all for operators), waiting-on-me first."""
+    user = _user()
+    filters = DockingFilters(state=enum_arg("state", DockingState),
+                             field=enum_arg("field", Field) if user.is_operator else None)
+    page = paginate(get_session(), docking_query(user, filters),
+                    page_number(request.args.get("page")), current_app.config["PAGE_SIZE"])
+    return render_template("dockings/index.html", page=page, filters=filters,
+                           states=list(DockingState), waiting=lambda d: is_waiting_on(user, d))
+
+
+@bp.route("/dockings/interest", methods=["POST"])
+@login_required
+def interest() -> Response:
+    """感兴趣: open (or answer) the docking of a need and a result."""
+    user = _user()
+    db = get_session()
+    form = InterestForm()
+    if not form.validate_on_submit():
+        abort(400)
+    need = db.get(Need, form.need_id.data)
+    result = db.get(Result, form.result_id.data)
+    if need is None or result is None or not can_view_need(user, need) \
+            or not can_view_result(user, result):
+        abort(404)
+    back = request.form.get("back", "")
+    back_url = (url_for("results.detail", result_id=result.id) if back == "result"
+                else url_for("needs.detail", need_id=need.id))
+    try:
+        docking = show_interest(db, user, need, result=result, message=form.message.data or "")
+        db.commit()
+    except (StaleVersion, StaleDataError):
+        db.rollback()
+        flash(CONFLICT_MESSAGE, "error")
+        return redirect(back_url)
+    except DockingRefused as exc:
+        db.rollback()
+        flash(str(exc), "error")
+        return redirect(back_url)
+    except PermissionError:
+        db.rollback()
+        abort(403)
+    flash("已确认对接，双方可查看联系方式。" if docking.state is DockingState.DOCKED
+          else "已表达对接意向，等待对方确认。", "success")
+    return redirect(_detail_url(docking))
+
+
+def _render_detail(docking: Docking, user: User, conflict: str | None = None) -> str:
+    db = get_session()
+    broker_form = BrokerForm(formdata=None, version=docking.version,
+                             broker_id=docking.broker_id or 0)
+    broker_form.broker_id.choices = choices([(0, "（不指派）")] + [
+        (b.id, f"{b.name} · {b.organization.name}") for b in brokers(db)])
+    deal = docking.deal
+    return render_template(
+        "dockings/detail.html", docking=docking, user=user, conflict=conflict,
+        side=docking.side_of(user.organization_id),
+        moves=moves_for(user, docking), can_agree=can_agree(user, docking),
+        contacts=contacts(db, docking) if contacts_visible(user, docking) else None,
+        move_form=MoveForm(formdata=None, version=docking.version),
+        broker_form=broker_form if can_assign_broker(user, docking) else None,
+        message_form=MessageForm(formdata=None), can_note=can_add_note(user, docking),
+        deal_form=DealForm(formdata=None, version=docking.version)
+        if can_sign(user, docking) else None,
+        correction_form=DealCorrectionForm(formdata=None, version=deal.version,
+                                           amount=deal.amount_wan, signed_on=deal.signed_on)
+        if deal is not None and can_correct_deal(user, deal) else None,
+        drop_reasons=list(DropReason))
+
+
+@bp.route("/dockings/<int:docking_id>")
+@login_required
+def detail(docking_id: int) -> str:
+    """One docking: state, parties, contacts once docked, history, messages and the deal."""
+    user = _user()
+    return _render_detail(_load(docking_id, user), user)
+
+
+@bp.route("/dockings/<int:docking_id>/move", methods=["POST"])
+@bp.route("/api/dockings/<int:docking_id>/transitions", methods=["POST"])
+@login_required
+def move(docking_id: int) -> Any:
+    """Move a docking to another state (agree, start negotiating, drop)."""
+    user = _user()
+    docking = _load(docking_id, user)
+    form = MoveForm()  # Flask-WTF reads a JSON body as form data
+    if not form.validate_on_submit():
+        return _invalid(form, docking)
+    to = DockingState(form.to.data)
+    reason = DropReason(form.drop_reason.data) if form.drop_reason.data else None
+
+    def run(actor: User, d: Docking) -> str:
+        if to is DockingState.DOCKED:
+            agree(get_session(), actor, d, note=form.note.data or "", version=form.version.data)
+        else:
+            transition(get_session(), actor, d, to, note=form.note.data or "",
+                       version=form.version.data, drop_reason=reason)
+        return f"对接已变为“{to.label}”。"
+    return _act(docking_id, run)
+
+
+@bp.route("/dockings/<int:docking_id>/broker", methods=["POST"])
+@login_required
+def broker(docking_id: int) -> Any:
+    """Assign a broker to a docking."""
+    user = _user()
+    docking = _load(docking_id, user)
+    db = get_session()
+    form = BrokerForm()
+    form.broker_id.choices = choices([(0, "")] + [(b.id, b.name) for b in brokers(db)])
+    if not form.validate_on_submit():
+        return _invalid(form, docking)
+
+    def run(actor: User, d: Docking) -> str:
+        chosen = db.get(User, form.broker_id.data) if form.broker_id.data else None
+        assign_broker(db, actor, d, chosen, version=form.version.data)
+        return "技术经理人已更新。"
+    return _act(docking_id, run)
+
+
+@bp.route("/dockings/<int:docking_id>/messages", methods=["POST"])
+@login_required
+def message(docking_id: int) -> Any:
+    """Post a message (or a broker's note) to the docking's thread."""
+    user = _user()
+    docking = _load(docking_id, user)
+    form = MessageForm()
+    if not form.validate_on_submit():
+        return _invalid(form, docking)
+
+    def run(actor: User, d: Docking) -> str:
+        post_message(get_session(), actor, d, form.body.data or "", is_note=bool(form.is_note.data))
+        return "备注已保存。" if form.is_note.data else "消息已发送。"
+    return _act(docking_id, run, lambda d: _detail_url(d) + "#messages")
+
+
+@bp.route("/dockings/<int:docking_id>/deal", methods=["POST"])
+@login_required
+def deal(docking_id: int) -> Any:
+    """Record the signed contract."""
+    user = _user()
+    docking = _load(docking_id, user)
+    form = DealForm()
+    if not form.validate_on_submit():
+        return _invalid(form, docking)
+    amount, signed_on = form.amount.data, form.signed_on.data
+    assert amount is not None and signed_on is not None  # both InputRequired
+
+    def run(actor: User, d: Docking) -> str:
+        record_deal(get_session(), actor, d, contract_type=ContractType(form.contract_type.data),
+                    amount_wan=amount, signed_on=signed_on,
+                    contract_number=form.contract_number.data, version=form.version.data)
+        return "合同已登记，对接已签约。"
+    return _act(docking_id, run)
+
+
+@bp.route("/dockings/<int:docking_id>/deal/correct", methods=["POST"])
+@login_required
+def correct(docking_id: int) -> Any:
+    """Correct the deal's amount or signing date (kept in the audit log)."""
+    user = _user()
+    docking = _load(docking_id, user)
+    if docking.deal is None:
+        abort(404)
+    form = DealCorrectionForm()
+    if not form.validate_on_submit():
+        return _invalid(form, docking)
+    amount, signed_on = form.amount.data, form.signed_on.data
+    assert amount is not None and signed_on is not None  # both InputRequired
+
+    def run(actor: User, d: Docking) -> str:
+        assert d.deal is not None
+        changes = correct_deal(get_session(), actor, d.deal, amount_wan=amount,
+                               signed_on=signed_on, version=form.version.data)
+        return "合同信息已更正。" if changes else "没有需要更正的内容。"
+    return _act(docking_id, run)
+
+
+# --- JSON ------------------------------------------------------------------------------------
+
+def _as_json(docking: Docking, user: User) -> dict[str, Any]:
+    deal = docking.deal
+    return {
+        "id": docking.id, "state": docking.state.value, "version": docking.version,
+        "need_id": docking.need_id, "result_id": docking.result_id,
+        "solution_id": docking.solution_id, "broker_id": docking.broker_id,
+        "interest_side": docking.interest_side.value if docking.interest_side else None,
+        "drop_reason": docking.drop_reason.value if docking.drop_reason else None,
+        "allowed": [s.value for s in moves_for(user, docking)],
+        "deal": None if deal is None else {
+            "contract_type": deal.contract_type.value, "amount_wan": str(deal.amount_wan),
+            "signed_on": deal.signed_on.isoformat(), "contract_number": deal.contract_number,
+            "version": deal.version},
+    }
+
+
+@bp.route("/api/dockings/<int:docking_id>")
+@login_required
+def api_detail(docking_id: int) -> Response:
+    """A docking as JSON, for those who may see it."""
+    user = _user()
+    return jsonify(_as_json(_load(docking_id, user), user))

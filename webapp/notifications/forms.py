@@ -1,0 +1,21 @@
+"""The notification settings form: two check boxes per kind."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField
+
+from models import NotificationKind
+
+
+class PreferencesForm(FlaskForm):
+    """Which kinds of notification a user receives in the app and by e-mail."""
+
+    @classmethod
+    def build(cls) -> type[PreferencesForm]:
+        """A form class with ``in_app_<kind>`` and ``email_<kind>`` boxes for every kind."""
+        attrs = {}
+        for kind in NotificationKind:
+            attrs[f"in_app_{kind.value}"] = BooleanField(f"{kind.label} · 站内通知")
+            attrs[f"email_{kind.value}"] = BooleanField(f"{kind.label} · 邮件")
+        return type("BoundPreferencesForm", (cls,), attrs)
