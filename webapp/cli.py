@@ -124,3 +124,36 @@ def send_mail(limit: int) -> None:
     sent, failed = deliver_outbox(session, current_app.config, limit=limit)
     session.commit()
     click.echo(f"sent: {sent}, failed: {failed}")
+
+
+@main.command("report")
+@click.option("--from", "date_from", default="", help="first day, YYYY-MM-DD (Asia/Shanghai)")
+@click.option("--to", "date_to", default="", help="last day, YYYY-MM-DD, included")
+@click.option("--field", default="", help="a technology field, e.g. new_energy")
+@click.option("--region", default="", help="a province, e.g. 上海市")
+@click.option("--json", "as_json", is_flag=True, help="print one JSON object")
+@with_appcontext
+def report_command(date_from: str, date_to: str, field: str, region: str, as_json: bool) -> None:
+    """Print the match-rate report: docking rate, funnel and signed deals (docs/metrics.md)."""
+    import json
+
+    from .reports.services import ReportFilterError, build_report, parse_filters, report_dict
+
+    try:
+        filters = parse_filters({"from": date_from, "to": date_to, "field": field,
+                                 "region": region})
+    except ReportFilterError as exc:
+        raise click.BadParameter(str(exc)) from None
+    threshold = float(current_app.config.get("REPORT_SUGGESTION_THRESHOLD", 0.3))
+    report = build_report(get_session(), filters, threshold)
+    if as_json:
+        # Amounts are Decimal 万元; written as strings so that no digit is lost.
+        click.echo(json.dumps(report_dict(report), ensure_ascii=False, default=str))
+        return
+    h = report.headline
+    rate = "—" if h["docking_rate"] is None else f"{h['docking_rate']:.1%}"
+    click.echo(f"docking rate    {rate}  ({h['needs_docked']} / {h['needs_published']} needs)")
+    click.echo(f"deals signed    {h['deals_signed']}  ({h['amount_signed_wan']:f} 万元)")
+    for step in report.funnel:
+        share = "" if step.of_first is None else f"  {step.of_first:.1%}"
+        click.echo(f"  {step.key:<10} {step.count:>8}{share}")

@@ -58,5 +58,7 @@ def default_config(instance_path: Path, with_secret: bool = True) -> dict[str, A
         "MATCH_TOP_K": 10,
         "MATCH_MIN_TEXT": 0.05,
         "DUPLICATE_THRESHOLD": 0.8,
+        # Reports: the lowest score at which a stored suggestion counts in the funnel's first step.
+        "REPORT_SUGGESTION_THRESHOLD": 0.3,
         "MATCHER_PARAMS": None,
     }
