@@ -23,6 +23,30 @@ def test_dictionary_terms_stay_whole(tok: Tokenizer, term: str) -> None:
     assert term in Tokenizer(mode="default")(f"关于{term}的应用")
 
 
+# The vocabulary of the platform's own listings (written for this test, not copied from them).
+@pytest.mark.parametrize(
+    ("text", "terms"),
+    [
+        ("锂电池极片涂布产线的面密度控制", ["极片", "涂布", "产线"]),
+        ("半固态电池与全固态电池的界面阻抗", ["半固态", "全固态电池", "界面阻抗"]),
+        ("光伏组件EL检测与银浆耗量", ["光伏组件", "银浆"]),
+        ("燃料电池电堆双极板与膜电极组件", ["电堆", "双极板", "膜电极组件"]),
+        ("储能电芯热失控预警与构网型储能", ["电芯", "热失控", "构网型储能"]),
+        ("碳化硅外延片微管密度与化学机械抛光", ["外延片", "微管密度", "化学机械抛光"]),
+        ("航空发动机涡轮叶片热障涂层与气膜冷却", ["涡轮叶片", "气膜冷却"]),
+        ("高盐废水分盐结晶与垃圾渗滤液处理", ["高盐废水", "分盐结晶", "垃圾渗滤液"]),
+        ("基于大语言模型的检索增强生成与向量数据库", ["大语言模型", "检索增强生成", "向量数据库"]),
+        ("原料药手性合成的晶型研究与连续流工艺", ["手性合成", "晶型", "连续流"]),
+    ],
+)
+def test_platform_topic_terms_stay_whole(tok: Tokenizer, text: str, terms: list[str]) -> None:
+    toks = tok(text)
+    for term in terms:
+        assert term in toks, (term, toks)
+    # The precise cut leaves no term in single characters.
+    assert all(len(t) > 1 for t in Tokenizer(mode="default", phrases=False)(text)), text
+
+
 def test_default_mode_does_not_split_terms() -> None:
     toks = Tokenizer(mode="default", phrases=False)("锂离子电池正极材料")
     assert toks == ["锂离子电池", "正极材料"]
