@@ -16,7 +16,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
-from support import PASSWORD, login
 
 from models import (
     Base,
@@ -36,6 +35,8 @@ from models import (
 from webapp import create_app
 from webapp.db import make_engine
 from webapp.migrate import upgrade
+
+from support import PASSWORD, login
 
 CHEAP_ARGON2 = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
 

@@ -46,4 +46,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(notifications_bp)
     app.register_blueprint(matching_bp)
     app.register_blueprint(reports_bp)
+
+    from .cli import register_commands
+
+    register_commands(app)
     return app

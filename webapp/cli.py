@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import click
-from flask import current_app
+from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from . import create_app
@@ -13,6 +13,16 @@ from .db import get_engine, get_session
 @click.group(cls=FlaskGroup, create_app=create_app)
 def main() -> None:
     """InnoMatch technology supply-demand matching service."""
+
+
+FLASK_BUILTINS = frozenset({"run", "shell", "routes"})
+
+
+def register_commands(app: Flask) -> None:
+    """Make the project's commands available on ``app.cli`` too (``flask`` and test runners)."""
+    for name, command in main.commands.items():
+        if name not in FLASK_BUILTINS:
+            app.cli.add_command(command, name)
 
 
 @main.group()
@@ -56,11 +66,31 @@ def _safe_url(url: str) -> str:
 @with_appcontext
 def seed_demo(scale: str, seed: int) -> None:
     """Load the demo organisations, users, needs, results and solutions (idempotent)."""
-    from .demo.seed import load_world, scale_factor
+    from .demo.seed import load_world, parse_scale
 
-    counts = load_world(get_session(), seed=seed, scale=scale_factor(scale))
+    try:
+        factor, sizes = parse_scale(scale)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--scale") from None
+    counts = load_world(get_session(), seed=seed, scale=factor, sizes=sizes)
     get_session().commit()
     click.echo(", ".join(f"{name}: +{n}" for name, n in counts.items()))
+
+
+@main.command("expire-needs")
+@with_appcontext
+def expire_needs_command() -> None:
+    """Mark open needs past their validity date as expired and drop their suggestions
+    (run daily)."""
+    from .matching.services import rematch_need
+    from .needs.services import expire_due_needs
+
+    session = get_session()
+    expired = expire_due_needs(session)
+    for need in expired:
+        rematch_need(session, need)
+    session.commit()
+    click.echo(f"expired: {len(expired)}")
 
 
 @main.command("reindex")

@@ -410,3 +410,70 @@ def test_hits_are_plain_python_and_json_ready() -> None:
     json.dumps([{"id": h.id, "score": h.score, "similarity": h.similarity,
                  "terms": h.terms} for h in hits])
     assert Hit(id=1, score=1.0).similarity == 0.0
+
+
+# -- the delta segment -------------------------------------------------------------------
+
+QUERIES = [*(need for need, _ in NEEDS), "电池", "检测 系统", "无人机 巡检 视觉", "碳化硅 光伏 逆变器"]
+
+
+def _answers(m: Matcher) -> list[list[tuple[Any, ...]]]:
+    out = []
+    for q in QUERIES:
+        for kw in ({}, {"where": {"field": "new_energy"}}, {"exclude": ["r-battery", 12]}):
+            out.append([(h.id, h.score, h.terms, h.similarity) for h in m.query(q, k=8, **kw)])
+    return out
+
+
+def _delta_and_merged() -> tuple[Matcher, Matcher]:
+    ms = []
+    for merge in (False, True):
+        m = Matcher().fit(RESULTS[:6])
+        m.add(RESULTS[6:9])
+        m.add([{**RESULTS[1], "text": RESULTS[1]["text"] + "硫化物电解质"}])  # replaces r-solid
+        m.remove(["r-vision"])
+        m.add(RESULTS[9:])
+        if merge:
+            m._merge()
+        ms.append(m)
+    return ms[0], ms[1]
+
+
+def test_delta_segment_gives_the_same_answers_as_a_merged_index() -> None:
+    delta, merged = _delta_and_merged()
+    assert delta._d_n == 7 and merged._d_n == 0
+    assert len(delta) == len(merged) == len(RESULTS) - 1
+    a, b = _answers(delta), _answers(merged)
+    assert [[h[0] for h in r] for r in a] == [[h[0] for h in r] for r in b]
+    for ra, rb in zip(a, b, strict=True):
+        for ha, hb in zip(ra, rb, strict=True):
+            assert ha[1] == pytest.approx(hb[1], rel=1e-12)
+            assert [t for t, _ in ha[2]] == [t for t, _ in hb[2]]
+            assert ha[3] == pytest.approx(hb[3], rel=1e-12)
+
+
+def test_delta_merges_past_its_limit_and_keeps_answers(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(Matcher, "DELTA_MIN", 2)
+    delta, merged = _delta_and_merged()
+    assert delta._d_n <= 2
+    assert [[h[0] for h in r] for r in _answers(delta)] == [
+        [h[0] for h in r] for r in _answers(merged)
+    ]
+
+
+def test_remove_is_a_mask_flip_seen_by_queries() -> None:
+    m = Matcher().fit(RESULTS)
+    m.add([{"id": "new", "title": "固态电池电解质", "text": "硫化物固态电解质"}])
+    snap = m._index()
+    assert m.remove(["r-solid", "new"]) == 2
+    assert m._index() is snap  # no rebuild
+    assert {"r-solid", "new"}.isdisjoint(_ids(m.query("固态电池 固态电解质", k=20)))
+
+
+def test_save_load_with_a_delta(tmp_path: Path) -> None:
+    delta, merged = _delta_and_merged()
+    loaded = Matcher.load(delta.save(tmp_path / "idx"))
+    assert loaded._d_n == 0
+    assert [[h[0] for h in r] for r in _answers(loaded)] == [
+        [h[0] for h in r] for r in _answers(merged)
+    ]

@@ -6,10 +6,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from support import PASSWORD, login, page_text
 
 from models import Organization, OrgKind, Role, User
 from models.validators import credit_code_check_char
+
+from support import PASSWORD, login, page_text
 
 SIGNUP = {
     "email": "li.na@example.cn", "name": "李娜", "password": "blue-river-2025",

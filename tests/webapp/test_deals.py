@@ -11,7 +11,6 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from support import page_text
 
 from models import (
     ContractType,
@@ -24,6 +23,8 @@ from models import (
     User,
 )
 from webapp.dockings.services import today
+
+from support import page_text
 
 MakeDocking = Callable[..., Docking]
 DEAL = {"contract_type": "development", "amount": "120.5", "signed_on": "2025-06-18",

@@ -12,7 +12,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
-from support import page_text
 
 from models import (
     Docking,
@@ -27,6 +26,8 @@ from models import (
 )
 from models.docking import TRANSITIONS
 from models.taxonomy import Field
+
+from support import page_text
 
 MakeDocking = Callable[..., Docking]
 

@@ -10,12 +10,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from support import page_text
 
 from models import CooperationMode, Field, Match, Need, Result, ResultStatus, User
 from webapp import create_app
 from webapp.matching.compatibility import combine, maturity_part, price_part
 from webapp.matching.highlight import highlight
+
+from support import page_text
 
 # Three institutional results on clearly different topics.
 RESULTS = [

@@ -11,9 +11,10 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from support import page_text
 
 from models import CooperationMode, Field, Need, NeedStatus, User
+
+from support import page_text
 
 NEED_FORM = {
     "title": "高速线阵相机下的极片缺陷检测", "field": "new_energy",
@@ -227,3 +228,17 @@ def test_valid_until_accepts_future_dates(as_enterprise: FlaskClient, db: Sessio
                               ).status_code == 302
     need = db.scalar(select(Need))
     assert need is not None and need.valid_until == dt.date.fromisoformat(future)
+
+
+def test_needs_past_their_validity_expire(db: Session, enterprise_user: User,
+                                          make_need: Callable[..., Need]) -> None:
+    from webapp.needs.services import expire_due_needs
+
+    today = dt.date(2026, 6, 1)
+    due = make_need(enterprise_user, valid_until=today - dt.timedelta(days=1))
+    current = make_need(enterprise_user, valid_until=today)
+    endless = make_need(enterprise_user, valid_until=None)
+    assert expire_due_needs(db, today) == [due]
+    db.commit()
+    assert (due.status, current.status, endless.status) == (
+        NeedStatus.EXPIRED, NeedStatus.PUBLISHED, NeedStatus.PUBLISHED)

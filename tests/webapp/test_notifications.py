@@ -11,7 +11,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from support import page_text
 
 from models import (
     Docking,
@@ -27,6 +26,8 @@ from models import (
 )
 from webapp.cli import main
 from webapp.notifications.services import notify_organization
+
+from support import page_text
 
 MakeDocking = Callable[..., Docking]
 

@@ -28,7 +28,6 @@ import pytest
 from flask import Flask
 from openpyxl import load_workbook
 from sqlalchemy.orm import Session
-from support import PASSWORD, login, page_text
 
 from models import (
     ContractType,
@@ -54,6 +53,8 @@ from models import (
 )
 from webapp.cli import main as cli_main
 from webapp.reports.services import ReportFilters, build_report, parse_filters, report_dict
+
+from support import PASSWORD, login, page_text
 
 PERIOD = {"from": "2025-01-01", "to": "2025-03-31"}
 

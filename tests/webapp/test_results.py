@@ -89,6 +89,7 @@ def test_others_cannot_change_result(
         make_user: Callable[..., User], make_result: Callable[..., Result], db: Session,
         make_org: Callable[..., object], client: FlaskClient) -> None:
     from models import OrgKind
+
     from support import login
 
     result = make_result(institution_user, title="不应被他人修改的成果")

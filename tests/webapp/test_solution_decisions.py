@@ -8,7 +8,6 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from support import page_text
 
 from models import (
     Docking,
@@ -21,6 +20,8 @@ from models import (
     SolutionStatus,
     User,
 )
+
+from support import page_text
 
 
 @pytest.fixture

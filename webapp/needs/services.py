@@ -116,6 +116,18 @@ def close_need(need: Need) -> None:
     need.closed_at = utcnow()
 
 
+def expire_due_needs(session: Session, today: dt.date | None = None) -> list[Need]:
+    """Mark open needs whose validity has ended as expired; returns them."""
+    today = today or dt.date.today()
+    due = list(session.scalars(select(Need).where(
+        Need.status.in_([NeedStatus.PUBLISHED, NeedStatus.DOCKING]),
+        Need.valid_until.is_not(None), Need.valid_until < today)))
+    for need in due:
+        need.status = NeedStatus.EXPIRED
+    session.flush()
+    return due
+
+
 def need_query(filters: NeedFilters, viewer: User | None) -> Select[Need]:
     """The statement behind the need list: visible needs matching the filters, newest first."""
     stmt = select(Need)

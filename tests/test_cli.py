@@ -1,0 +1,51 @@
+"""The innomatch command: migrations, demo data (idempotent), reindex."""
+
+from __future__ import annotations
+
+from flask import Flask
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from models import Match, Need, NeedStatus, Organization, Result, Role, User
+
+
+def test_seed_demo_is_idempotent_and_complete(app: Flask, db: Session) -> None:
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["seed-demo"])
+    assert first.exit_code == 0, first.output
+    counts = {m.__name__: db.scalar(select(func.count()).select_from(m))
+              for m in (Organization, User, Need, Result)}
+    assert counts["Organization"] >= 60 and counts["Need"] >= 300 and counts["Result"] >= 300
+    assert {r for (r,) in db.execute(select(User.role).distinct())} == set(Role)
+    assert len({f for (f,) in db.execute(select(Need.field).distinct())}) == 8
+    assert len({f for (f,) in db.execute(select(Result.field).distinct())}) == 8
+    assert db.scalar(select(func.count()).select_from(Need)
+                     .where(Need.status == NeedStatus.EXPIRED)) > 0
+    second = runner.invoke(args=["seed-demo"])
+    assert second.exit_code == 0 and "needs: +0" in second.output
+    again = {m.__name__: db.scalar(select(func.count()).select_from(m))
+             for m in (Organization, User, Need, Result)}
+    assert again == counts
+    demo = db.scalar(select(User).where(User.email == "enterprise@demo.innomatch.cn"))
+    assert demo is not None and demo.check_password("demo-pass-2025")
+
+
+def test_seed_demo_refuses_a_bad_scale(app: Flask) -> None:
+    result = app.test_cli_runner().invoke(args=["seed-demo", "--scale", "lots"])
+    assert result.exit_code != 0 and "scale" in result.output
+
+
+def test_reindex_stores_suggestions(app: Flask, db: Session) -> None:
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    result = runner.invoke(args=["reindex"])
+    assert result.exit_code == 0, result.output
+    assert db.scalar(select(func.count()).select_from(Match)) > 1000
+
+
+def test_set_role(app: Flask, db: Session, enterprise_user: User) -> None:
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["set-role", enterprise_user.email, "broker"]).exit_code == 0
+    db.refresh(enterprise_user)
+    assert enterprise_user.role is Role.BROKER
+    assert runner.invoke(args=["set-role", "nobody@example.cn", "broker"]).exit_code != 0

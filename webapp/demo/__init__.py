@@ -1,0 +1,1 @@
+"""Deterministic demo data (organizations, users, needs, results, solutions) for the platform."""
