@@ -56,7 +56,7 @@ def default_config(instance_path: Path, with_secret: bool = True) -> dict[str, A
         "MATCH_WEIGHTS": {"text": 0.70, "field": 0.10, "modes": 0.08, "maturity": 0.05,
                           "price": 0.05, "region": 0.02},
         "MATCH_TOP_K": 10,
-        "MATCH_MIN_TEXT": 0.05,
+        "MATCH_MIN_TEXT": 0.10,
         "DUPLICATE_THRESHOLD": 0.8,
         # Reports: the lowest score at which a stored suggestion counts in the funnel's first step.
         "REPORT_SUGGESTION_THRESHOLD": 0.3,

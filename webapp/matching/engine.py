@@ -56,6 +56,8 @@ class _Side:
     matcher: Matcher | None = None
     synced_until: dt.datetime | None = None
     fitted_docs: int = 0
+    # The change stamp of every row the index reflects, so a re-read applies only news.
+    seen: dict[int, dt.datetime] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -90,16 +92,21 @@ class MatchingEngine:
                 to_doc: Any, matchable: Any) -> Matcher:
         with side.lock:
             if side.matcher is None or self._vocabulary_stale(side):
-                side.matcher, side.synced_until = self._fit(session, model, to_doc, matchable)
+                side.matcher, side.synced_until, side.seen = self._fit(
+                    session, model, to_doc, matchable)
                 side.fitted_docs = len(side.matcher)
                 return side.matcher
-            stmt = select(model)
+            stamps = select(model.id, model.updated_at)
             if side.synced_until is not None:
-                stmt = stmt.where(model.updated_at >= side.synced_until - SYNC_OVERLAP)
-            changed: Sequence[Any] = session.scalars(stmt).all()
-            if changed:
+                stamps = stamps.where(model.updated_at >= side.synced_until - SYNC_OVERLAP)
+            fresh = {row_id: stamp for row_id, stamp in session.execute(stamps)
+                     if side.seen.get(row_id) != stamp}
+            if fresh:
+                changed: Sequence[Any] = session.scalars(
+                    select(model).where(model.id.in_(list(fresh)))).all()
                 self._apply(side.matcher, changed, to_doc, matchable)
-                side.synced_until = max(r.updated_at for r in changed)
+                side.seen.update(fresh)
+                side.synced_until = max([*fresh.values(), side.synced_until or min(fresh.values())])
             return side.matcher
 
     @staticmethod
@@ -110,11 +117,11 @@ class MatchingEngine:
         return len(side.matcher) - side.fitted_docs >= max(1, side.fitted_docs // 10)
 
     def _fit(self, session: Session, model: type[Need] | type[Result], to_doc: Any,
-             matchable: Any) -> tuple[Matcher, dt.datetime | None]:
+             matchable: Any) -> tuple[Matcher, dt.datetime | None, dict[int, dt.datetime]]:
         rows: Sequence[Any] = session.scalars(select(model)).all()
         docs = [to_doc(r) for r in rows if matchable(r)]
-        newest = max((r.updated_at for r in rows), default=None)
-        return Matcher(**self.params).fit(docs), newest
+        seen = {r.id: r.updated_at for r in rows}
+        return Matcher(**self.params).fit(docs), max(seen.values(), default=None), seen
 
     @staticmethod
     def _apply(matcher: Matcher, rows: Iterable[Need | Result], to_doc: Any,
@@ -134,3 +141,4 @@ class MatchingEngine:
         with side.lock:
             if side.matcher is not None:
                 self._apply(side.matcher, [listing], to_doc, matchable)
+                side.seen[listing.id] = listing.updated_at

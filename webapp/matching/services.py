@@ -43,12 +43,16 @@ def engine() -> MatchingEngine:
 def _settings() -> tuple[dict[str, float], int, float]:
     cfg = current_app.config
     weights = {**DEFAULT_WEIGHTS, **cfg.get("MATCH_WEIGHTS", {})}
-    return weights, int(cfg.get("MATCH_TOP_K", 10)), float(cfg.get("MATCH_MIN_TEXT", 0.05))
+    return weights, int(cfg.get("MATCH_TOP_K", 10)), float(cfg.get("MATCH_MIN_TEXT", 0.10))
 
 
 def text_similarities(hits: Sequence[Hit]) -> list[float]:
-    """Text scores on a 0–1 scale: the matcher's cosine similarity of the two texts."""
-    return [max(0.0, min(1.0, float(h.score))) for h in hits]
+    """Text scores on a 0–1 scale: the cosine of the two texts as written.
+
+    The matcher ranks by an unbounded relevance score; the bounded similarity is what can be
+    combined with the structured parts and compared with thresholds.
+    """
+    return [max(0.0, min(1.0, h.similarity)) for h in hits]
 
 
 def _rank(hits: Sequence[Hit], pairs: dict[int, tuple[Need, Result]], k: int,
