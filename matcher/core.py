@@ -94,12 +94,24 @@ def _identity(tokens: list[str]) -> list[str]:
 
 @dataclass(frozen=True)
 class _Index:
-    """An immutable snapshot that queries read while :meth:`Matcher.add` builds the next one."""
+    """What one query reads: an immutable view taken while later adds append past it.
 
-    postings: sp.csr_matrix  # terms x slots
-    rows: sp.csr_matrix  # slots x terms
-    live: NDArray[np.bool_]
-    ids: list[DocId]  # slot -> id (appended to, never changed, while this snapshot is current)
+    Slots ``[0, n_main)`` are the main segment, held both doc-major (``rows``) and term-major
+    (``postings``, so a query touches only its terms' postings); slots ``[n_main, n)`` are the
+    delta segment of docs added since the last full build, doc-major only (``delta``), scored
+    with one sparse matrix-vector product. ``live`` is shared with the matcher, so a
+    :meth:`Matcher.remove` (a mask flip) is seen at once.
+    """
+
+    postings: sp.csr_matrix  # terms x main slots
+    rows: sp.csr_matrix  # main slots x terms
+    delta: sp.csr_matrix | None  # delta slots x terms
+    n_main: int
+    n: int
+    live: NDArray[np.bool_]  # at least n long; slot -> still indexed
+    ids: list[DocId]  # slot -> id (appended to, never changed, while this view is current)
+    fields: list[str | None]
+    slot: dict[DocId, int]
 
 
 class Matcher:
@@ -257,15 +269,7 @@ class Matcher:
         else:
             self.idf_ = np.ones(sat.shape[1], dtype=np.float64)
         rows = self._weigh(sat)
-
-        self._lock = threading.RLock()
-        self.ids_: list[DocId] = []
-        self.fields_: list[str | None] = []
-        self._slot: dict[DocId, int] = {}
-        self._rows_parts: list[sp.csr_matrix] = []
-        self._live_list: list[bool] = []
-        self._snapshot: _Index | None = None
-        self._append(ids, fields, rows)
+        self._reset(ids, fields, rows)
         return self
 
     def _check_fitted(self) -> None:
@@ -338,37 +342,126 @@ class Matcher:
 
     # -- adding and removing -------------------------------------------------------------
 
+    #: The delta segment is merged into the main one once it holds more than
+    #: ``max(DELTA_MIN, DELTA_FRACTION * main docs)`` docs, and at most ``DELTA_MAX``.
+    DELTA_MIN = 256
+    DELTA_FRACTION = 1 / 32
+    DELTA_MAX = 8192
+
     def _vectorize_docs(self, docs: Sequence[Doc]) -> sp.csr_matrix:
         return self._weigh(self._saturate(self._counts([self._tokenize_doc(d) for d in docs])))
 
+    @staticmethod
+    def _last_of_each(
+        ids: list[DocId], fields: list[str | None], rows: sp.csr_matrix
+    ) -> tuple[list[DocId], list[str | None], sp.csr_matrix]:
+        """A later duplicate within one batch wins, like a later add()."""
+        last: dict[DocId, int] = {}
+        for i, doc_id in enumerate(ids):
+            last[doc_id] = i
+        if len(last) == len(ids):
+            return ids, fields, rows
+        keep = sorted(last.values())
+        return [ids[i] for i in keep], [fields[i] for i in keep], sp.csr_matrix(rows[keep])
+
+    def _reset(self, ids: list[DocId], fields: list[str | None], rows: sp.csr_matrix) -> None:
+        """Index ``rows`` as the whole main segment (fit and load)."""
+        self._lock = threading.RLock()
+        ids, fields, rows = self._last_of_each(ids, fields, rows)
+        self.ids_: list[DocId] = list(ids)
+        self.fields_: list[str | None] = list(fields)
+        self._slot: dict[DocId, int] = {doc_id: i for i, doc_id in enumerate(ids)}
+        self._live: NDArray[np.bool_] = np.ones(max(len(ids), 1), dtype=bool)
+        self._set_main(_csr(rows, len(self.vocabulary_)))
+
+    def _set_main(self, rows: sp.csr_matrix) -> None:
+        """Make ``rows`` the main segment, build its postings and empty the delta."""
+        rows.sort_indices()
+        postings = sp.csr_matrix(rows.T)
+        postings.sort_indices()
+        self._main_rows = rows
+        self._postings = postings
+        self._n_main = rows.shape[0]
+        # Delta buffers grow by doubling; a view taken by a query never sees later writes.
+        self._d_data = np.empty(1024, dtype=np.float64)
+        self._d_indices = np.empty(1024, dtype=np.int32)
+        self._d_indptr = np.zeros(65, dtype=np.int32)
+        self._d_n = 0
+        self._snapshot: _Index | None = None
+        self._snapshot = self._make_snapshot()
+
+    def _make_snapshot(self) -> _Index:
+        n_d, nnz = self._d_n, int(self._d_indptr[self._d_n])
+        delta = None
+        if n_d:
+            delta = sp.csr_matrix(
+                (self._d_data[:nnz], self._d_indices[:nnz], self._d_indptr[: n_d + 1]),
+                shape=(n_d, len(self.vocabulary_)),
+            )
+        return _Index(
+            postings=self._postings, rows=self._main_rows, delta=delta, n_main=self._n_main,
+            n=self._n_main + n_d, live=self._live, ids=self.ids_, fields=self.fields_,
+            slot=self._slot,
+        )
+
+    def _delta_limit(self) -> int:
+        return min(self.DELTA_MAX, max(self.DELTA_MIN, int(self._n_main * self.DELTA_FRACTION)))
+
     def _append(self, ids: list[DocId], fields: list[str | None], rows: sp.csr_matrix) -> None:
+        """Add rows to the delta segment (O(rows), no rebuild), merging it when it is full."""
         with self._lock:
-            # A later duplicate within one batch wins, like a later add().
-            last: dict[DocId, int] = {}
-            for i, doc_id in enumerate(ids):
-                last[doc_id] = i
-            keep = sorted(last.values())
-            if len(keep) != len(ids):
-                rows = rows[keep]
-                ids = [ids[i] for i in keep]
-                fields = [fields[i] for i in keep]
+            ids, fields, rows = self._last_of_each(ids, fields, rows)
             for doc_id in ids:
-                old = self._slot.pop(doc_id, None)
+                old = self._slot.get(doc_id)
                 if old is not None:
-                    self._live_list[old] = False
-            base = len(self.ids_)
-            for i, doc_id in enumerate(ids):
-                self._slot[doc_id] = base + i
+                    self._live[old] = False
+            rows = _csr(rows, len(self.vocabulary_))
+            rows.sort_indices()
+            n_d, nnz = self._d_n, int(self._d_indptr[self._d_n])
+            k, add = rows.shape[0], rows.nnz
+            self._d_data = _reserve(self._d_data, nnz + add)
+            self._d_indices = _reserve(self._d_indices, nnz + add)
+            self._d_indptr = _reserve(self._d_indptr, n_d + k + 1)
+            self._d_data[nnz : nnz + add] = rows.data
+            self._d_indices[nnz : nnz + add] = rows.indices
+            self._d_indptr[n_d + 1 : n_d + k + 1] = rows.indptr[1:] + nnz
+            base = self._n_main + n_d
+            self._live = _reserve(self._live, base + k)
+            self._live[base : base + k] = True
             self.ids_.extend(ids)
             self.fields_.extend(fields)
-            self._live_list.extend([True] * len(ids))
-            self._rows_parts.append(rows)
-            self._snapshot = None
+            for i, doc_id in enumerate(ids):
+                self._slot[doc_id] = base + i
+            self._d_n = n_d + k
+            if self._d_n > self._delta_limit():
+                self._merge()
+            else:
+                self._snapshot = self._make_snapshot()
+
+    def _merge(self) -> None:
+        """Fold the delta into the main segment, dropping removed docs (a full rebuild)."""
+        with self._lock:
+            snap = self._make_snapshot()
+            rows = snap.rows
+            if snap.delta is not None:
+                rows = sp.csr_matrix(sp.vstack([rows, snap.delta], format="csr"))
+            live = self._live[: snap.n]
+            if not live.all():
+                keep = np.flatnonzero(live)
+                rows = sp.csr_matrix(rows[keep])
+                # New lists: a query still reading the old view keeps its own numbering.
+                self.ids_ = [self.ids_[i] for i in keep.tolist()]
+                self.fields_ = [self.fields_[i] for i in keep.tolist()]
+                self._slot = {doc_id: i for i, doc_id in enumerate(self.ids_)}
+                self._live = np.ones(max(len(keep), 1), dtype=bool)
+            self._set_main(_csr(rows, len(self.vocabulary_)))
 
     def add(self, docs: Iterable[Doc]) -> Matcher:
         """Index more docs at once, with the fitted vocabulary (unknown terms are ignored).
 
-        A doc whose id is already indexed replaces the old one.
+        A doc whose id is already indexed replaces the old one. New docs go to a small delta
+        segment, queryable at once; it is merged into the main index when it grows past a
+        fraction of it (:attr:`DELTA_FRACTION`), so most adds cost only their own tokenising.
         """
         self._check_fitted()
         docs = list(docs)
@@ -379,17 +472,22 @@ class Matcher:
         return self
 
     def remove(self, ids: Iterable[DocId]) -> int:
-        """Take docs out of the index at once; returns how many were there."""
+        """Take docs out of the index at once (a mask flip); returns how many were there.
+
+        Removed docs' slots are dropped at the next merge, or at once when they are the
+        majority, so the index does not only grow.
+        """
         self._check_fitted()
         n = 0
         with self._lock:
             for doc_id in ids:
                 slot = self._slot.pop(doc_id, None)
                 if slot is not None:
-                    self._live_list[slot] = False
+                    self._live[slot] = False
                     n += 1
-            if n:
-                self._snapshot = None
+            total = self._n_main + self._d_n
+            if n and (total - len(self._slot)) * 2 >= total:
+                self._merge()
         return n
 
     def __len__(self) -> int:
@@ -404,32 +502,8 @@ class Matcher:
             return snap
         with self._lock:
             if self._snapshot is None:
-                self._compact()
-                if len(self._rows_parts) > 1:
-                    self._rows_parts = [sp.csr_matrix(sp.vstack(self._rows_parts, format="csr"))]
-                rows = (
-                    self._rows_parts[0]
-                    if self._rows_parts
-                    else sp.csr_matrix((0, len(self.vocabulary_)))
-                )
-                live = np.asarray(self._live_list, dtype=bool)
-                postings = sp.csr_matrix(rows.T)
-                postings.sort_indices()
-                self._snapshot = _Index(postings=postings, rows=rows, live=live, ids=self.ids_)
+                self._snapshot = self._make_snapshot()
             return self._snapshot
-
-    def _compact(self) -> None:
-        """Drop removed slots once they are the majority, so the index does not only grow."""
-        dead = len(self._live_list) - len(self._slot)
-        if dead == 0 or dead * 2 < len(self._live_list):
-            return
-        rows = sp.csr_matrix(sp.vstack(self._rows_parts, format="csr"))
-        keep = np.flatnonzero(np.asarray(self._live_list, dtype=bool))
-        self._rows_parts = [sp.csr_matrix(rows[keep])]
-        self.ids_ = [self.ids_[i] for i in keep]
-        self.fields_ = [self.fields_[i] for i in keep]
-        self._live_list = [True] * len(keep)
-        self._slot = {doc_id: i for i, doc_id in enumerate(self.ids_)}
 
     # -- querying ------------------------------------------------------------------------
 
@@ -489,30 +563,38 @@ class Matcher:
     def _accumulate(
         idx: _Index, tids: NDArray[np.intp], weights: NDArray[np.float64]
     ) -> NDArray[np.float64]:
-        """Scores of all slots, touching only the postings of the query's terms."""
+        """Scores of all slots: the main segment touching only the postings of the query's
+        terms, the (small) delta segment with one sparse matrix-vector product. Both add a
+        doc's contributions in term order, so a doc scores the same in either segment."""
         p = idx.postings
         indptr, indices, data = p.indptr, p.indices, p.data
         if tids.size <= 12:
             # Few terms (a typical need): a loop of slice-adds beats building gather indices.
-            scores = np.zeros(p.shape[1], dtype=np.float64)
+            scores = np.zeros(idx.n, dtype=np.float64)
             for t, w in zip(tids.tolist(), weights.tolist(), strict=False):
                 s, e = indptr[t], indptr[t + 1]
                 if e > s:
                     scores[indices[s:e]] += w * data[s:e]
-            return scores
-        starts = indptr[tids]
-        lens = indptr[tids + 1] - starts
-        pos = np.arange(int(lens.sum())) + np.repeat(starts - (np.cumsum(lens) - lens), lens)
-        return np.bincount(
-            indices[pos], weights=data[pos] * np.repeat(weights, lens), minlength=p.shape[1]
-        ).astype(np.float64, copy=False)
+        else:
+            starts = indptr[tids]
+            lens = indptr[tids + 1] - starts
+            pos = np.arange(int(lens.sum())) + np.repeat(starts - (np.cumsum(lens) - lens), lens)
+            scores = np.bincount(
+                indices[pos], weights=data[pos] * np.repeat(weights, lens), minlength=idx.n
+            ).astype(np.float64, copy=False)
+        if idx.delta is not None:
+            q = np.zeros(idx.delta.shape[1], dtype=np.float64)
+            q[tids] = weights
+            scores[idx.n_main :] = idx.delta @ q
         return scores
 
-    def _allowed(self, where: Where) -> Callable[[int], bool] | NDArray[np.bool_] | None:
+    def _allowed(
+        self, idx: _Index, where: Where
+    ) -> Callable[[int], bool] | NDArray[np.bool_] | None:
         if where is None:
             return None
         if callable(where):
-            ids = self.ids_
+            ids = idx.ids
             fn = where
             return lambda slot: bool(fn(ids[slot]))
         if isinstance(where, Mapping):
@@ -521,8 +603,9 @@ class Matcher:
                 raise ValueError(f"where filters only on 'field', not {sorted(unknown)}")
             want = where["field"]
             wanted = {want} if isinstance(want, str) or want is None else set(want)
+            fields = idx.fields
             return np.fromiter(
-                (f in wanted for f in self.fields_), dtype=bool, count=len(self.fields_)
+                (fields[i] in wanted for i in range(idx.n)), dtype=bool, count=idx.n
             )
         raise TypeError("where must be a callable on the doc id, a {'field': ...} dict or None")
 
@@ -575,21 +658,22 @@ class Matcher:
             return []
         qw = self._query_weights(tids, tf)
         sim = (tids, self._similarity_weights(tids, tf))
-        allowed = self._allowed(where)
-        mask = idx.live.copy()
+        allowed = self._allowed(idx, where)
+        live = idx.live[: idx.n].copy()
+        mask = live.copy()
         if isinstance(allowed, np.ndarray):
             mask &= allowed
         pred = allowed if callable(allowed) else None
         for doc_id in exclude:
-            slot = self._slot.get(doc_id)
-            if slot is not None:
+            slot = idx.slot.get(doc_id)
+            if slot is not None and slot < idx.n:
                 mask[slot] = False
 
         scores = self._accumulate(idx, tids, qw)
         if self.prf_docs > 0 and self.prf_weight > 0:
             # Feedback docs come from the whole live index, not only allowed ones: they stand
             # for what the query is about, the filter only for what may be shown.
-            fb = self._top(scores, self.prf_docs, idx.live, None)
+            fb = self._top(scores, self.prf_docs, live, None)
             if fb:
                 tids, qw = self._expand(idx, tids, qw, fb, scores)
                 scores = self._accumulate(idx, tids, qw)
@@ -611,20 +695,14 @@ class Matcher:
         elif self.prf_weighting == "rank":
             # The first result (often the very item sought) leads the feedback.
             fw = 1.0 / np.arange(1, len(fb) + 1)
-        r = idx.rows
-        ind_parts: list[NDArray[np.int32]] = []
-        val_parts: list[NDArray[np.float64]] = []
-        for slot, f in zip(fb, (fw / fw.sum()).tolist(), strict=False):
-            s, e = r.indptr[slot], r.indptr[slot + 1]
-            val = r.data[s:e]
-            norm = math.sqrt(float(val @ val))
-            if norm > 0:
-                ind_parts.append(r.indices[s:e])
-                val_parts.append(val * (f / norm))
-        if not ind_parts:
+        owner, dterms, vals = self._gather(idx, np.asarray(fb, dtype=np.intp))
+        norms = np.sqrt(np.bincount(owner, weights=vals * vals, minlength=len(fb)))
+        if not (norms > 0).any():
             return tids, qw
-        terms, inv = np.unique(np.concatenate(ind_parts), return_inverse=True)
-        cen: NDArray[np.float64] = np.bincount(inv, weights=np.concatenate(val_parts)).astype(
+        norms[norms == 0] = 1.0
+        scale = (fw / fw.sum()) / norms
+        terms, inv = np.unique(dterms, return_inverse=True)
+        cen: NDArray[np.float64] = np.bincount(inv, weights=vals * scale[owner]).astype(
             np.float64, copy=False
         )
         if cen.size > self.prf_terms:
@@ -641,14 +719,16 @@ class Matcher:
     ) -> tuple[NDArray[np.intp], NDArray[np.int32], NDArray[np.float64]]:
         """(owner, term, weight) of every stored entry of the rows of ``slots``.
 
-        ``owner`` is the position in ``slots``; within one owner terms come sorted.
+        ``owner`` is the position in ``slots``; an owner's entries come in term order.
         """
-        r = idx.rows
-        starts, ends = r.indptr[slots], r.indptr[slots + 1]
-        lens = ends - starts
-        pos = np.arange(int(lens.sum())) + np.repeat(starts - (np.cumsum(lens) - lens), lens)
-        owner = np.repeat(np.arange(slots.size), lens)
-        return owner, r.indices[pos], r.data[pos]
+        in_main = slots < idx.n_main
+        if idx.delta is None or in_main.all():
+            return _gather_rows(idx.rows, slots, np.arange(slots.size))
+        o1, t1, v1 = _gather_rows(idx.rows, slots[in_main], np.flatnonzero(in_main))
+        o2, t2, v2 = _gather_rows(
+            idx.delta, slots[~in_main] - idx.n_main, np.flatnonzero(~in_main)
+        )
+        return np.concatenate([o1, o2]), np.concatenate([t1, t2]), np.concatenate([v1, v2])
 
     def _hits(
         self,
@@ -707,12 +787,15 @@ class Matcher:
         self._check_fitted()
         d = Path(path)
         d.mkdir(parents=True, exist_ok=True)
-        idx = self._index()
         with self._lock:
-            live = np.flatnonzero(idx.live)
-            rows = sp.csr_matrix(idx.rows[live])
-            ids = [self.ids_[i] for i in live]
-            fields = [self.fields_[i] for i in live]
+            idx = self._index()
+            rows = idx.rows
+            if idx.delta is not None:
+                rows = sp.csr_matrix(sp.vstack([rows, idx.delta], format="csr"))
+            live = np.flatnonzero(idx.live[: idx.n])
+            rows = sp.csr_matrix(rows[live])
+            ids = [idx.ids[i] for i in live.tolist()]
+            fields = [idx.fields[i] for i in live.tolist()]
         params = self.get_params()
         params["tokenizer"] = _tokenizer_params(self.tokenizer_)
         meta = {
@@ -766,16 +849,35 @@ class Matcher:
         m._terms_cache = None
         m.vocabulary_ = {t: i for i, t in enumerate(terms.tolist())}
         m.avgdl_ = float(meta["avgdl"])
-        m._lock = threading.RLock()
-        m.ids_ = []
-        m.fields_ = []
-        m._slot = {}
-        m._rows_parts = []
-        m._live_list = []
-        m._snapshot = None
-        m._append(list(meta["ids"]), list(meta["fields"]), rows)
+        m._reset(list(meta["ids"]), list(meta["fields"]), rows)
         m.saved_version_ = str(meta.get("version", ""))
         return m
+
+
+def _csr(rows: sp.spmatrix, n_terms: int) -> sp.csr_matrix:
+    """``rows`` as a CSR matrix with int32 indices (so views of it are never converted)."""
+    m = sp.csr_matrix(rows, shape=(rows.shape[0], n_terms))
+    m.indices = m.indices.astype(np.int32, copy=False)
+    m.indptr = m.indptr.astype(np.int32, copy=False)
+    return m
+
+
+def _reserve(arr: NDArray[Any], size: int) -> NDArray[Any]:
+    """``arr`` if it holds ``size`` items, else a copy with room to double (never in place)."""
+    if arr.size >= size:
+        return arr
+    out = np.zeros(max(size, 2 * arr.size), dtype=arr.dtype)
+    out[: arr.size] = arr
+    return out
+
+
+def _gather_rows(
+    r: sp.csr_matrix, rows: NDArray[np.intp], owners: NDArray[np.intp]
+) -> tuple[NDArray[np.intp], NDArray[np.int32], NDArray[np.float64]]:
+    starts, ends = r.indptr[rows], r.indptr[rows + 1]
+    lens = ends - starts
+    pos = np.arange(int(lens.sum())) + np.repeat(starts - (np.cumsum(lens) - lens), lens)
+    return np.repeat(owners, lens), r.indices[pos], r.data[pos]
 
 
 def _cosines(
