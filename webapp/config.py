@@ -58,6 +58,8 @@ def default_config(instance_path: Path, with_secret: bool = True) -> dict[str, A
         "MATCH_TOP_K": 10,
         "MATCH_MIN_TEXT": 0.10,
         "DUPLICATE_THRESHOLD": 0.8,
+        # A new suggestion scoring at least this tells the other side (in-app and e-mail).
+        "NOTIFY_SUGGESTION_SCORE": 0.5,
         # Reports: the lowest score at which a stored suggestion counts in the funnel's first step.
         "REPORT_SUGGESTION_THRESHOLD": 0.3,
         "MATCHER_PARAMS": None,

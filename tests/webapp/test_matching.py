@@ -200,3 +200,27 @@ def test_highlight_escapes_before_marking() -> None:
     out = highlight("<b>锂离子电池</b> & 机器视觉", ["锂离子电池", "<b>"])
     assert str(out) == "<mark>&lt;b&gt;</mark><mark>锂离子电池</mark>&lt;/b&gt; &amp; 机器视觉"
     assert str(highlight("Li-ion 电池", ["li-ion"])) == "<mark>Li-ion</mark> 电池"
+
+
+def test_explaining_terms_fold_fragments_into_whole_terms() -> None:
+    from webapp.matching.services import explaining_terms
+
+    terms = [("化硅", 0.07), ("碳化硅", 0.07), ("pvt", 0.05), ("碳化", 0.04), ("法", 0.04)]
+    assert explaining_terms(terms) == [("碳化硅", 0.18), ("pvt", 0.05)]
+
+
+def test_high_new_suggestion_notifies_the_other_side(
+        app: Flask, as_enterprise: FlaskClient, db: Session, results: list[Result],
+        institution_user: User, enterprise_user: User) -> None:
+    from models.notification import Notification, NotificationKind
+
+    app.config["NOTIFY_SUGGESTION_SCORE"] = 0.3
+    need = _published_need(as_enterprise, db)
+    notes = db.scalars(select(Notification).where(
+        Notification.kind == NotificationKind.SUGGESTION)).all()
+    assert [n.user_id for n in notes] == [institution_user.id]
+    assert need.title in notes[0].title
+    # Re-matching the same pairs tells nobody again.
+    as_enterprise.post(f"/needs/{need.id}/edit", data=NEED_FORM)
+    assert len(db.scalars(select(Notification)).all()) == 1
+    assert enterprise_user.id not in {n.user_id for n in notes}

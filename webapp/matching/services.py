@@ -6,13 +6,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app
+from flask import current_app, url_for
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from matcher import Hit
 from models import Match, Need, Organization, Result
+from models.notification import NotificationKind
 
+from ..notifications.services import notify_organization
 from .compatibility import DEFAULT_WEIGHTS, combine
 from .engine import MatchingEngine, is_matchable_need, is_matchable_result, need_doc, result_doc
 
@@ -55,6 +57,21 @@ def text_similarities(hits: Sequence[Hit]) -> list[float]:
     return [max(0.0, min(1.0, h.similarity)) for h in hits]
 
 
+def explaining_terms(terms: Sequence[tuple[str, float]], limit: int = 5) -> list[tuple[str, float]]:
+    """The terms worth showing: fragments of a longer listed term (jieba's search mode yields
+    碳化 and 化硅 beside 碳化硅) fold their share into it, and lone characters are dropped."""
+    ordered = sorted(terms, key=lambda t: (-len(t[0]), -t[1]))
+    kept: dict[str, float] = {}
+    for term, share in ordered:
+        home = next((k for k in kept if term in k), None)
+        if home is not None:
+            kept[home] += share
+        elif len(term) > 1 or term.isascii():
+            kept[term] = share
+    best = sorted(kept.items(), key=lambda t: -t[1])[:limit]
+    return [(t, round(s, 4)) for t, s in best]
+
+
 def _rank(hits: Sequence[Hit], pairs: dict[int, tuple[Need, Result]], k: int,
           min_text: float, weights: dict[str, float]) -> list[Suggestion]:
     out = []
@@ -64,7 +81,7 @@ def _rank(hits: Sequence[Hit], pairs: dict[int, tuple[Need, Result]], k: int,
         need, result = pairs[int(hit.id)]
         score, parts = combine(similarity, need, result, weights)
         out.append(Suggestion(other_id=int(hit.id), score=score, text_score=round(similarity, 6),
-                              parts=parts, terms=[(t, round(s, 4)) for t, s in hit.terms]))
+                              parts=parts, terms=explaining_terms(hit.terms)))
     out.sort(key=lambda s: (-s.score, s.other_id))
     return out[:k]
 
@@ -101,28 +118,63 @@ def _store(session: Session, need_id: int, result_id: int, s: Suggestion) -> Mat
     return match
 
 
+def _stored_pairs(session: Session, column: Any, listing_id: int) -> set[tuple[int, int]]:
+    return {(n, r) for n, r in session.execute(
+        select(Match.need_id, Match.result_id).where(column == listing_id))}
+
+
 def rematch_need(session: Session, need: Need) -> list[Match]:
-    """Replace a need's stored suggestions with fresh ones (none when it is not open)."""
+    """Replace a need's stored suggestions with fresh ones (none when it is not open), and tell
+    the institutions behind newly suggested results that score high."""
     session.flush()
     engine().listing_changed(need)
+    before = _stored_pairs(session, Match.need_id, need.id)
     session.execute(delete(Match).where(Match.need_id == need.id))
     if not is_matchable_need(need):
         return []
     stored = [_store(session, need.id, s.other_id, s) for s in suggest_results(session, need)]
     session.flush()
+    _notify_new(session, [m for m in stored if (m.need_id, m.result_id) not in before],
+                notify_result_side=True)
     return stored
 
 
 def rematch_result(session: Session, result: Result) -> list[Match]:
-    """Replace a result's stored suggestions with fresh ones (none when it is not published)."""
+    """Replace a result's stored suggestions with fresh ones (none when it is not published),
+    and tell the enterprises behind newly suggested needs that score high."""
     session.flush()
     engine().listing_changed(result)
+    before = _stored_pairs(session, Match.result_id, result.id)
     session.execute(delete(Match).where(Match.result_id == result.id))
     if not is_matchable_result(result):
         return []
     stored = [_store(session, s.other_id, result.id, s) for s in suggest_needs(session, result)]
     session.flush()
+    _notify_new(session, [m for m in stored if (m.need_id, m.result_id) not in before],
+                notify_result_side=False)
     return stored
+
+
+def _notify_new(session: Session, matches: list[Match], notify_result_side: bool) -> None:
+    """One notification per organisation for new suggestions above the configured score."""
+    threshold = float(current_app.config.get("NOTIFY_SUGGESTION_SCORE", 0.5))
+    told: set[int] = set()
+    for match in sorted(matches, key=lambda m: -m.score):
+        if match.score < threshold:
+            continue
+        need = session.get(Need, match.need_id)
+        result = session.get(Result, match.result_id)
+        if need is None or result is None:
+            continue
+        if notify_result_side:
+            org_id, title = result.organization_id, f"您的成果“{result.title}”匹配到新需求“{need.title}”"
+        else:
+            org_id, title = need.organization_id, f"您的需求“{need.title}”匹配到新成果“{result.title}”"
+        if org_id in told:
+            continue
+        told.add(org_id)
+        link = url_for("matching.explain", need_id=need.id, result_id=result.id)
+        notify_organization(session, org_id, NotificationKind.SUGGESTION, title, link)
 
 
 def reindex(session: Session) -> dict[str, int]:
