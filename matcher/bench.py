@@ -1,0 +1,153 @@
+# ruff: noqa: S311  (seeded pseudo-random text, nothing secret)
+"""Speed and memory of the matcher on a synthetic Chinese corpus (issue 8's benchmark).
+
+:func:`run_bench` builds a deterministic corpus of technology listings from the packaged
+dictionary of technical terms (``data/terms.txt``): each listing is about one synthetic topic (a
+handful of terms) and is written from sentence templates, so listings of a topic share
+vocabulary the way real needs and results do. It then times ``fit``, ``add`` (until the added
+listing is returned by a query) and top-10 queries (tokenising included), and reads the peak
+resident memory. Standard library, numpy and the matcher only; importable from an installed
+package, so ``innomatch bench`` can call it.
+
+>>> from matcher.bench import run_bench
+>>> run_bench(2000, 200, seed=0)  # doctest: +SKIP
+{'docs': 2000, 'fit_s': ..., 'add_ms': ..., 'query_p50_ms': ..., 'query_p95_ms': ..., ...}
+"""
+
+from __future__ import annotations
+
+import gc
+import random
+import resource
+import statistics
+import sys
+import time
+from typing import Any
+
+from .core import DEFAULT_PARAMS, Matcher
+from .tokenizer import Tokenizer, load_wordlist
+
+__all__ = ["run_bench", "synthetic_corpus", "synthetic_queries"]
+
+_TITLES = (
+    "基于{a}的{b}技术", "{a}与{b}关键技术研究", "面向{c}的{a}系统", "{a}在{b}中的应用",
+    "高性能{a}制备方法", "{a}{b}一体化解决方案", "新型{a}及其{b}工艺",
+)
+_SENTENCES = (
+    "针对{a}存在的问题，提出了一种基于{b}的新方法。",
+    "通过优化{a}和{b}，显著提高了{c}的性能和稳定性。",
+    "该成果在{a}领域具有广泛的应用前景，可用于{b}和{c}。",
+    "研制了{a}样机，经测试{b}指标达到国内先进水平。",
+    "采用{a}与{b}相结合的工艺路线，降低了生产成本。",
+    "建立了{a}的数学模型，分析了{b}对{c}的影响规律。",
+    "项目已在多家企业开展{a}示范应用，{b}效果明显。",
+    "解决了{a}过程中{b}难以控制的难题，提升了{c}。",
+)
+_NEEDS = (
+    "需要提高{a}的{b}", "寻求{a}和{b}方面的技术合作", "{a}{b}问题亟待解决",
+    "希望引进{a}技术用于{b}", "{a}的{b}效率偏低，寻求改进方案",
+)
+
+
+def _vocabulary() -> list[str]:
+    return [line.split()[0] for line in load_wordlist("terms.txt")]
+
+
+def _topics(vocab: list[str], rng: random.Random, n_topics: int) -> list[list[str]]:
+    return [rng.sample(vocab, 8) for _ in range(n_topics)]
+
+
+def _fill(template: str, topic: list[str], vocab: list[str], rng: random.Random) -> str:
+    # Mostly the topic's own terms, sometimes any term (the noise of real listings).
+    def pick() -> str:
+        return rng.choice(topic) if rng.random() < 0.8 else rng.choice(vocab)
+
+    return template.format(a=pick(), b=pick(), c=pick())
+
+
+def synthetic_corpus(n_docs: int, seed: int = 0, start: int = 0) -> list[dict[str, Any]]:
+    """``n_docs`` listings (``id``, ``title``, ``text``, ``keywords``), the same for a seed."""
+    rng = random.Random(seed)
+    vocab = _vocabulary()
+    topics = _topics(vocab, rng, max(50, n_docs // 40))
+    rng = random.Random(f"{seed}:{start}")
+    docs = []
+    for i in range(start, start + n_docs):
+        topic = topics[rng.randrange(len(topics))]
+        docs.append({
+            "id": i,
+            "title": _fill(rng.choice(_TITLES), topic, vocab, rng),
+            "text": "".join(
+                _fill(rng.choice(_SENTENCES), topic, vocab, rng)
+                for _ in range(rng.randint(3, 7))
+            ),
+            "keywords": rng.sample(topic, 3),
+        })
+    return docs
+
+
+def synthetic_queries(n_queries: int, n_docs: int, seed: int = 0) -> list[str]:
+    """Short need-like queries on the topics of ``synthetic_corpus(n_docs, seed)``."""
+    rng = random.Random(seed)
+    vocab = _vocabulary()
+    topics = _topics(vocab, rng, max(50, n_docs // 40))
+    rng = random.Random(f"{seed}:queries")
+    return [
+        _fill(rng.choice(_NEEDS), topics[rng.randrange(len(topics))], vocab, rng)
+        for _ in range(n_queries)
+    ]
+
+
+def _peak_rss_mb() -> float:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # Kilobytes on Linux, bytes on macOS.
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+
+
+def run_bench(n_docs: int, n_queries: int = 1000, seed: int = 0) -> dict[str, Any]:
+    """Fit, add and query timings on ``n_docs`` synthetic listings with ``DEFAULT_PARAMS``.
+
+    Returns ``docs`` (listings indexed), ``fit_s`` (``fit`` from raw text, tokenising and
+    building the term-major index included; jieba's dictionary is loaded beforehand),
+    ``add_ms`` (median over 50 single listings of ``add`` plus a query of the new listing's
+    title, i.e. the time until it can be suggested), ``query_p50_ms``/``query_p95_ms`` (top-10
+    queries of a short need, tokenising and feedback included) and ``rss_mb`` (the process's
+    peak resident memory, corpus included).
+    """
+    if n_docs < 1 or n_queries < 1:
+        raise ValueError("n_docs and n_queries must be >= 1")
+    Tokenizer()("预热")  # load jieba and the dictionary outside the timings
+    docs = synthetic_corpus(n_docs, seed)
+    queries = synthetic_queries(n_queries, n_docs, seed)
+    extra = synthetic_corpus(50, seed, start=n_docs)
+    gc.collect()
+
+    t0 = time.perf_counter()
+    m = Matcher(**DEFAULT_PARAMS).fit(docs)
+    fit_s = time.perf_counter() - t0
+    del docs
+
+    for q in queries[: min(20, n_queries)]:  # warm-up
+        m.query(q, k=10)
+    times = []
+    for q in queries:
+        t0 = time.perf_counter()
+        m.query(q, k=10)
+        times.append((time.perf_counter() - t0) * 1000)
+    times.sort()
+
+    adds = []
+    for doc in extra:
+        t0 = time.perf_counter()
+        m.add([doc])
+        m.query(doc["title"], k=10)
+        adds.append((time.perf_counter() - t0) * 1000)
+
+    return {
+        "docs": n_docs,
+        "fit_s": round(fit_s, 3),
+        "add_ms": round(statistics.median(adds), 3),
+        "query_p50_ms": round(statistics.median(times), 3),
+        "query_p95_ms": round(times[min(len(times) - 1, int(0.95 * len(times)))], 3),
+        "rss_mb": round(_peak_rss_mb(), 1),
+    }
