@@ -109,7 +109,7 @@ def world(db: Session) -> dict[str, Any]:
     n4 = need("需求四", e2, Field.NEW_MATERIALS, "上海市", utc(2025, 3, 5, 4),
               NeedStatus.PUBLISHED)
     n5 = need("需求五", e2, Field.NEW_ENERGY, "上海市", utc(2025, 3, 20, 4), NeedStatus.SIGNED)
-    need("需求六（草稿）", e1, Field.NEW_ENERGY, "江苏省", None, NeedStatus.DRAFT)
+    n6 = need("需求六（草稿）", e1, Field.NEW_ENERGY, "江苏省", None, NeedStatus.DRAFT)
     # 2024-12-31 15:30 UTC is 23:30 on 31 December in Shanghai: outside the 2025 period.
     n7 = need("需求七", e1, Field.BIO_MEDICINE, "江苏省", utc(2024, 12, 31, 15, 30),
               NeedStatus.SIGNED)
@@ -130,7 +130,9 @@ def world(db: Session) -> dict[str, Any]:
     db.flush()
 
     for n, r, score in ((n1, r1, 0.85), (n1, r3, 0.15), (n2, r1, 0.45), (n3, r2, 0.65),
-                        (n4, r3, 0.35), (n5, r1, 0.25), (n7, r2, 0.5)):
+                        (n4, r3, 0.35), (n5, r1, 0.25), (n7, r2, 0.5),
+                        # A draft's suggestion is outside every cohort and must not count.
+                        (n6, r1, 0.9)):
         db.add(Match(need_id=n.id, result_id=r.id, score=score, text_score=score,
                      matcher_version="test"))
 
