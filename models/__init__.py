@@ -1,5 +1,6 @@
 """Typed SQLAlchemy 2 models of the platform; no Flask here."""
 
+from .api import ApiToken, IdempotencyKey
 from .base import Base, utcnow
 from .deal import ContractType, Deal, DealCorrection
 from .docking import Docking, DockingEvent, DockingMessage, DockingState, DropReason, Side
@@ -14,6 +15,7 @@ from .taxonomy import CooperationMode, Field, IPType, ResultForm
 from .user import User
 
 __all__ = [
+    "ApiToken",
     "Base",
     "ContractType",
     "CooperationMode",
@@ -26,6 +28,7 @@ __all__ = [
     "DropReason",
     "Field",
     "IPType",
+    "IdempotencyKey",
     "Match",
     "Need",
     "NeedMode",

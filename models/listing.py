@@ -40,6 +40,9 @@ class ListingMixin:
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     published_at: Mapped[dt.datetime | None]
+    # The identifier a bulk import knew the listing by (its 外部编号, or a content fingerprint),
+    # so that importing the same file again finds the record instead of duplicating it.
+    external_id: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     @declared_attr
     def organization_id(cls) -> Mapped[int]:
