@@ -26,6 +26,8 @@ def test_seed_demo_is_idempotent_and_complete(app: Flask, db: Session) -> None:
     again = {m.__name__: db.scalar(select(func.count()).select_from(m))
              for m in (Organization, User, Need, Result)}
     assert again == counts
+    assert "suggestions stored" in first.output and "suggestions stored" not in second.output
+    assert db.scalar(select(func.count()).select_from(Match)) > 1000
     demo = db.scalar(select(User).where(User.email == "enterprise@demo.innomatch.cn"))
     assert demo is not None and demo.check_password("demo-pass-2025")
 
@@ -35,12 +37,15 @@ def test_seed_demo_refuses_a_bad_scale(app: Flask) -> None:
     assert result.exit_code != 0 and "scale" in result.output
 
 
-def test_reindex_stores_suggestions(app: Flask, db: Session) -> None:
-    runner = app.test_cli_runner()
-    assert runner.invoke(args=["seed-demo"]).exit_code == 0
-    result = runner.invoke(args=["reindex"])
+def test_reindex_rebuilds_suggestions(app: Flask, db: Session, enterprise_user: User,
+                                     institution_user: User, make_need, make_result) -> None:  # type: ignore[no-untyped-def]
+    need = make_need(enterprise_user, title="极片涂布缺陷机器视觉检测",
+                     problem="锂离子电池极片针孔划痕缺陷需要机器视觉在线检测")
+    make_result(institution_user)
+    assert db.scalar(select(func.count()).select_from(Match)) == 0  # made behind the app's back
+    result = app.test_cli_runner().invoke(args=["reindex"])
     assert result.exit_code == 0, result.output
-    assert db.scalar(select(func.count()).select_from(Match)) > 1000
+    assert db.scalar(select(Match.need_id)) == need.id
 
 
 def test_set_role(app: Flask, db: Session, enterprise_user: User) -> None:

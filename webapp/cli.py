@@ -72,9 +72,16 @@ def seed_demo(scale: str, seed: int) -> None:
         factor, sizes = parse_scale(scale)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--scale") from None
-    counts = load_world(get_session(), seed=seed, scale=factor, sizes=sizes)
-    get_session().commit()
+    session = get_session()
+    counts = load_world(session, seed=seed, scale=factor, sizes=sizes)
+    session.commit()
     click.echo(", ".join(f"{name}: +{n}" for name, n in counts.items()))
+    if counts["needs"] or counts["results"]:
+        from .matching.services import reindex
+
+        matched = reindex(session)
+        session.commit()
+        click.echo(f"suggestions stored: {matched['matches']}")
 
 
 @main.command("expire-needs")
