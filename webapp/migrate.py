@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
@@ -19,17 +20,36 @@ def alembic_config(url: str = "") -> Config:
     return cfg
 
 
+def _run(engine: Engine, step: Callable[[Config], None]) -> None:
+    """Run one Alembic command on a connection of ``engine``.
+
+    On SQLite, batch migrations rebuild a table by copying it and dropping the original; with
+    foreign keys enforced, that drop would cascade and delete every dependent row. So foreign
+    keys are off while migrating (the pragma only takes effect outside a transaction) and
+    checked afterwards.
+    """
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
+        with connection.begin():
+            cfg = alembic_config()
+            cfg.attributes["connection"] = connection
+            step(cfg)
+        if sqlite:
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            connection.commit()
+            if broken:
+                raise RuntimeError(f"migration left dangling references: {broken[:5]}")
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the database behind ``engine`` up to ``revision``."""
-    with engine.begin() as connection:
-        cfg = alembic_config()
-        cfg.attributes["connection"] = connection
-        command.upgrade(cfg, revision)
+    _run(engine, lambda cfg: command.upgrade(cfg, revision))
 
 
 def downgrade(engine: Engine, revision: str) -> None:
     """Take the database behind ``engine`` down to ``revision``."""
-    with engine.begin() as connection:
-        cfg = alembic_config()
-        cfg.attributes["connection"] = connection
-        command.downgrade(cfg, revision)
+    _run(engine, lambda cfg: command.downgrade(cfg, revision))
