@@ -48,6 +48,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(reports_bp)
 
     from .cli import register_commands
+    from . import api
+
+    api.init_app(app)
+
 
     register_commands(app)
     return app

@@ -33,11 +33,13 @@ def wants_json() -> bool:
 
 
 def error_response(code: int, message: str | None = None,
-                   fields: dict[str, str] | None = None) -> tuple[Response | str, int]:
-    """Render an error as JSON or HTML, never with internals."""
+                   fields: dict[str, str] | None = None,
+                   error: str | None = None) -> tuple[Response | str, int]:
+    """Render an error as JSON or HTML, never with internals; ``error`` names a more precise
+    code than the status's (``validation_failed`` rather than ``unprocessable``)."""
     message = message or ERROR_MESSAGES.get(code, ERROR_MESSAGES[500])
     if wants_json():
-        body = {"error": _error_code(code), "message": message, "fields": fields or {}}
+        body = {"error": error or _error_code(code), "message": message, "fields": fields or {}}
         return jsonify(body), code
     return render_template("errors/error.html", code=code, message=message), code
 

@@ -1,0 +1,82 @@
+"""Token management on the account page: create (the token is shown once) and revoke."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import login_required
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+from wtforms import StringField
+from wtforms.validators import InputRequired, Length
+
+from ..db import get_session
+from ..permissions import acting_user
+from .services import TokenRefused, create_token, revoke_token, tokens_of
+
+bp = Blueprint("api_tokens", __name__)
+
+
+class TokenForm(FlaskForm):
+    """A new token's name, so that its owner can tell it apart later."""
+
+    name = StringField("令牌名称", validators=[InputRequired("请填写令牌名称"),
+                                           Length(max=60, message="令牌名称最多 60 个字")])
+
+
+class RevokeForm(FlaskForm):
+    """Just the CSRF token of a revoke button."""
+
+
+@bp.app_context_processor
+def _tokens_panel() -> dict[str, Any]:
+    """The account page calls ``api_tokens_panel()`` to list the user's tokens."""
+    def panel() -> dict[str, Any]:
+        user = acting_user()
+        tokens = tokens_of(get_session(), user) if user is not None else []
+        return {"tokens": tokens, "form": TokenForm(formdata=None),
+                "revoke_form": RevokeForm(formdata=None)}
+    return {"api_tokens_panel": panel}
+
+
+@bp.route("/account/tokens", methods=["POST"])
+@login_required
+def create() -> Response | str | tuple[str, int]:
+    """Create a token and show it this once; the page is never cached."""
+    user = acting_user()
+    assert user is not None
+    form = TokenForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for message in errors:
+                flash(str(message), "error")
+        return redirect(url_for("auth.account") + "#api-tokens")
+    db = get_session()
+    try:
+        record, token = create_token(db, user, form.name.data or "")
+    except TokenRefused as exc:
+        db.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("auth.account") + "#api-tokens")
+    db.commit()
+    # Rendered, not redirected: a flash message would put the token into the session cookie.
+    html = render_template("api/token_created.html", record=record, token=token)
+    return Response(html, headers={"Cache-Control": "no-store"})
+
+
+@bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
+@login_required
+def revoke(token_id: int) -> Response:
+    """Revoke one of one's own tokens."""
+    user = acting_user()
+    assert user is not None
+    if not RevokeForm().validate_on_submit():
+        abort(400)
+    db = get_session()
+    record = revoke_token(db, user, token_id)
+    if record is None:
+        abort(404)
+    db.commit()
+    flash(f"令牌“{record.name}”已撤销。", "success")
+    return redirect(url_for("auth.account") + "#api-tokens")
