@@ -10,6 +10,7 @@ from .need import Need, NeedMode
 from .notification import Notification, NotificationKind, NotificationPreference, OutboxEmail
 from .organization import Organization
 from .result import Result, ResultIP, ResultMode
+from .security import PasswordResetToken, SecurityEvent, SecurityEventKind
 from .solution import Solution, solution_results
 from .taxonomy import CooperationMode, Field, IPType, ResultForm
 from .user import User
@@ -39,12 +40,15 @@ __all__ = [
     "OrgKind",
     "Organization",
     "OutboxEmail",
+    "PasswordResetToken",
     "Result",
     "ResultForm",
     "ResultIP",
     "ResultMode",
     "ResultStatus",
     "Role",
+    "SecurityEvent",
+    "SecurityEventKind",
     "Side",
     "Solution",
     "SolutionStatus",

@@ -39,6 +39,9 @@ class User(Base):
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
     is_active: Mapped[bool] = mapped_column(default=True)
     last_login_at: Mapped[dt.datetime | None]
+    # Part of the id kept in session and remember-me cookies: raising it (log-out, password
+    # change or reset) makes every cookie issued before stop working.
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     organization: Mapped[Organization] = relationship(back_populates="members")
@@ -48,8 +51,12 @@ class User(Base):
     is_anonymous = False
 
     def get_id(self) -> str:
-        """The identifier Flask-Login keeps in the session."""
-        return str(self.id)
+        """The identifier Flask-Login keeps in the session: ``"<id>:<session version>"``."""
+        return f"{self.id}:{self.session_version}"
+
+    def end_sessions(self) -> None:
+        """Invalidate every session and remember-me cookie issued so far."""
+        self.session_version = (self.session_version or 1) + 1
 
     @validates("email")
     def _normalise_email(self, key: str, value: str) -> str:

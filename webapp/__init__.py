@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from . import db, errors, extensions, filters
+from . import db, errors, extensions, filters, security
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -24,6 +24,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     db.init_app(app)
     extensions.init_app(app)
+    security.init_app(app)
     errors.init_app(app)
     filters.init_app(app)
 
@@ -47,11 +48,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(matching_bp)
     app.register_blueprint(reports_bp)
 
-    from .cli import register_commands
     from . import api
 
     api.init_app(app)
 
+    from .cli import register_commands
 
     register_commands(app)
     return app

@@ -63,4 +63,24 @@ def default_config(instance_path: Path, with_secret: bool = True) -> dict[str, A
         # Reports: the lowest score at which a stored suggestion counts in the funnel's first step.
         "REPORT_SUGGESTION_THRESHOLD": 0.3,
         "MATCHER_PARAMS": None,
+        # Security (webapp/security). "production" turns on Secure cookies and HSTS.
+        "INNOMATCH_ENV": os.environ.get("INNOMATCH_ENV", "development"),
+        # How many reverse proxies in front of the app set X-Forwarded-For (0: none, trust
+        # nothing), so that the security log and the rate limits see the client's address.
+        "PROXY_HOPS": int(os.environ.get("INNOMATCH_PROXY_HOPS", "0")),
+        # Rate limits: shared by every gunicorn worker through Redis when REDIS_URL is set,
+        # per process in memory otherwise.
+        "RATELIMIT_ENABLED": True,
+        "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL") or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        # Without Redis the limits still hold per worker rather than not at all.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_KEY_PREFIX": "innomatch",
+        "RATE_LIMIT_LOGIN": "20 per minute;200 per hour",  # per client address
+        "RATE_LIMIT_LOGIN_ACCOUNT": "10 per 15 minutes",  # failed log-ins per e-mail address
+        "RATE_LIMIT_SIGNUP": "20 per hour",
+        "RATE_LIMIT_PASSWORD_RESET": "10 per hour",  # per client address
+        "RATE_LIMIT_PASSWORD_RESET_ACCOUNT": "3 per hour",  # reset e-mails per address
+        "RATE_LIMIT_API_TOKEN": "10 per hour",
+        "PASSWORD_RESET_TTL_MINUTES": 30,
     }

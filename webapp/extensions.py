@@ -19,10 +19,15 @@ babel = Babel()
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
-    if not user_id.isdigit():
+    # "<id>:<session version>" (User.get_id): a cookie from before the last log-out or
+    # password change names an old version and no longer logs anyone in.
+    number, _, version = user_id.partition(":")
+    if not number.isdigit() or not version.isdigit():
         return None
-    user = get_session().get(User, int(user_id))
-    return user if user is not None and user.is_active else None
+    user = get_session().get(User, int(number))
+    if user is None or not user.is_active or user.session_version != int(version):
+        return None
+    return user
 
 
 def select_locale() -> str:

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    StringField,
+)
 from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional, ValidationError
 
 from models.enums import OrgKind
@@ -66,3 +74,38 @@ class SignupForm(FlaskForm):
         """Check the code's format and check character."""
         if field.data and not is_valid_credit_code(normalize_credit_code(field.data)):
             raise ValidationError("统一社会信用代码格式不正确（18位，含校验位）")
+
+
+class ForgotPasswordForm(FlaskForm):
+    """The address to send a reset link to."""
+
+    email = EmailField("邮箱", validators=[InputRequired("请输入邮箱"), Length(max=254)])
+
+
+class _NewPasswordForm(FlaskForm):
+    password = PasswordField("新密码", validators=[InputRequired("请输入新密码"), Length(max=200)])
+    confirm = PasswordField("确认新密码", validators=[
+        InputRequired("请再次输入新密码"), EqualTo("password", "两次输入的密码不一致")])
+
+    def validate_password(self, field: PasswordField) -> None:
+        """Refuse short and common passwords."""
+        if problem := password_problem(field.data or ""):
+            raise ValidationError(problem)
+
+
+class ResetPasswordForm(_NewPasswordForm):
+    """A new password, with the token from the e-mail in a hidden field."""
+
+    token = HiddenField(validators=[InputRequired(), Length(max=100)])
+
+
+class ChangePasswordForm(_NewPasswordForm):
+    """The current password and a new one."""
+
+    current = PasswordField("当前密码", validators=[InputRequired("请输入当前密码"), Length(max=200)])
+
+    def validate_password(self, field: PasswordField) -> None:
+        """Refuse weak passwords and the current one."""
+        super().validate_password(field)
+        if field.data and field.data == self.current.data:
+            raise ValidationError("新密码不能与当前密码相同")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from models import Organization, OrgKind, Role, User, utcnow
+from models import Organization, OrgKind, PasswordResetToken, Role, User, utcnow
+from models.security import hash_reset_token, new_reset_token
 
 MIN_PASSWORD_LENGTH = 8
 # The most common passwords in public breach statistics, plus local favourites.
@@ -101,3 +104,69 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
 def count_users(session: Session) -> int:
     """How many accounts exist."""
     return session.scalar(select(func.count(User.id))) or 0
+
+
+def request_password_reset(session: Session, email: str, ttl_minutes: int) -> tuple[User, str] | None:
+    """A new reset token for the active account with ``email``: (user, token), or ``None``.
+
+    Only the token's hash is stored; older unused tokens of the account stop working, so that
+    only the newest e-mail's link is valid.
+    """
+    user = find_user_by_email(session, email)
+    if user is None or not user.is_active:
+        return None
+    now = utcnow()
+    session.execute(update(PasswordResetToken)
+                    .where(PasswordResetToken.user_id == user.id,
+                           PasswordResetToken.used_at.is_(None))
+                    .values(used_at=now))
+    token = new_reset_token()
+    session.add(PasswordResetToken(user_id=user.id, token_hash=hash_reset_token(token),
+                                   created_at=now,
+                                   expires_at=now + dt.timedelta(minutes=ttl_minutes)))
+    session.flush()
+    return user, token
+
+
+def find_reset_token(session: Session, token: str) -> PasswordResetToken | None:
+    """The usable (unused, unexpired) reset token, or ``None``."""
+    if not token or len(token) > 100:
+        return None
+    row = session.scalar(select(PasswordResetToken)
+                         .where(PasswordResetToken.token_hash == hash_reset_token(token)))
+    return row if row is not None and row.usable() else None
+
+
+def reset_password(session: Session, token: str, new_password: str) -> User | None:
+    """Set a new password with a reset token and end every session; ``None`` if the token is
+    unknown, used or expired.
+
+    The token is spent by a conditional UPDATE, so two requests racing with the same token
+    cannot both succeed.
+    """
+    row = find_reset_token(session, token)
+    if row is None:
+        return None
+    spent: Any = session.execute(
+        update(PasswordResetToken)
+        .where(PasswordResetToken.id == row.id, PasswordResetToken.used_at.is_(None))
+        .values(used_at=utcnow()))
+    if spent.rowcount != 1:
+        return None
+    user = session.get(User, row.user_id)
+    if user is None or not user.is_active:
+        return None
+    user.set_password(new_password)
+    user.end_sessions()
+    session.flush()
+    return user
+
+
+def change_password(session: Session, user: User, current: str, new_password: str) -> bool:
+    """Replace the password after checking the current one; ends every other session."""
+    if not user.check_password(current):
+        return False
+    user.set_password(new_password)
+    user.end_sessions()
+    session.flush()
+    return True

@@ -2,17 +2,44 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import (
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from models import OrgKind
+from models import OrgKind, OutboxEmail, SecurityEventKind, User
 
 from ..db import get_session
 from ..permissions import acting_user
+from ..security.limiter import limit_login, limit_password_reset, limit_signup
+from ..security.log import record_event
 from . import bp
-from .forms import LoginForm, SignupForm
-from .services import NewOrganization, SignupError, authenticate, sign_up
+from .forms import (
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    LoginForm,
+    ResetPasswordForm,
+    SignupForm,
+)
+from .services import (
+    NewOrganization,
+    SignupError,
+    authenticate,
+    change_password,
+    find_reset_token,
+    find_user_by_email,
+    request_password_reset,
+    reset_password,
+    sign_up,
+)
 
 
 def _safe_next(target: str | None) -> str:
@@ -23,6 +50,7 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/signup", methods=["GET", "POST"])
+@limit_signup()
 def signup() -> Response | str:
     """Create an account (and an organisation, or join one)."""
     form = SignupForm()
@@ -51,7 +79,17 @@ def signup() -> Response | str:
     return render_template("auth/signup.html", form=form)
 
 
+def _fresh_session(user: User, remember: bool) -> None:
+    """Log ``user`` in on a new session, keeping only the chosen language."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    login_user(user, remember=remember)
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@limit_login()
 def login() -> Response | str:
     """Log in with e-mail and password."""
     form = LoginForm()
@@ -59,14 +97,14 @@ def login() -> Response | str:
         db = get_session()
         user = authenticate(db, form.email.data or "", form.password.data or "")
         if user is None:
+            db.rollback()
+            known = find_user_by_email(db, form.email.data or "")
+            record_event(SecurityEventKind.LOGIN_FAILED, email=form.email.data or "",
+                         user_id=known.id if known else None)
             form.password.errors = [*form.password.errors, "邮箱或密码不正确"]
         else:
             db.commit()
-            lang = session.get("lang")
-            session.clear()  # a fresh session at log-in
-            if lang:
-                session["lang"] = lang
-            login_user(user, remember=bool(form.remember.data))
+            _fresh_session(user, remember=bool(form.remember.data))
             return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form)
 
@@ -75,6 +113,13 @@ def login() -> Response | str:
 def logout() -> Response | str:
     """Log out (POST); a GET shows a button, so that a link cannot log anyone out."""
     if request.method == "POST":
+        user = acting_user()
+        if user is not None:
+            # A new session version: copies of this session's cookies (and remember-me
+            # cookies on other devices) stop working too.
+            user.end_sessions()
+            record_event(SecurityEventKind.LOGOUT, user_id=user.id, session=get_session())
+            get_session().commit()
         logout_user()
         session.clear()
         flash("您已退出登录。", "info")
@@ -87,3 +132,87 @@ def logout() -> Response | str:
 def account() -> str:
     """The user's account and organisation, with the invitation code for colleagues."""
     return render_template("auth/account.html", user=acting_user())
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password_view() -> Response | str:
+    """Change the password; every other session of the account ends, this one goes on."""
+    user = acting_user()
+    assert user is not None  # login_required
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        db = get_session()
+        if change_password(db, user, form.current.data or "", form.password.data or ""):
+            record_event(SecurityEventKind.PASSWORD_CHANGED, user_id=user.id, session=db)
+            db.commit()
+            remember_cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+            _fresh_session(user, remember=remember_cookie in request.cookies)
+            flash("密码已修改，其他设备上的登录已失效。", "success")
+            return redirect(url_for("auth.account"))
+        db.rollback()
+        record_event(SecurityEventKind.LOGIN_FAILED, user_id=user.id, email=user.email,
+                     detail="wrong current password at password change")
+        form.current.errors = [*form.current.errors, "当前密码不正确"]
+    return render_template("auth/password.html", form=form)
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limit_password_reset()
+def forgot_password() -> Response | str:
+    """Send a reset link; the answer is the same whether or not the address has an account."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        db = get_session()
+        email = form.email.data or ""
+        issued = request_password_reset(db, email, int(current_app.config["PASSWORD_RESET_TTL_MINUTES"]))
+        if issued is not None:
+            user, token = issued
+            link = url_for("auth.reset_password_view", token=token, _external=True)
+            db.add(OutboxEmail(to_address=user.email, subject="[InnoMatch] 重置密码",
+                               body=_reset_email(user, link)))
+        record_event(SecurityEventKind.PASSWORD_RESET_REQUESTED, email=email,
+                     user_id=issued[0].id if issued else None,
+                     detail="" if issued else "no active account", session=db)
+        db.commit()
+        flash("如果该邮箱已注册，重置密码的链接已发送，请在 "
+              f"{current_app.config['PASSWORD_RESET_TTL_MINUTES']} 分钟内使用。", "info")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/forgot.html", form=form)
+
+
+def _reset_email(user: User, link: str) -> str:
+    minutes = current_app.config["PASSWORD_RESET_TTL_MINUTES"]
+    return (f"{user.name}，您好：\n\n有人（希望是您）请求重置 InnoMatch 账号的密码。"
+            f"请在 {minutes} 分钟内打开下面的链接设置新密码，链接只能使用一次：\n\n{link}\n\n"
+            "如果不是您本人操作，请忽略本邮件，您的密码不会改变。\n")
+
+
+@bp.route("/password/reset", methods=["GET", "POST"])
+@limit_password_reset(per_account=False)
+def reset_password_view() -> Response | str:
+    """Set a new password with the e-mailed token (in the link, then in a hidden field)."""
+    form = ResetPasswordForm()
+    db = get_session()
+    if request.method == "GET":
+        form.token.data = request.args.get("token", "")
+        if find_reset_token(db, form.token.data) is None:
+            flash("重置链接无效或已过期，请重新申请。", "error")
+            return redirect(url_for("auth.forgot_password"))
+    elif form.validate_on_submit():
+        user = reset_password(db, form.token.data or "", form.password.data or "")
+        if user is None:
+            db.rollback()
+            record_event(SecurityEventKind.PASSWORD_RESET_REFUSED, detail="unknown, used or expired token")
+            flash("重置链接无效或已过期，请重新申请。", "error")
+            return redirect(url_for("auth.forgot_password"))
+        record_event(SecurityEventKind.PASSWORD_RESET_DONE, user_id=user.id, email=user.email,
+                     session=db)
+        db.commit()
+        flash("密码已重置，请用新密码登录。", "success")
+        return redirect(url_for("auth.login"))
+    response = make_response(render_template("auth/reset.html", form=form))
+    # The token is in this page's address: no Referer may carry it anywhere, not even to
+    # this site's own access log.
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response

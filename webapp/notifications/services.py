@@ -139,8 +139,9 @@ def deliver_outbox(session: Session, config: Mapping[str, Any], limit: int = 100
             mail.attempts += 1
             try:
                 if smtp is None:
-                    # Development: the e-mail is written to the log instead of being sent.
-                    log.info("mail to %s: %s\n%s", mail.to_address, mail.subject, mail.body)
+                    # Development: the e-mail is logged instead of being sent, without its
+                    # body, which may hold a password-reset link (the body stays in the outbox).
+                    log.info("mail to %s: %s (outbox #%s)", mail.to_address, mail.subject, mail.id)
                 else:
                     smtp.send_message(_message(mail, str(config.get("MAIL_FROM") or
                                                          "noreply@innomatch.local")))
