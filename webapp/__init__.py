@@ -52,6 +52,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     api.init_app(app)
 
+    security.limit_registered_endpoints(app)
+
     from .cli import register_commands
 
     register_commands(app)

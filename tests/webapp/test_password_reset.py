@@ -132,3 +132,16 @@ def test_no_token_or_password_reaches_any_log(app: Flask, client: FlaskClient, d
     assert token not in caplog.text and NEW not in caplog.text
     for event in db.scalars(select(SecurityEvent)):
         assert token not in f"{event.path} {event.detail} {event.email}"
+
+
+def test_reset_revokes_api_tokens(app: Flask, client: FlaskClient, db: Session,
+                                  enterprise_user: User) -> None:
+    from webapp.api.services import create_token
+
+    _, api_token = create_token(db, enterprise_user, "ci")
+    db.commit()
+    bearer = {"Authorization": f"Bearer {api_token}"}
+    assert client.get("/api/v1/me", headers=bearer).status_code == 200
+    token = _token(_request_link(client, db, enterprise_user.email))
+    client.post("/password/reset", data={"token": token, "password": NEW, "confirm": NEW})
+    assert client.get("/api/v1/me", headers=bearer).status_code == 401

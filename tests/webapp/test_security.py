@@ -323,3 +323,23 @@ def test_role_changes_are_logged(app: Flask, db: Session, enterprise_user: User)
     events = _events(db, SecurityEventKind.ROLE_CHANGED)
     assert [(e.user_id, e.email) for e in events] == [(enterprise_user.id, enterprise_user.email)]
     assert events[0].detail.startswith("member -> broker by command line")
+
+
+def test_api_token_creation_is_rate_limited_per_user(app: Flask, as_enterprise: FlaskClient,
+                                                     as_institution: FlaskClient) -> None:
+    app.config["RATE_LIMIT_API_TOKEN"] = "2 per minute"
+    codes = [as_enterprise.post("/account/tokens", data={"name": f"t{i}"}).status_code
+             for i in range(3)]
+    assert 429 not in codes[:2] and codes[2] == 429
+    api = as_enterprise.post("/api/v1/tokens", json={"name": "t9"})
+    assert api.status_code == 429 and api.get_json()["error"] == "rate_limited"
+    # Another user from the same address still can.
+    assert as_institution.post("/account/tokens", data={"name": "own"}).status_code != 429
+
+
+def test_invalid_api_tokens_are_logged_without_the_token(client: FlaskClient, db: Session) -> None:
+    response = client.get("/api/v1/me", headers={"Authorization": "Bearer imk_not-a-real-token"})
+    assert response.status_code == 401
+    events = _events(db, SecurityEventKind.ACCESS_DENIED)
+    assert [(e.path, e.detail) for e in events] == [("/api/v1/me", "invalid API token")]
+    assert "imk_not-a-real-token" not in repr(vars(events[0]))

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from models import Organization, OrgKind, PasswordResetToken, Role, User, utcnow
+from models import ApiToken, Organization, OrgKind, PasswordResetToken, Role, User, utcnow
 from models.security import hash_reset_token, new_reset_token
 
 MIN_PASSWORD_LENGTH = 8
@@ -158,6 +158,10 @@ def reset_password(session: Session, token: str, new_password: str) -> User | No
         return None
     user.set_password(new_password)
     user.end_sessions()
+    # A reset is how a stolen account is taken back: API tokens go with the old password.
+    session.execute(update(ApiToken).where(ApiToken.user_id == user.id,
+                                           ApiToken.revoked_at.is_(None))
+                    .values(revoked_at=utcnow()))
     session.flush()
     return user
 

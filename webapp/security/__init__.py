@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import headers, log
-from .limiter import limiter
+from .limiter import limit_api_token, limiter
+
+# Endpoints that create API tokens, registered by webapp.api: limited once they exist.
+API_TOKEN_ENDPOINTS = ("api_tokens.create", "api_v1.tokens_create")
 
 
 def init_app(app: Flask) -> None:
@@ -26,3 +32,23 @@ def init_app(app: Flask) -> None:
     headers.init_app(app)
     limiter.init_app(app)
     log.init_app(app)
+
+
+def limit_registered_endpoints(app: Flask) -> None:
+    """Rate-limit views that other packages registered (call after every blueprint).
+
+    The view is replaced by its limited wrapper, so the owning package need not know about
+    the limiter. Wrappers are made once per view function: the limiter is one object for
+    every app, and wrapping again would count each request once more per app created.
+    """
+    for endpoint in API_TOKEN_ENDPOINTS:
+        view = app.view_functions.get(endpoint)
+        if view is None:
+            continue
+        if view not in _limited_views:
+            _limited_views[view] = _api_token_limit(view)
+        app.view_functions[endpoint] = _limited_views[view]
+
+
+_api_token_limit = limit_api_token()
+_limited_views: dict[Callable[..., Any], Callable[..., Any]] = {}

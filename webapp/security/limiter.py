@@ -83,6 +83,16 @@ def limit_password_reset(per_account: bool = True) -> Callable[[Any], Any]:
     return decorate
 
 
+def acting_user_key() -> str:
+    """The logged-in user (token creation needs one), else the address."""
+    from flask_login import current_user
+
+    if current_user.is_authenticated:
+        return f"user:{current_user.id}"
+    return client_address()
+
+
 def limit_api_token() -> Callable[[Any], Any]:
-    """API token creation per address (the API's views apply it)."""
-    return limiter.limit(_configured("RATE_LIMIT_API_TOKEN"), methods=["POST"])
+    """API token creation per user, one count for the account page and the API."""
+    return limiter.shared_limit(_configured("RATE_LIMIT_API_TOKEN"), scope="api_token",
+                                methods=["POST"], key_func=acting_user_key)

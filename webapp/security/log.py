@@ -73,13 +73,16 @@ def record_event(kind: SecurityEventKind, *, user_id: int | None = None, email: 
 
 
 def _log_refusals(response: Response) -> Response:
-    if response.status_code == 403:
+    # 403: a logged-in user reached for what is not theirs; 401 with an Authorization header:
+    # an invalid or revoked API token (never stored or logged itself).
+    bad_token = response.status_code == 401 and "Authorization" in request.headers
+    if response.status_code == 403 or bad_token:
         # The request's own session is discarded at teardown anyway; rolling back now frees
         # SQLite's write lock so that the entry can be written in its own transaction.
         request_session: Session | None = g.get("db_session")
         if request_session is not None:
             request_session.rollback()
-        record_event(SecurityEventKind.ACCESS_DENIED)
+        record_event(SecurityEventKind.ACCESS_DENIED, detail="invalid API token" if bad_token else "")
     return response
 
 
