@@ -48,9 +48,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(matching_bp)
     app.register_blueprint(reports_bp)
 
-    from . import api
+    from . import api, transfer
 
     api.init_app(app)
+    transfer.init_app(app)
 
     security.limit_registered_endpoints(app)
 

@@ -194,3 +194,74 @@ def report_command(date_from: str, date_to: str, field: str, region: str, as_jso
     for step in report.funnel:
         share = "" if step.of_first is None else f"  {step.of_first:.1%}"
         click.echo(f"  {step.key:<10} {step.count:>8}{share}")
+
+
+@main.command("import")
+@click.argument("kind", type=click.Choice(["needs", "results"]))
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--only-valid", is_flag=True, help="import the rows that pass, skip the others")
+@click.option("--dry-run", is_flag=True, help="check the file and report; import nothing")
+@click.option("--by", "by_email", default="", help="the operator recorded as author "
+              "(default: the first active operator)")
+@with_appcontext
+def import_command(kind: str, path: str, only_valid: bool, dry_run: bool, by_email: str) -> None:
+    """Import needs or results from a CSV (UTF-8 or GBK) or XLSX file in the template's columns.
+
+    Every row is checked first; with any problem nothing is imported unless --only-valid.
+    """
+    from pathlib import Path
+
+    from sqlalchemy import select
+
+    from models import Role, User
+
+    from .transfer.services import import_file, limits
+
+    session = get_session()
+    if by_email:
+        from .auth.services import find_user_by_email
+
+        actor = find_user_by_email(session, by_email)
+    else:
+        actor = session.scalar(select(User).where(User.role == Role.OPERATOR,
+                                                  User.is_active.is_(True)).order_by(User.id))
+    if actor is None or not actor.is_operator:
+        raise click.ClickException("imports are recorded under an operator: pass --by EMAIL "
+                                   "of an operator account (see `innomatch set-role`)")
+    file = Path(path)
+    # Read one byte past the limit so that an oversized file is refused, not truncated.
+    with file.open("rb") as handle:
+        data = handle.read(limits().max_bytes + 1)
+    report = import_file(session, kind, data, file.name, actor, only_valid=only_valid,
+                         dry_run=dry_run)
+    for problem in report.problems:
+        where = f"row {problem.row}" if problem.row else "file"
+        column = f", {problem.column}" if problem.column else ""
+        click.echo(f"{where}{column}: {problem.message}", err=True)
+    if report.imported:
+        session.commit()
+    else:
+        session.rollback()
+    click.echo(f"rows: {report.rows}, created: {len(report.created)}, "
+               f"skipped: {len(report.skipped)}, problems: {len(report.problems)}, "
+               f"organizations created: {len(report.organizations_created)}"
+               + ("" if report.imported else ", nothing imported"))
+    if report.problems and not report.imported:
+        raise SystemExit(1)
+
+
+@main.command("export")
+@click.argument("kind", type=click.Choice(["needs", "results", "deals"]))
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+@with_appcontext
+def export_command(kind: str, path: str) -> None:
+    """Write every need, result or deal to PATH (.csv or .xlsx) in the template's columns."""
+    from pathlib import Path
+
+    from .transfer.services import export_rows, to_csv, to_xlsx
+
+    target = Path(path)
+    rows = export_rows(get_session(), kind)
+    writer = to_xlsx if target.suffix.lower() == ".xlsx" else to_csv
+    target.write_bytes(writer(kind, rows))
+    click.echo(f"{kind}: {len(rows)} rows written to {target}")
