@@ -14,10 +14,8 @@ from models import Need, Result
 
 from ..needs.forms import NeedForm
 from ..needs.services import NeedInput
-from ..needs.views import _input_from as _need_input_from
 from ..results.forms import ResultForm
 from ..results.services import ResultInput
-from ..results.views import _input_from as _result_input_from
 from .v1.core import ApiError, formdata, iso
 
 # Form field name → value name, for error messages that point at what the client sent.
@@ -105,7 +103,7 @@ def need_input(values: Mapping[str, Any]) -> NeedInput:
     if not form.validate():
         raise ApiError(422, "validation_failed", "提交的内容有误。",
                        form_problems(form, NEED_FORM_NAMES))
-    return _need_input_from(form)
+    return form.to_input()
 
 
 def result_input(values: Mapping[str, Any]) -> ResultInput:
@@ -114,4 +112,4 @@ def result_input(values: Mapping[str, Any]) -> ResultInput:
     if not form.validate():
         raise ApiError(422, "validation_failed", "提交的内容有误。",
                        form_problems(form, RESULT_FORM_NAMES))
-    return _result_input_from(form)
+    return form.to_input()

@@ -10,6 +10,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
+from models import CooperationMode, Field
+
 from ..forms_common import (
     FIELD_CHOICES,
     MODE_CHOICES,
@@ -21,6 +23,7 @@ from ..forms_common import (
     check_subfield,
     check_wan_amount,
 )
+from .services import NeedInput
 
 
 class NeedForm(FlaskForm):
@@ -75,3 +78,16 @@ class NeedForm(FlaskForm):
 
         if len(split_keywords(field.data or "")) > MAX_KEYWORDS:
             raise ValidationError(f"关键词最多 {MAX_KEYWORDS} 个")
+
+    def to_input(self) -> NeedInput:
+        """The validated fields as the services take them."""
+        negotiable = bool(self.budget_negotiable.data)
+        return NeedInput(
+            title=self.title.data or "", field=Field(self.field.data), subfield=self.subfield.data or "",
+            problem=self.problem.data or "", indicators=self.indicators.data or "",
+            basis=self.basis.data or "", keywords=self.keywords.data or "",
+            budget_min_wan=None if negotiable else self.budget_min.data,
+            budget_max_wan=None if negotiable else self.budget_max.data,
+            modes=[CooperationMode(m) for m in self.modes.data or []],
+            province=self.province.data or "", city=self.city.data or "",
+            valid_until=self.valid_until.data, show_org_name=bool(self.show_org_name.data))

@@ -24,7 +24,6 @@ from . import bp
 from .forms import NeedForm
 from .services import (
     NeedFilters,
-    NeedInput,
     NeedStateError,
     close_need,
     create_need,
@@ -32,19 +31,6 @@ from .services import (
     search_needs,
     update_need,
 )
-
-
-def _input_from(form: NeedForm) -> NeedInput:
-    negotiable = bool(form.budget_negotiable.data)
-    return NeedInput(
-        title=form.title.data or "", field=Field(form.field.data), subfield=form.subfield.data or "",
-        problem=form.problem.data or "", indicators=form.indicators.data or "",
-        basis=form.basis.data or "", keywords=form.keywords.data or "",
-        budget_min_wan=None if negotiable else form.budget_min.data,
-        budget_max_wan=None if negotiable else form.budget_max.data,
-        modes=[CooperationMode(m) for m in form.modes.data or []],
-        province=form.province.data or "", city=form.city.data or "",
-        valid_until=form.valid_until.data, show_org_name=bool(form.show_org_name.data))
 
 
 def _load(need_id: int) -> Need:
@@ -95,7 +81,7 @@ def new() -> Response | str:
         form.city.data = user.organization.city
     if form.validate_on_submit():
         db = get_session()
-        need = create_need(db, user, _input_from(form), publish=wants_publish())
+        need = create_need(db, user, form.to_input(), publish=wants_publish())
         rematch_need(db, need)
         _warn_duplicates(need)
         db.commit()
@@ -133,7 +119,7 @@ def edit(need_id: int) -> Response | str:
     if form.validate_on_submit():
         db = get_session()
         try:
-            update_need(db, need, _input_from(form))
+            update_need(db, need, form.to_input())
             if wants_publish() and need.status is NeedStatus.DRAFT:
                 publish_need(need)
             rematch_need(db, need)

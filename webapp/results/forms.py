@@ -6,6 +6,8 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
+from models import CooperationMode, Field, IPType
+from models import ResultForm as ResultKind
 from models.taxonomy import FORM_LABELS, IP_LABELS
 
 from ..forms_common import (
@@ -20,6 +22,7 @@ from ..forms_common import (
     check_wan_amount,
     choices,
 )
+from .services import ResultInput
 
 FORM_CHOICES = choices(((f.value, label) for f, label in FORM_LABELS.items()), "请选择成果形式")
 IP_CHOICES = choices(((t.value, label) for t, label in IP_LABELS.items()), "无")
@@ -65,3 +68,20 @@ class ResultForm(FlaskForm):
             raise ValidationError(f"最多填写 {MAX_IP_NUMBERS} 个号码")
         if any(len(n) > 60 for n in numbers):
             raise ValidationError("单个号码不能超过 60 个字符")
+
+    def to_input(self) -> ResultInput:
+        """The validated fields as the services take them."""
+        numbers = [n.strip() for n in (self.ip_numbers.data or "").splitlines() if n.strip()]
+        ip_type = IPType(self.ip_type.data) if self.ip_type.data else None
+        ip = [(ip_type, n) for n in numbers] if ip_type else []
+        if ip_type and not numbers:
+            ip = [(ip_type, "")]
+        return ResultInput(
+            title=self.title.data or "", field=Field(self.field.data),
+            subfield=self.subfield.data or "", summary=self.summary.data or "",
+            keywords=self.keywords.data or "", form=ResultKind(self.form.data),
+            trl=int(self.trl.data or 1), ip=ip,
+            modes=[CooperationMode(m) for m in self.modes.data or []], price_wan=self.price.data,
+            team=self.team.data or "", contact_name=self.contact_name.data or "",
+            contact_phone=self.contact_phone.data or "", province=self.province.data or "",
+            city=self.city.data or "")

@@ -6,8 +6,7 @@ from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_login import login_required
 from werkzeug.wrappers import Response
 
-from models import CooperationMode, Field, IPType, Result, ResultStatus
-from models import ResultForm as ResultKind
+from models import CooperationMode, Field, Result, ResultStatus
 
 from ..db import get_session
 from ..listing_views import apply_transition, enum_arg, province_arg, text_arg, wants_publish
@@ -18,7 +17,6 @@ from . import bp
 from .forms import ResultForm
 from .services import (
     ResultFilters,
-    ResultInput,
     ResultStateError,
     create_result,
     publish_result,
@@ -26,23 +24,6 @@ from .services import (
     update_result,
     withdraw_result,
 )
-
-
-def _input_from(form: ResultForm) -> ResultInput:
-    numbers = [n.strip() for n in (form.ip_numbers.data or "").splitlines() if n.strip()]
-    ip_type = IPType(form.ip_type.data) if form.ip_type.data else None
-    ip = [(ip_type, n) for n in numbers] if ip_type else []
-    if ip_type and not numbers:
-        ip = [(ip_type, "")]
-    return ResultInput(
-        title=form.title.data or "", field=Field(form.field.data),
-        subfield=form.subfield.data or "", summary=form.summary.data or "",
-        keywords=form.keywords.data or "", form=ResultKind(form.form.data),
-        trl=int(form.trl.data or 1), ip=ip,
-        modes=[CooperationMode(m) for m in form.modes.data or []], price_wan=form.price.data,
-        team=form.team.data or "", contact_name=form.contact_name.data or "",
-        contact_phone=form.contact_phone.data or "", province=form.province.data or "",
-        city=form.city.data or "")
 
 
 def _load(result_id: int) -> Result:
@@ -87,7 +68,7 @@ def new() -> Response | str:
         form.city.data = user.organization.city
     if form.validate_on_submit():
         db = get_session()
-        result = create_result(db, user, _input_from(form), publish=wants_publish())
+        result = create_result(db, user, form.to_input(), publish=wants_publish())
         rematch_result(db, result)
         db.commit()
         flash("成果已发布。" if result.status is ResultStatus.PUBLISHED else "成果已保存为草稿。",
@@ -123,7 +104,7 @@ def edit(result_id: int) -> Response | str:
             form.ip_numbers.data = "\n".join(ip.number for ip in result.ip_rights if ip.number)
     if form.validate_on_submit():
         db = get_session()
-        update_result(db, result, _input_from(form))
+        update_result(db, result, form.to_input())
         if wants_publish() and result.status is not ResultStatus.PUBLISHED:
             publish_result(result)
         rematch_result(db, result)

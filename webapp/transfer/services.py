@@ -43,9 +43,7 @@ from ..api.inputs import (
 )
 from ..matching.services import rematch_need, rematch_result
 from ..needs.services import close_need, create_need
-from ..needs.views import _input_from as need_input_from
 from ..results.services import create_result, withdraw_result
-from ..results.views import _input_from as result_input_from
 from .columns import (
     COLUMNS,
     EXPORT_ID_PREFIX,
@@ -312,7 +310,7 @@ def _create(session: Session, kind: str, rows: list[_Row], actor: User,
     for row in rows:
         org = _organization(session, kind, row, report)
         if kind == "needs":
-            need = create_need(session, actor, need_input_from(row.form),
+            need = create_need(session, actor, row.form.to_input(),
                                publish=row.status is not NeedStatus.DRAFT)
             need.organization_id, need.external_id = org.id, row.key
             if row.status is NeedStatus.CLOSED:
@@ -324,7 +322,7 @@ def _create(session: Session, kind: str, rows: list[_Row], actor: User,
             rematch_need(session, need)
             report.created.append(need.id)
         else:
-            result = create_result(session, actor, result_input_from(row.form),
+            result = create_result(session, actor, row.form.to_input(),
                                    publish=row.status is not ResultStatus.DRAFT)
             result.organization_id, result.external_id = org.id, row.key
             if row.status is ResultStatus.WITHDRAWN:
