@@ -14,10 +14,23 @@ known-item search ~0.002 MRR.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import itertools
 import json
 import math
+import multiprocessing
 import threading
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections import Counter
+from collections.abc import (
+    Callable,
+    Collection,
+    Iterable,
+    Iterator,
+    Mapping,
+    Sequence,
+    Sized,
+)
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,7 +38,6 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
-from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 
 from ._version import __version__
 from .tokenizer import Tokenizer
@@ -57,6 +69,8 @@ DEFAULT_PARAMS: dict[str, Any] = {
     "idf": "bm25",
     "query_idf": False,
     "prf_weighting": "rank",
+    "phrase_weight": 0.5,
+    "n_jobs": 1,
 }
 
 _FORMAT = "innomatch-matcher"
@@ -88,8 +102,82 @@ class Hit:
     similarity: float = 0.0
 
 
-def _identity(tokens: list[str]) -> list[str]:
-    return tokens
+class _Vocab(dict[str, int]):
+    """Term -> id in first-seen order; looking up a new term numbers it."""
+
+    def __missing__(self, term: str) -> int:
+        j = self[term] = len(self)
+        return j
+
+
+def _has_tokens(doc: Doc) -> bool:
+    return isinstance(doc.get("tokens"), Mapping)
+
+
+def _doc_text(doc: Doc) -> tuple[str, str, list[str]]:
+    """(body, title, keywords) of a doc as plain strings."""
+    kw = doc.get("keywords") or ()
+    if isinstance(kw, str):
+        kw = [kw]
+    return str(doc.get("text") or ""), str(doc.get("title") or ""), [str(k) for k in kw]
+
+
+def _tokenize_parts(
+    tok: Callable[[str], list[str]], body: str, title: str, keywords: list[str]
+) -> tuple[list[str], list[str], list[str]]:
+    kw_tokens: list[str] = []
+    for k in keywords:
+        kw_tokens.extend(tok(k))
+    return tok(body), tok(title), kw_tokens
+
+
+def _count(
+    parts: Sequence[Sequence[str]], weights: tuple[float, float, float]
+) -> tuple[list[str], list[float]]:
+    """(terms, field-weighted counts) of one doc's (body, title, keywords) tokens."""
+    # The body counts once; Counter does the bulk of the counting in C.
+    c: dict[str, float] = dict(Counter(parts[0]))
+    for w, part in zip(weights[1:], parts[1:], strict=True):
+        if part and w:
+            for t, n in Counter(part).items():
+                c[t] = c.get(t, 0) + w * n
+    return list(c), [float(n) for n in c.values()]
+
+
+# The job of forked query_many workers (inherited, never pickled).
+_BATCH: dict[str, Any] = {}
+
+
+def _batch_in_worker(span: tuple[int, int]) -> list[list[Hit]]:
+    m, idx, vecs, k, max_terms = _BATCH["job"]
+    a, b = span
+    out: list[list[Hit]] = m._batch(idx, vecs[a:b], k, max_terms)
+    return out
+
+
+# Worker-process state for parallel tokenising (set by the pool's initializer).
+_WORKER: dict[str, Any] = {}
+
+
+def _init_worker(params: dict[str, Any], weights: tuple[float, float, float]) -> None:
+    _WORKER["tok"] = Tokenizer(**params)
+    _WORKER["weights"] = weights
+
+
+def _count_in_worker(text: tuple[str, str, list[str]]) -> tuple[list[str], list[float]]:
+    return _count(_tokenize_parts(_WORKER["tok"], *text), _WORKER["weights"])
+
+
+def _start_pool(
+    n: int, tok: Tokenizer, weights: tuple[float, float, float]
+) -> multiprocessing.pool.Pool:
+    # "fork" where there is one: children start at once, with jieba's dictionary already
+    # loaded, and do not re-import the caller's __main__ (which "spawn" requires be guarded).
+    # The children only tokenise, with their own Tokenizer; fits run in batch commands, not in
+    # threaded web workers.
+    methods = multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    return ctx.Pool(n, initializer=_init_worker, initargs=(tok.get_params(), weights))
 
 
 @dataclass(frozen=True)
@@ -112,6 +200,12 @@ class _Index:
     ids: list[DocId]  # slot -> id (appended to, never changed, while this view is current)
     fields: list[str | None]
     slot: dict[DocId, int]
+    codes: NDArray[np.int32]  # at least n long; slot -> code of its field
+    field_codes: dict[str | None, int]
+    # {"field": ...} filters already turned into masks over [0, n): slots below n never change
+    # field while this view is current, so a mask is computed once per view and filter.
+    masks: dict[frozenset[str | None], NDArray[np.bool_]] = dataclasses.field(
+        default_factory=dict)
 
 
 class Matcher:
@@ -143,6 +237,12 @@ class Matcher:
         (``"uniform"``), by 1/rank (``"rank"``) or by score (``"score"``).
     explain_terms:
         How many (term, share) pairs each :class:`Hit` lists.
+    phrase_weight:
+        How much an adjacent-word phrase token ("正极材料 循环寿命", see ``Tokenizer``'s
+        ``phrases``) counts against a word, in docs and queries alike.
+    n_jobs:
+        Worker processes that tokenise raw text during :meth:`fit` (1: in this process). The
+        result does not depend on it: chunks are tokenised in parallel and read in order.
     """
 
     version = __version__
@@ -167,6 +267,8 @@ class Matcher:
         idf: str = "bm25",
         query_idf: bool = False,
         prf_weighting: str = "rank",
+        phrase_weight: float = 0.5,
+        n_jobs: int = 1,
     ) -> None:
         self.tokenizer = tokenizer
         self.title_weight = title_weight
@@ -184,13 +286,15 @@ class Matcher:
         self.idf = idf
         self.query_idf = query_idf
         self.prf_weighting = prf_weighting
+        self.phrase_weight = phrase_weight
+        self.n_jobs = n_jobs
 
     # -- parameters ----------------------------------------------------------------------
 
     _PARAM_NAMES = (
         "tokenizer", "title_weight", "keywords_weight", "tf", "k1", "b", "min_df", "max_df",
         "prf_docs", "prf_weight", "prf_terms", "explain_terms", "norm", "idf", "query_idf",
-        "prf_weighting",
+        "prf_weighting", "phrase_weight", "n_jobs",
     )
 
     def get_params(self) -> dict[str, Any]:
@@ -215,7 +319,9 @@ class Matcher:
             raise ValueError("norm must be 'l2' or None and idf 'smooth' or 'bm25'")
         if self.prf_weighting not in ("uniform", "rank", "score"):
             raise ValueError("prf_weighting must be 'uniform', 'rank' or 'score'")
-        for name in ("title_weight", "keywords_weight", "prf_weight", "k1"):
+        if int(self.n_jobs) < 1:
+            raise ValueError("n_jobs must be >= 1")
+        for name in ("title_weight", "keywords_weight", "prf_weight", "k1", "phrase_weight"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0")
         if not 0 <= self.b <= 1:
@@ -233,44 +339,187 @@ class Matcher:
 
     # -- fitting -------------------------------------------------------------------------
 
-    def fit(self, docs: Iterable[Doc]) -> Matcher:
-        """Learn the vocabulary and idf from ``docs`` and index them (replacing any index)."""
-        self._validate()
-        docs = list(docs)
-        self.tokenizer_ = self._make_tokenizer()
-        ids = [_doc_id(d) for d in docs]
-        fields = [_doc_field(d) for d in docs]
-        toks = [self._tokenize_doc(d) for d in docs]
+    #: Docs counted per step of :meth:`fit`: token lists are held for one chunk at a time.
+    FIT_CHUNK = 4096
+    #: Below this many docs to tokenise, ``n_jobs`` is ignored (starting workers costs ~1 s).
+    PARALLEL_MIN = 20_000
 
-        cv = CountVectorizer(
-            analyzer=_identity, min_df=self.min_df, max_df=self.max_df, dtype=np.float64
-        )
-        # An empty corpus (or one with no tokens) still gives a usable, empty index.
-        try:
-            cv.fit([body + title + kw for body, title, kw in toks])
-            terms = cv.get_feature_names_out().astype(str)
-        except ValueError:
-            terms = np.array([], dtype=str)
+    def fit(self, docs: Iterable[Doc]) -> Matcher:
+        """Learn the vocabulary and idf from ``docs`` and index them (replacing any index).
+
+        ``docs`` may be any iterable (a generator keeps memory flat): it is read once, in
+        chunks of :attr:`FIT_CHUNK`, and only each doc's term counts are kept. A doc carrying
+        ``tokens`` (``{"title": [...], "text": [...], "keywords": [...]}``, as returned by
+        :meth:`tokenize_docs` with the same tokenizer) is not tokenised again; the others are,
+        in ``n_jobs`` processes when there are many.
+        """
+        self._validate()
+        self.tokenizer_ = self._make_tokenizer()
+        self._terms_cache: list[str] | None = None
+        ids: list[DocId] = []
+        fields: list[str | None] = []
+        vocab = _Vocab()
+        indices: list[NDArray[np.int32]] = []
+        data: list[NDArray[np.float32]] = []
+        lengths: list[NDArray[np.int64]] = []
+        for chunk, parts in self._counted_chunks(docs):
+            ids.extend(_doc_id(d) for d in chunk)
+            fields.extend(_doc_field(d) for d in chunk)
+            ind: list[int] = []
+            val: list[float] = []
+            lens = np.empty(len(parts), dtype=np.int64)
+            for i, (keys, counts) in enumerate(parts):
+                # A C-level map: only terms never seen before call back into Python.
+                ind.extend(map(vocab.__getitem__, keys))
+                val.extend(counts)
+                lens[i] = len(keys)
+            indices.append(np.asarray(ind, dtype=np.int32))
+            data.append(np.asarray(val, dtype=np.float32))
+            lengths.append(lens)
+        n_docs = len(ids)
+        ind_all = np.concatenate(indices) if indices else np.empty(0, dtype=np.int32)
+        del indices
+        val_all = np.concatenate(data) if data else np.empty(0, dtype=np.float32)
+        del data
+        indptr = np.zeros(n_docs + 1, dtype=np.int64)
+        if lengths:
+            np.cumsum(np.concatenate(lengths), out=indptr[1:])
+        terms, remap = self._prune(vocab, ind_all, n_docs)
+        del vocab
+        self._set_phrase_factor(terms)
+        # Terms are numbered in sorted order (as scikit-learn's CountVectorizer does), so
+        # term ids, and the tie-breaks that use them, do not depend on the order of the docs.
+        new_ind = remap[ind_all]
+        del ind_all
+        keep = new_ind >= 0
+        if not keep.all():
+            row_of = np.repeat(np.arange(n_docs), np.diff(indptr))
+            indptr = np.zeros(n_docs + 1, dtype=np.int64)
+            np.cumsum(np.bincount(row_of[keep], minlength=n_docs), out=indptr[1:])
+            del row_of
+            new_ind, val_all = new_ind[keep], val_all[keep]
+        del keep
+        counts = sp.csr_matrix((val_all, new_ind.astype(np.int32), indptr),
+                               shape=(n_docs, terms.size))
+        del new_ind, val_all
+        counts.sort_indices()
+        if self._phrase_factor is not None:
+            counts.data *= self._phrase_factor[counts.indices]
         self.vocabulary_: dict[str, int] = {t: i for i, t in enumerate(terms.tolist())}
         self.terms_: NDArray[np.str_] = terms
-        self._terms_cache: list[str] | None = None
-        counts = self._counts(toks)
-        lengths = np.asarray(counts.sum(axis=1)).ravel()
-        self.avgdl_: float = float(lengths.mean()) if len(lengths) and lengths.mean() > 0 else 1.0
-        sat = self._saturate(counts)
-        tr = TfidfTransformer(norm="l2", use_idf=True, smooth_idf=True, sublinear_tf=False)
-        if sat.shape[0] and sat.shape[1]:
-            tr.fit(sat)
-            self.idf_: NDArray[np.float64] = np.asarray(tr.idf_, dtype=np.float64)
-            if self.idf == "bm25":
-                n = sat.shape[0]
-                df = np.bincount(sat.indices, minlength=sat.shape[1]).astype(np.float64)
-                self.idf_ = np.log1p((n - df + 0.5) / (df + 0.5))
+        doc_len = np.asarray(counts.sum(axis=1), dtype=np.float64).ravel()
+        self.avgdl_: float = float(doc_len.mean()) if n_docs and doc_len.mean() > 0 else 1.0
+        df = np.bincount(counts.indices, minlength=terms.size).astype(np.float64)
+        if self.idf == "bm25":
+            self.idf_: NDArray[np.float64] = np.log1p((n_docs - df + 0.5) / (df + 0.5))
         else:
-            self.idf_ = np.ones(sat.shape[1], dtype=np.float64)
-        rows = self._weigh(sat)
+            # scikit-learn's smoothed idf (TfidfTransformer(smooth_idf=True)), from df alone.
+            self.idf_ = np.log((1.0 + n_docs) / (1.0 + df)) + 1.0
+        rows = self._weigh(self._saturate(counts, doc_len))
+        del counts
         self._reset(ids, fields, rows)
         return self
+
+    def _set_phrase_factor(self, terms: NDArray[np.str_]) -> None:
+        """Per-term count factor: ``phrase_weight`` for phrase tokens, else 1 (None: all 1)."""
+        self._phrase_factor: NDArray[np.float32] | None = None
+        if self.phrase_weight != 1.0 and terms.size:
+            is_phrase = np.char.find(terms, " ") >= 0
+            self._phrase_factor = np.where(
+                is_phrase, np.float32(self.phrase_weight), np.float32(1.0)).astype(np.float32)
+
+    def _prune(
+        self, vocab: dict[str, int], indices: NDArray[np.int32], n_docs: int
+    ) -> tuple[NDArray[np.str_], NDArray[np.int64]]:
+        """Sorted kept terms, and each first-seen term id's new id (-1: dropped by min/max_df)."""
+        if not vocab:
+            return np.array([], dtype=str), np.full(1, -1, dtype=np.int64)
+        df = np.bincount(indices, minlength=len(vocab))
+        lo = self.min_df if isinstance(self.min_df, int) else math.ceil(self.min_df * n_docs)
+        hi = self.max_df if isinstance(self.max_df, int) else math.floor(self.max_df * n_docs)
+        if isinstance(self.max_df, float) and self.max_df >= 1.0:
+            hi = n_docs
+        names = np.array(list(vocab), dtype=str)
+        kept = np.flatnonzero((df >= lo) & (df <= hi))
+        order = kept[np.argsort(names[kept], kind="stable")]
+        remap = np.full(len(vocab), -1, dtype=np.int64)
+        remap[order] = np.arange(order.size)
+        return names[order], remap
+
+    def _counted_chunks(
+        self, docs: Iterable[Doc]
+    ) -> Iterator[tuple[list[Doc], list[tuple[list[str], list[float]]]]]:
+        """``docs`` in chunks, each with every doc's field-weighted (terms, counts)."""
+        weights = (1.0, float(self.title_weight), float(self.keywords_weight))
+        total = len(docs) if isinstance(docs, Sized) else None
+        it = iter(docs)
+        pool = None
+        read = 0
+        try:
+            while True:
+                chunk = list(itertools.islice(it, self.FIT_CHUNK))
+                read += len(chunk)
+                if not chunk:
+                    return
+                raw = [i for i, d in enumerate(chunk) if not _has_tokens(d)]
+                counted: list[tuple[list[str], list[float]] | None] = [None] * len(chunk)
+                for i, d in enumerate(chunk):
+                    if _has_tokens(d):
+                        toks = d["tokens"]
+                        counted[i] = _count(
+                            (toks.get("text") or (), toks.get("title") or (),
+                             toks.get("keywords") or ()), weights)
+                if raw:
+                    tok = self.tokenizer_
+                    if pool is None and isinstance(tok, Tokenizer) and self._parallel(total, read):
+                        pool = _start_pool(int(self.n_jobs), tok, weights)
+                    out: Iterable[tuple[list[str], list[float]]]
+                    if pool is not None:
+                        # imap keeps the order of the docs: the result is deterministic.
+                        out = pool.imap(_count_in_worker, [_doc_text(chunk[i]) for i in raw],
+                                        chunksize=64)
+                    else:
+                        out = (_count(self._tokenize_doc(chunk[i]), weights) for i in raw)
+                    for i, c in zip(raw, out, strict=True):
+                        counted[i] = c
+                yield chunk, [c for c in counted if c is not None]
+        finally:
+            if pool is not None:
+                pool.close()
+                pool.join()
+
+    def _parallel(self, total: int | None, read: int) -> bool:
+        """Whether to start worker processes, ``read`` docs into a fit of ``total`` (None:
+        unknown, a generator): only for long fits, where the start-up cost (~1 s) pays."""
+        if int(self.n_jobs) < 2 or not isinstance(self.tokenizer_, Tokenizer):
+            return False
+        return (total if total is not None else read) >= self.PARALLEL_MIN
+
+    def tokenize_docs(self, docs: Iterable[Doc]) -> list[dict[str, list[str]]]:
+        """Each doc's tokens as :meth:`fit` reads them from a doc's ``tokens`` key.
+
+        Store them with the listing (see :meth:`token_signature`) and pass them back as
+        ``{"id": ..., "tokens": ..., ...}``, so a refit does not tokenise unchanged listings.
+        """
+        if not hasattr(self, "tokenizer_"):
+            self.tokenizer_ = self._make_tokenizer()
+        out = []
+        for d in docs:
+            body, title, kw = self._tokenize_doc(d)
+            out.append({"title": title, "text": body, "keywords": kw})
+        return out
+
+    def token_signature(self) -> str:
+        """What stored tokens depend on: the tokenizer's settings and the library version.
+
+        Tokens stored under another signature must be computed again.
+        """
+        tok = self.tokenizer_ if hasattr(self, "tokenizer_") else self._make_tokenizer()
+        desc = _tokenizer_params(tok)
+        if desc is None:
+            return ""
+        blob = json.dumps([__version__, desc], sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "idf_"):
@@ -278,65 +527,66 @@ class Matcher:
 
     def _tokenize_doc(self, doc: Doc) -> tuple[list[str], list[str], list[str]]:
         """Tokens of (body, title, keywords)."""
-        tok = self.tokenizer_
-        kw = doc.get("keywords") or ()
-        if isinstance(kw, str):
-            kw = [kw]
-        kw_tokens: list[str] = []
-        for k in kw:
-            kw_tokens.extend(tok(str(k)))
-        return tok(str(doc.get("text") or "")), tok(str(doc.get("title") or "")), kw_tokens
+        if _has_tokens(doc):
+            toks = doc["tokens"]
+            return (list(toks.get("text") or ()), list(toks.get("title") or ()),
+                    list(toks.get("keywords") or ()))
+        return _tokenize_parts(self.tokenizer_, *_doc_text(doc))
 
     def _counts(self, toks: Sequence[tuple[list[str], list[str], list[str]]]) -> sp.csr_matrix:
-        """Field-weighted term counts, docs x vocabulary."""
+        """Field-weighted term counts, docs x vocabulary (terms unknown to the fit ignored)."""
         vocab = self.vocabulary_
         weights = (1.0, float(self.title_weight), float(self.keywords_weight))
         indptr = [0]
         indices: list[int] = []
         data: list[float] = []
         for parts in toks:
-            row: dict[int, float] = {}
-            for w, part in zip(weights, parts, strict=False):
-                if w == 0:
-                    continue
-                for t in part:
-                    j = vocab.get(t)
-                    if j is not None:
-                        row[j] = row.get(j, 0.0) + w
-            indices.extend(row.keys())
-            data.extend(row.values())
+            keys, counts = _count(parts, weights)
+            for t, c in zip(keys, counts, strict=True):
+                j = vocab.get(t)
+                if j is not None:
+                    indices.append(j)
+                    data.append(c)
             indptr.append(len(indices))
         m = sp.csr_matrix(
-            (np.asarray(data, dtype=np.float64), np.asarray(indices, dtype=np.int32), indptr),
+            (np.asarray(data, dtype=np.float32), np.asarray(indices, dtype=np.int32), indptr),
             shape=(len(toks), len(vocab)),
         )
         m.sort_indices()
+        fac = getattr(self, "_phrase_factor", None)
+        if fac is not None:
+            m.data *= fac[m.indices]
         return m
 
-    def _saturate(self, counts: sp.csr_matrix) -> sp.csr_matrix:
+    def _saturate(self, counts: sp.csr_matrix, lengths: NDArray[np.float64] | None = None,
+                  ) -> sp.csr_matrix:
         """Dampen repeated terms: a doc saying 电池 ten times is not ten times about 电池."""
         m = counts.copy()
+        d = m.data.astype(np.float64)
         if self.tf == "log":
             # Field weights can make a count fall below 1; keep the curve monotone there.
-            d = m.data
-            m.data = np.where(d >= 1, 1.0 + np.log(np.maximum(d, 1.0)), d)
+            d = np.where(d >= 1, 1.0 + np.log(np.maximum(d, 1.0)), d)
         else:
-            lengths = np.asarray(counts.sum(axis=1)).ravel()
+            if lengths is None:
+                lengths = np.asarray(counts.sum(axis=1), dtype=np.float64).ravel()
             norm = self.k1 * (1 - self.b + self.b * lengths / self.avgdl_)
-            per = np.repeat(norm, np.diff(m.indptr))
-            m.data = m.data * (self.k1 + 1) / (m.data + per)
+            d = d * (self.k1 + 1) / (d + np.repeat(norm, np.diff(m.indptr)))
+        m.data = d.astype(np.float32)
         return m
 
     def _weigh(self, sat: sp.csr_matrix) -> sp.csr_matrix:
-        """Multiply by idf and l2-normalise each row."""
-        m = sat.multiply(self.idf_[np.newaxis, :]).tocsr() if sat.shape[1] else sat.tocsr()
-        if self.norm is None:
-            m = sp.csr_matrix(m)
-            m.sort_indices()
-            return m
-        norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
-        norms[norms == 0] = 1.0
-        m = sp.csr_matrix(sp.diags(1.0 / norms) @ m)
+        """Multiply by idf and (with ``norm="l2"``) l2-normalise each row; float32 values."""
+        m = sp.csr_matrix(sat, copy=False)
+        if m.shape[1]:
+            m.data = (m.data * self.idf_[m.indices]).astype(np.float32)
+        if self.norm is not None:
+            sq = m.data.astype(np.float64) ** 2
+            norms = np.sqrt(np.add.reduceat(sq, m.indptr[:-1]) if sq.size else sq)
+            if sq.size:
+                # reduceat gives the next row's first value for empty rows.
+                norms[np.diff(m.indptr) == 0] = 0.0
+            norms = np.where(norms == 0, 1.0, norms) if norms.size else np.ones(m.shape[0])
+            m.data = (m.data / np.repeat(norms, np.diff(m.indptr))).astype(np.float32)
         m.sort_indices()
         return m
 
@@ -372,7 +622,19 @@ class Matcher:
         self.fields_: list[str | None] = list(fields)
         self._slot: dict[DocId, int] = {doc_id: i for i, doc_id in enumerate(ids)}
         self._live: NDArray[np.bool_] = np.ones(max(len(ids), 1), dtype=bool)
+        self._field_codes: dict[str | None, int] = {}
+        self._codes: NDArray[np.int32] = np.zeros(max(len(ids), 1), dtype=np.int32)
+        self._codes[: len(ids)] = self._code_fields(fields)
         self._set_main(_csr(rows, len(self.vocabulary_)))
+
+    def _code_fields(self, fields: list[str | None]) -> NDArray[np.int32]:
+        """Each field's code (new fields get the next code)."""
+        codes = self._field_codes
+        for f in dict.fromkeys(fields):
+            if f not in codes:
+                # Copy on write: a query may be reading the mapping of its view.
+                codes = self._field_codes = {**codes, f: len(codes)}
+        return np.fromiter((codes[f] for f in fields), dtype=np.int32, count=len(fields))
 
     def _set_main(self, rows: sp.csr_matrix) -> None:
         """Make ``rows`` the main segment, build its postings and empty the delta."""
@@ -383,7 +645,7 @@ class Matcher:
         self._postings = postings
         self._n_main = rows.shape[0]
         # Delta buffers grow by doubling; a view taken by a query never sees later writes.
-        self._d_data = np.empty(1024, dtype=np.float64)
+        self._d_data = np.empty(1024, dtype=np.float32)
         self._d_indices = np.empty(1024, dtype=np.int32)
         self._d_indptr = np.zeros(65, dtype=np.int32)
         self._d_n = 0
@@ -401,7 +663,7 @@ class Matcher:
         return _Index(
             postings=self._postings, rows=self._main_rows, delta=delta, n_main=self._n_main,
             n=self._n_main + n_d, live=self._live, ids=self.ids_, fields=self.fields_,
-            slot=self._slot,
+            slot=self._slot, codes=self._codes, field_codes=self._field_codes,
         )
 
     def _delta_limit(self) -> int:
@@ -428,6 +690,8 @@ class Matcher:
             base = self._n_main + n_d
             self._live = _reserve(self._live, base + k)
             self._live[base : base + k] = True
+            self._codes = _reserve(self._codes, base + k)
+            self._codes[base : base + k] = self._code_fields(fields)
             self.ids_.extend(ids)
             self.fields_.extend(fields)
             for i, doc_id in enumerate(ids):
@@ -454,6 +718,9 @@ class Matcher:
                 self.fields_ = [self.fields_[i] for i in keep.tolist()]
                 self._slot = {doc_id: i for i, doc_id in enumerate(self.ids_)}
                 self._live = np.ones(max(len(keep), 1), dtype=bool)
+                codes = np.zeros(max(len(keep), 1), dtype=np.int32)
+                codes[: len(keep)] = self._codes[keep]
+                self._codes = codes
             self._set_main(_csr(rows, len(self.vocabulary_)))
 
     def add(self, docs: Iterable[Doc]) -> Matcher:
@@ -528,7 +795,11 @@ class Matcher:
         tids = np.fromiter(row.keys(), dtype=np.intp, count=len(row))
         tf = np.fromiter(row.values(), dtype=np.float64, count=len(row))
         order = np.argsort(tids)
-        return tids[order], tf[order]
+        tids, tf = tids[order], tf[order]
+        fac = self._phrase_factor
+        if fac is not None:
+            tf = tf * fac[tids]
+        return tids, tf
 
     def _query_weights(
         self, tids: NDArray[np.intp], tf: NDArray[np.float64]
@@ -602,11 +873,14 @@ class Matcher:
             if unknown:
                 raise ValueError(f"where filters only on 'field', not {sorted(unknown)}")
             want = where["field"]
-            wanted = {want} if isinstance(want, str) or want is None else set(want)
-            fields = idx.fields
-            return np.fromiter(
-                (fields[i] in wanted for i in range(idx.n)), dtype=bool, count=idx.n
-            )
+            wanted = frozenset([want] if isinstance(want, str) or want is None else want)
+            mask = idx.masks.get(wanted)
+            if mask is None:
+                codes = [idx.field_codes[f] for f in wanted if f in idx.field_codes]
+                mask = np.isin(idx.codes[: idx.n], np.asarray(codes, dtype=np.int32))
+                if len(idx.masks) < 64:
+                    idx.masks[wanted] = mask
+            return mask
         raise TypeError("where must be a callable on the doc id, a {'field': ...} dict or None")
 
     def _top(
@@ -679,6 +953,105 @@ class Matcher:
                 scores = self._accumulate(idx, tids, qw)
         slots = self._top(scores, k, mask, pred)
         return self._hits(idx, slots, scores, tids, qw, sim)
+
+    #: Score entries held per chunk of :meth:`query_many` (a chunk's dense score rows).
+    BATCH_CELLS = 8_000_000
+
+    def query_many(
+        self,
+        queries: Sequence[str | Doc],
+        k: int = 10,
+        chunk: int | None = None,
+        n_jobs: int = 1,
+        max_terms: int | None = None,
+    ) -> list[list[Hit]]:
+        """Top-``k`` hits of many queries, as ``[self.query(q, k) for q in queries]``.
+
+        For bulk work such as a nightly rematch: queries are scored a chunk at a time with one
+        sparse matrix product against the term-major index (first pass and, with feedback,
+        second pass), so only a chunk's scores are ever held (``chunk`` rows of the index's
+        size; by default about :attr:`BATCH_CELLS` cells). ``n_jobs`` > 1 scores chunks in
+        forked worker processes (where the platform has ``fork``). ``max_terms`` keeps only
+        each query's heaviest terms (query weight x idf) in the first pass: long listings
+        used as queries have many common terms whose long postings cost much and decide
+        little; ``None`` keeps all (exactly ``query``'s ranking, up to float rounding).
+        """
+        self._check_fitted()
+        idx = self._index()
+        if chunk is None:
+            chunk = max(1, min(512, self.BATCH_CELLS // max(idx.n, 1)))
+        vecs = [self._query_terms(q) for q in queries]
+        spans = [(i, min(i + chunk, len(vecs))) for i in range(0, len(vecs), chunk)]
+        if n_jobs > 1 and len(spans) > 1 and "fork" in multiprocessing.get_all_start_methods():
+            _BATCH["job"] = (self, idx, vecs, k, max_terms)
+            try:
+                ctx = multiprocessing.get_context("fork")
+                with ctx.Pool(n_jobs) as pool:
+                    parts = pool.map(_batch_in_worker, spans, chunksize=1)
+            finally:
+                _BATCH.clear()
+            return [hits for part in parts for hits in part]
+        out: list[list[Hit]] = []
+        for a, b in spans:
+            out.extend(self._batch(idx, vecs[a:b], k, max_terms))
+        return out
+
+    def _batch(
+        self,
+        idx: _Index,
+        vecs: Sequence[tuple[NDArray[np.intp], NDArray[np.float64]]],
+        k: int,
+        max_terms: int | None,
+    ) -> list[list[Hit]]:
+        """One chunk of :meth:`query_many`."""
+        live = idx.live[: idx.n].copy()
+        qws = [self._query_weights(t, tf) if t.size else tf for t, tf in vecs]
+        first = []
+        for (tids, _), qw in zip(vecs, qws, strict=True):
+            if max_terms is not None and tids.size > max_terms:
+                keep = np.sort(np.argpartition(-(qw * self.idf_[tids]), max_terms - 1)[:max_terms])
+                tids, qw = tids[keep], qw[keep]
+            first.append((tids, qw))
+        scores = self._batch_scores(idx, first)
+        terms: list[tuple[NDArray[np.intp], NDArray[np.float64]]] = list(zip(
+            [t for t, _ in vecs], qws, strict=True))
+        if self.prf_docs > 0 and self.prf_weight > 0:
+            expanded = []
+            for i, (tids, qw) in enumerate(terms):
+                fb = self._top(scores[i], self.prf_docs, live, None) if tids.size else []
+                expanded.append(self._expand(idx, tids, qw, fb, scores[i]) if fb else (tids, qw))
+            terms = expanded
+            scores = self._batch_scores(idx, terms)
+        out: list[list[Hit]] = []
+        for i, ((tids, tf), (etids, eqw)) in enumerate(zip(vecs, terms, strict=True)):
+            if tids.size == 0 or k <= 0:
+                out.append([])
+                continue
+            sim = (tids, self._similarity_weights(tids, tf))
+            slots = self._top(scores[i], k, live, None)
+            out.append(self._hits(idx, slots, scores[i], etids, eqw, sim))
+        return out
+
+    @staticmethod
+    def _batch_scores(
+        idx: _Index, vecs: Sequence[tuple[NDArray[np.intp], NDArray[np.float64]]]
+    ) -> NDArray[np.float64]:
+        """Dense scores (queries x slots) of weighted query terms: one sparse product."""
+        n_terms = idx.postings.shape[0]
+        indptr = np.zeros(len(vecs) + 1, dtype=np.int64)
+        np.cumsum([t.size for t, _ in vecs], out=indptr[1:])
+        q = sp.csr_matrix(
+            (np.concatenate([w for _, w in vecs]) if vecs else np.empty(0),
+             np.concatenate([t for t, _ in vecs]).astype(np.int32) if vecs
+             else np.empty(0, dtype=np.int32), indptr),
+            shape=(len(vecs), n_terms),
+        )
+        scores = np.zeros((len(vecs), idx.n), dtype=np.float64)
+        if idx.n_main:
+            scores[:, : idx.n_main] = (q @ idx.postings).toarray()
+        if idx.delta is not None:
+            scores[:, idx.n_main :] = (q @ idx.delta.T).toarray()
+        return scores
 
     def _expand(
         self,
@@ -759,16 +1132,19 @@ class Matcher:
         owner, terms = owner[match], dterms[match]
         # Best contributions first within each hit; ties by term id for reproducibility.
         order = np.lexsort((terms, -contrib, owner))
-        totals: list[float] = np.bincount(owner, weights=contrib, minlength=sl.size).tolist()
+        totals = np.bincount(owner, weights=contrib, minlength=sl.size)
+        o_sorted = owner[order]
+        # Keep each hit's first explain_terms entries without a Python loop over the rest.
+        first = np.cumsum(np.bincount(o_sorted, minlength=sl.size)) - np.bincount(
+            o_sorted, minlength=sl.size)
+        keep = order[np.arange(order.size) - first[o_sorted] < self.explain_terms]
         names = self._term_list()
         per: list[list[tuple[str, float]]] = [[] for _ in slots]
-        cap = self.explain_terms
-        for o, t, c in zip(
-            owner[order].tolist(), terms[order].tolist(), contrib[order].tolist(), strict=False
-        ):
-            lst = per[o]
-            if len(lst) < cap:
-                lst.append((str(names[t]), float(c / totals[o])))
+        kept_owner = owner[keep]
+        shares = contrib[keep] / totals[kept_owner]
+        for o, t, c in zip(kept_owner.tolist(), terms[keep].tolist(), shares.tolist(),
+                           strict=True):
+            per[o].append((names[t], c))
         return [
             Hit(id=ids[s], score=score_list[i], terms=tuple(per[i]), similarity=sims[i])
             for i, s in enumerate(slots)
@@ -846,6 +1222,7 @@ class Matcher:
                 (z["data"], z["indices"], z["indptr"]), shape=(n_docs, len(terms))
             )
         m.terms_ = terms
+        m._set_phrase_factor(terms)
         m._terms_cache = None
         m.vocabulary_ = {t: i for i, t in enumerate(terms.tolist())}
         m.avgdl_ = float(meta["avgdl"])
