@@ -47,7 +47,7 @@ def _need_status(db: Session, need_id: int) -> NeedStatus:
 
 
 def _move(client: FlaskClient, docking: Docking, to: DockingState, **extra: Any) -> Any:
-    return client.post(f"/api/dockings/{docking.id}/transitions",
+    return client.post(f"/api/v1/dockings/{docking.id}/transitions",
                        json={"to": to.value, "version": docking.version, **extra})
 
 
@@ -146,15 +146,14 @@ def test_every_transition_is_allowed_or_refused(
     docking = make_docking(enterprise_user, institution_user, start, interest_side=Side.SUPPLY)
     version = docking.version
     if to is DockingState.SIGNED:
-        response = as_enterprise.post(f"/dockings/{docking.id}/deal", headers={
-            "Accept": "application/json"}, data={
-            "contract_type": "license", "amount": "80", "signed_on": "2025-03-01",
+        response = as_enterprise.post(f"/api/v1/dockings/{docking.id}/deal", json={
+            "contract_type": "license", "amount_wan": "80", "signed_on": "2025-03-01",
             "version": version})
     else:
         response = _move(as_enterprise, docking, to, drop_reason="price", note="预算不足")
     docking = _reload(db, docking)
     if (start, to) in TRANSITIONS:
-        assert response.status_code == 200, response.get_json()
+        assert response.status_code in (200, 201), response.get_json()
         assert docking.state is to and docking.version == version + 1
         assert (docking.events[-1].from_state, docking.events[-1].to_state) == (start, to)
         assert docking.events[-1].actor_id == enterprise_user.id
@@ -224,7 +223,7 @@ def test_only_those_involved_see_a_docking(
     db.commit()
     client = request.getfixturevalue(f"as_{role}")
     page = client.get(f"/dockings/{docking.id}")
-    api = client.get(f"/api/dockings/{docking.id}")
+    api = client.get(f"/api/v1/dockings/{docking.id}")
     posted = client.post(f"/dockings/{docking.id}/messages", data={"body": "你好"})
     listed = page_text(client.get("/dockings"))
     need_html = client.get(f"/needs/{docking.need_id}").get_data(as_text=True)
@@ -346,9 +345,9 @@ def test_stale_form_gets_conflict_and_current_state(as_enterprise: FlaskClient,
     assert response.status_code == 409
     text = page_text(response)
     assert "该对接已被他人更新" in text and "当前状态：洽谈中" in text
-    api = as_enterprise.post(f"/api/dockings/{docking.id}/transitions", json={
+    api = as_enterprise.post(f"/api/v1/dockings/{docking.id}/transitions", json={
         "to": "dropped", "drop_reason": "price", "version": rendered_version})
-    assert api.status_code == 409 and api.get_json()["docking"]["state"] == "negotiating"
+    assert api.status_code == 409 and api.get_json()["current"]["state"] == "negotiating"
     assert _reload(db, docking).state is DockingState.NEGOTIATING
 
 
@@ -356,10 +355,10 @@ def test_concurrent_commit_is_a_conflict_not_a_lost_write(
         app: Flask, as_enterprise: FlaskClient, enterprise_user: User, institution_user: User,
         make_docking: MakeDocking, db: Session, monkeypatch: pytest.MonkeyPatch) -> None:
     """Two requests load the same version; the one that writes second gets StaleDataError."""
-    from webapp.dockings import views
+    from webapp.api.v1 import dockings as dockings_api
 
     docking = make_docking(enterprise_user, institution_user, DockingState.DOCKED)
-    real_transition = views.transition
+    real_transition = dockings_api.transition
 
     def racing_transition(session: Session, actor: User, d: Docking, to: DockingState,
                           **kwargs: Any) -> Docking:
@@ -371,10 +370,10 @@ def test_concurrent_commit_is_a_conflict_not_a_lost_write(
         other.close()
         return real_transition(session, actor, d, to, **kwargs)
 
-    monkeypatch.setattr(views, "transition", racing_transition)
+    monkeypatch.setattr(dockings_api, "transition", racing_transition)
     response = _move(as_enterprise, docking, DockingState.DROPPED, drop_reason="price")
     assert response.status_code == 409
-    assert response.get_json()["docking"]["state"] == "negotiating"
+    assert response.get_json()["current"]["state"] == "negotiating"
     docking = _reload(db, docking)
     assert docking.state is DockingState.NEGOTIATING and docking.version == 2
     assert db.scalar(select(DockingEvent)) is None  # the loser's event was rolled back too

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
@@ -26,7 +26,6 @@ from models import (
 from models.taxonomy import Field
 
 from ..db import get_session
-from ..errors import error_response, wants_json
 from ..forms_common import choices
 from ..listing_views import enum_arg
 from ..pagination import page_number, paginate
@@ -109,10 +108,6 @@ def _conflict(docking_id: int, user: User) -> Response | tuple[Response | str, i
     db.rollback()
     db.expire_all()
     docking = _load(docking_id, user)
-    if wants_json():
-        response = jsonify(error="conflict", message=CONFLICT_MESSAGE,
-                           docking=_as_json(docking, user))
-        return response, 409
     return _render_detail(docking, user, conflict=CONFLICT_MESSAGE), 409
 
 
@@ -132,15 +127,11 @@ def _act(docking_id: int, action: Callable[[User, Docking], str],
         return _conflict(docking_id, user)
     except DockingRefused as exc:
         db.rollback()
-        if wants_json():
-            return error_response(409, str(exc))
         flash(str(exc), "error")
         return redirect(back(docking))
     except PermissionError:
         db.rollback()
         abort(403)
-    if wants_json():
-        return jsonify(message=done, docking=_as_json(docking, user))
     flash(done, "success")
     return redirect(back(docking))
 
@@ -149,8 +140,6 @@ def _invalid(form: Any, docking: Docking) -> Any:
     """A form that did not validate: say what was wrong and go back."""
     errors = "；".join(e for errs in form.errors.values() for e in errs if isinstance(e, str))
     message = errors or "提交的内容有误。"
-    if wants_json():
-        return error_response(400, message)
     flash(message, "error")
     return redirect(_detail_url(docking))
 
@@ -238,7 +227,6 @@ def detail(docking_id: int) -> str:
 
 
 @bp.route("/dockings/<int:docking_id>/move", methods=["POST"])
-@bp.route("/api/dockings/<int:docking_id>/transitions", methods=["POST"])
 @login_required
 def move(docking_id: int) -> Any:
     """Move a docking to another state (agree, start negotiating, drop)."""
@@ -336,28 +324,3 @@ def correct(docking_id: int) -> Any:
         return "合同信息已更正。" if changes else "没有需要更正的内容。"
     return _act(docking_id, run)
 
-
-# --- JSON ------------------------------------------------------------------------------------
-
-def _as_json(docking: Docking, user: User) -> dict[str, Any]:
-    deal = docking.deal
-    return {
-        "id": docking.id, "state": docking.state.value, "version": docking.version,
-        "need_id": docking.need_id, "result_id": docking.result_id,
-        "solution_id": docking.solution_id, "broker_id": docking.broker_id,
-        "interest_side": docking.interest_side.value if docking.interest_side else None,
-        "drop_reason": docking.drop_reason.value if docking.drop_reason else None,
-        "allowed": [s.value for s in moves_for(user, docking)],
-        "deal": None if deal is None else {
-            "contract_type": deal.contract_type.value, "amount_wan": str(deal.amount_wan),
-            "signed_on": deal.signed_on.isoformat(), "contract_number": deal.contract_number,
-            "version": deal.version},
-    }
-
-
-@bp.route("/api/dockings/<int:docking_id>")
-@login_required
-def api_detail(docking_id: int) -> Response:
-    """A docking as JSON, for those who may see it."""
-    user = _user()
-    return jsonify(_as_json(_load(docking_id, user), user))

@@ -52,16 +52,22 @@ class ApiError(Exception):
     """A refusal with its HTTP status, a stable code, a message and per-field messages."""
 
     def __init__(self, status: int, code: str, message: str,
-                 fields: Mapping[str, str] | None = None) -> None:
+                 fields: Mapping[str, str] | None = None,
+                 current: Mapping[str, Any] | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.fields = dict(fields or {})
+        # On a conflict, the record as it now stands, so the client can redo its change.
+        self.current = dict(current) if current is not None else None
 
 
 @bp.errorhandler(ApiError)
 def _api_error(exc: ApiError) -> ResponseReturnValue:
+    if exc.current is not None:
+        return jsonify({"error": exc.code, "message": exc.message, "fields": exc.fields,
+                        "current": exc.current}), exc.status
     response, status = error_response(exc.status, exc.message, exc.fields, error=exc.code)
     if status == 401:
         response = make_response(response, status)

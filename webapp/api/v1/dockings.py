@@ -71,15 +71,23 @@ def visible_docking(docking_id: int, user: User) -> Docking:
     return docking
 
 
-def run(user: User, action: Callable[[], Any]) -> Any:
-    """Run a docking service and commit; refusals, stale versions and lost races roll back."""
+def run(user: User, action: Callable[[], Any], docking: Docking | None = None) -> Any:
+    """Run a docking service and commit; refusals, stale versions and lost races roll back.
+
+    A stale write's 409 carries the docking as it now stands (``current``).
+    """
     db = get_session()
     try:
         done = action()
         db.commit()
     except (StaleVersion, StaleDataError):
         db.rollback()
-        raise ApiError(409, "stale_version", CONFLICT) from None
+        current = None
+        if docking is not None:
+            db.expire_all()
+            fresh = db.get(Docking, docking.id)
+            current = docking_json(fresh, user) if fresh is not None else None
+        raise ApiError(409, "stale_version", CONFLICT, current=current) from None
     except DockingRefused as exc:
         db.rollback()
         raise ApiError(409, "conflict", str(exc)) from None
@@ -164,7 +172,7 @@ def move(docking_id: int) -> dict[str, Any]:
         else:
             transition(get_session(), user, docking, to, note=note, version=body["version"],
                        drop_reason=reason)
-    run(user, act)
+    run(user, act, docking)
     return docking_json(docking, user)
 
 
@@ -181,7 +189,7 @@ def message(docking_id: int) -> tuple[dict[str, Any], int]:
     if not body["body"].strip():
         raise ApiError(422, "validation_failed", "提交的内容有误。", {"body": "消息不能为空"})
     posted = run(user, lambda: post_message(get_session(), user, docking, body["body"],
-                                            is_note=bool(body.get("is_note"))))
+                                            is_note=bool(body.get("is_note"))), docking)
     return message_json(posted), 201
 
 
@@ -205,5 +213,5 @@ def deal(docking_id: int) -> Response:
     recorded = run(user, lambda: record_deal(
         get_session(), user, docking, contract_type=ContractType(body["contract_type"]),
         amount_wan=amount, signed_on=signed_on, contract_number=body.get("contract_number"),
-        version=body["version"]))
+        version=body["version"]), docking)
     return created(deal_json(recorded), url_for(".deals_detail", deal_id=recorded.id))

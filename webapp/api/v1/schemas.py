@@ -214,9 +214,9 @@ SCHEMAS: dict[str, Schema] = {
     "Interest": obj({"need_id": ID, "result_id": ID, "message": text(500)},
                     required=["need_id", "result_id"]),
     "Transition": obj({
-        "to": {"type": "string", "enum": [s.value for s in DockingState
-                                          if s not in (DockingState.SUGGESTED,
-                                                       DockingState.SIGNED)]},
+        # Every state is a well-formed target; the workflow refuses the ones it does not
+        # allow from the current state with a 409, as the pages do.
+        "to": {"type": "string", "enum": values(DockingState)},
         "version": ID, "note": text(500),
         "drop_reason": nullable({"type": "string", "enum": values(DropReason)})},
         required=["to", "version"]),
