@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Iterable
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, validates
 
 from .base import enum_column, utcnow
@@ -43,6 +43,10 @@ class ListingMixin:
     # The identifier a bulk import knew the listing by (its 外部编号, or a content fingerprint),
     # so that importing the same file again finds the record instead of duplicating it.
     external_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # The matcher's tokens of title, text and keywords with the tokenizer's signature and a
+    # hash of the text they came from (webapp/matching/engine.py), so that rebuilding an index
+    # does not tokenise unchanged listings again. Deferred: only index builds read it.
+    tokens: Mapped[dict[str, Any] | None] = mapped_column(JSON, deferred=True)
 
     @declared_attr
     def organization_id(cls) -> Mapped[int]:

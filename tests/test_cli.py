@@ -54,3 +54,22 @@ def test_set_role(app: Flask, db: Session, enterprise_user: User) -> None:
     db.refresh(enterprise_user)
     assert enterprise_user.role is Role.BROKER
     assert runner.invoke(args=["set-role", "nobody@example.cn", "broker"]).exit_code != 0
+
+
+def test_rematch_all_and_bench_commands(app: Flask, db: Session, enterprise_user: User,
+                                        institution_user: User, make_need, make_result) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    need = make_need(enterprise_user, title="极片涂布缺陷机器视觉检测",
+                     problem="锂离子电池极片针孔划痕缺陷需要机器视觉在线检测")
+    make_result(institution_user)
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["rematch-all"])
+    assert result.exit_code == 0, result.output
+    assert "matches: 1" in result.output
+    assert db.scalar(select(Match.need_id)) == need.id
+    bench = runner.invoke(args=["bench", "--docs", "200", "--queries", "10", "--jobs", "1",
+                                "--json"])
+    assert bench.exit_code == 0, bench.output
+    assert list(json.loads(bench.output)) == ["docs", "fit_s", "add_ms", "query_p50_ms",
+                                              "query_p95_ms", "rss_mb"]

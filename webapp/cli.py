@@ -103,13 +103,28 @@ def expire_needs_command() -> None:
 @main.command("reindex")
 @with_appcontext
 def reindex_command() -> None:
-    """Rebuild the matcher indexes and every stored suggestion."""
+    """Rebuild the matcher indexes (saved as new snapshots in INDEX_DIR for every worker to
+    load) and every stored suggestion."""
     from .matching.services import reindex
 
     session = get_session()
     counts = reindex(session)
     session.commit()
     click.echo(", ".join(f"{name}: {n}" for name, n in counts.items()))
+
+
+@main.command("rematch-all")
+@click.option("--jobs", default=1, show_default=True, type=click.IntRange(min=1),
+              help="processes scoring chunks of listings (forked; 2 on a 2-core host)")
+@with_appcontext
+def rematch_all_command(jobs: int) -> None:
+    """Recompute every stored suggestion with the current indexes, in chunks (run nightly)."""
+    from .matching.services import rematch_all
+
+    session = get_session()
+    stored = rematch_all(session, n_jobs=jobs)
+    session.commit()
+    click.echo(f"matches: {stored}")
 
 
 @main.command("evaluate")
@@ -129,6 +144,28 @@ def evaluate_command(dataset_dir: str, split: str, k: int, as_json: bool) -> Non
         return
     for name, value in figures.items():
         click.echo(f"{name:>10}  {value:.4f}" if isinstance(value, float) else f"{name:>10}  {value}")
+
+
+@main.command("bench")
+@click.option("--docs", default=10_000, show_default=True, type=click.IntRange(min=1),
+              help="synthetic listings to index")
+@click.option("--queries", default=1000, show_default=True, type=click.IntRange(min=1))
+@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--jobs", default=2, show_default=True, type=click.IntRange(min=1),
+              help="processes that tokenise during the fit")
+@click.option("--json", "as_json", is_flag=True, help="print one JSON object")
+def bench_command(docs: int, queries: int, seed: int, jobs: int, as_json: bool) -> None:
+    """Time the matcher on N synthetic listings: fit, add, query p50/p95, peak memory."""
+    import json
+
+    from matcher.bench import run_bench
+
+    figures = run_bench(docs, queries, seed=seed, n_jobs=jobs)
+    if as_json:
+        click.echo(json.dumps(figures))
+        return
+    for name, value in figures.items():
+        click.echo(f"{name:>13}  {value}")
 
 
 @main.command("set-role")

@@ -4,18 +4,27 @@ Each gunicorn worker holds two :class:`matcher.Matcher` indexes: published resul
 for needs) and open needs (to suggest for results). The database is the source of truth:
 before every use the engine reads the listings changed since it last looked and adds or
 removes them, so a listing published through one worker is found by every other.
+
+With an index directory (``INDEX_DIR``), a worker starts from the latest snapshot there
+(``snapshot.py``, written by ``innomatch reindex``) and catches up from its watermark instead of
+refitting; it looks for a newer snapshot every :data:`SNAPSHOT_CHECK_S` seconds. Index builds
+read the tokens stored with each listing and tokenise only listings without valid ones.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import threading
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm import Session, undefer
 
 from matcher import DEFAULT_PARAMS, Matcher
 from models import Need, NeedStatus, Result, ResultStatus
@@ -24,6 +33,8 @@ OPEN_NEED_STATUSES = (NeedStatus.PUBLISHED, NeedStatus.DOCKING)
 # Rows are stamped when flushed but seen by other processes only once committed; reading a
 # little behind the newest stamp catches a slow transaction. Re-adding a doc is harmless.
 SYNC_OVERLAP = dt.timedelta(seconds=30)
+#: How often a worker looks for a snapshot newer than the one it runs on.
+SNAPSHOT_CHECK_S = 10.0
 
 
 def need_doc(need: Need) -> dict[str, Any]:
@@ -37,6 +48,14 @@ def result_doc(result: Result) -> dict[str, Any]:
     """The text of a result as the matcher reads it."""
     return {"id": result.id, "title": result.title, "text": result.summary,
             "keywords": result.keyword_list, "field": result.field.value}
+
+
+def _text_digest(doc: dict[str, Any]) -> str:
+    """A hash of the text the matcher reads from a listing (stored tokens are valid while it
+    is unchanged)."""
+    blob = json.dumps([doc.get("title"), doc.get("text"), doc.get("keywords")],
+                      ensure_ascii=False)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
 
 
 def is_matchable_need(need: Need) -> bool:
@@ -59,15 +78,20 @@ class _Side:
     # The change stamp of every row the index reflects, so a re-read applies only news.
     seen: dict[int, dt.datetime] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    snapshot_version: int = 0
+    checked_at: float = 0.0
 
 
 class MatchingEngine:
     """The two indexes of this process."""
 
-    def __init__(self, params: dict[str, Any] | None = None) -> None:
+    def __init__(self, params: dict[str, Any] | None = None, index_dir: str | Path | None = None,
+                 database: str = "") -> None:
         self.params = dict(DEFAULT_PARAMS if params is None else params)
         self.results = _Side()
         self.needs = _Side()
+        self.index_dir = Path(index_dir) if index_dir else None
+        self.database = database
 
     @property
     def version(self) -> str:
@@ -82,20 +106,38 @@ class MatchingEngine:
         """The index of open needs, brought up to date."""
         return self._synced(session, self.needs, Need, need_doc, is_matchable_need)
 
-    def rebuild(self, session: Session) -> tuple[int, int]:
-        """Refit both indexes from the database; returns how many results and needs they hold."""
+    def rebuild(self, session: Session, write_snapshots: bool = False) -> tuple[int, int]:
+        """Refit both indexes from the database (storing missing or stale tokens with the
+        listings) and, with ``write_snapshots`` and an index directory, save them as new
+        snapshots; returns how many results and needs they hold."""
         self.results = _Side()
         self.needs = _Side()
-        return len(self.results_index(session)), len(self.needs_index(session))
+        sides = ((self.results, Result, result_doc, is_matchable_result, "results"),
+                 (self.needs, Need, need_doc, is_matchable_need, "needs"))
+        for side, model, to_doc, matchable, name in sides:
+            with side.lock:
+                side.matcher, side.synced_until, side.seen = self._fit(
+                    session, model, to_doc, matchable, store_tokens=True)
+                side.fitted_docs = len(side.matcher)
+                if write_snapshots and self.index_dir is not None:
+                    from . import snapshot
+
+                    info = snapshot.write(self.index_dir, name, side.matcher, side.synced_until,
+                                          self.database, snapshot.settings_key(self.params))
+                    side.snapshot_version = info.version
+                    side.checked_at = time.monotonic()
+        return len(self.results.matcher or ()), len(self.needs.matcher or ())
 
     def _synced(self, session: Session, side: _Side, model: type[Need] | type[Result],
                 to_doc: Any, matchable: Any) -> Matcher:
         with side.lock:
-            if side.matcher is None or self._vocabulary_stale(side):
+            loaded = self._load_snapshot(side, model)
+            if not loaded and (side.matcher is None or self._vocabulary_stale(side)):
                 side.matcher, side.synced_until, side.seen = self._fit(
                     session, model, to_doc, matchable)
                 side.fitted_docs = len(side.matcher)
                 return side.matcher
+            assert side.matcher is not None
             stamps = select(model.id, model.updated_at)
             if side.synced_until is not None:
                 stamps = stamps.where(model.updated_at >= side.synced_until - SYNC_OVERLAP)
@@ -116,12 +158,63 @@ class MatchingEngine:
         assert side.matcher is not None
         return len(side.matcher) - side.fitted_docs >= max(1, side.fitted_docs // 10)
 
+    def _load_snapshot(self, side: _Side, model: type[Need] | type[Result]) -> bool:
+        """Switch ``side`` to a newer snapshot if there is one (checked every few seconds)."""
+        if self.index_dir is None:
+            return False
+        now = time.monotonic()
+        if side.matcher is not None and now - side.checked_at < SNAPSHOT_CHECK_S:
+            return False
+        from . import snapshot
+
+        side.checked_at = now
+        name = "results" if model is Result else "needs"
+        info = snapshot.latest(self.index_dir, name, self.database,
+                               snapshot.settings_key(self.params))
+        if info is None or info.version <= side.snapshot_version:
+            return False
+        try:
+            matcher = snapshot.load(info)
+        except (OSError, ValueError, KeyError):
+            return False  # pruned or damaged meanwhile: keep what we have
+        # Everything changed since the watermark is read again by the catch-up that follows.
+        side.matcher, side.synced_until, side.seen = matcher, info.watermark, {}
+        side.fitted_docs = len(matcher)
+        side.snapshot_version = info.version
+        return True
+
     def _fit(self, session: Session, model: type[Need] | type[Result], to_doc: Any,
-             matchable: Any) -> tuple[Matcher, dt.datetime | None, dict[int, dt.datetime]]:
-        rows: Sequence[Any] = session.scalars(select(model)).all()
-        docs = [to_doc(r) for r in rows if matchable(r)]
+             matchable: Any, store_tokens: bool = False,
+             ) -> tuple[Matcher, dt.datetime | None, dict[int, dt.datetime]]:
+        matcher = Matcher(**self.params)
+        signature = matcher.token_signature()
+        rows: Sequence[Any] = session.scalars(
+            select(model).options(undefer(model.tokens))).all()
+        docs = []
+        fresh: list[dict[str, Any]] = []
+        for r in rows:
+            if not matchable(r):
+                continue
+            doc = to_doc(r)
+            digest = _text_digest(doc)
+            stored = r.tokens
+            if (isinstance(stored, dict) and stored.get("sig") == signature
+                    and stored.get("hash") == digest):
+                doc["tokens"] = stored
+            elif store_tokens:
+                doc["tokens"] = {"sig": signature, "hash": digest,
+                                 **matcher.tokenize_docs([doc])[0]}
+                fresh.append({"row_id": r.id, "tokens": doc["tokens"]})
+            docs.append(doc)
         seen = {r.id: r.updated_at for r in rows}
-        return Matcher(**self.params).fit(docs), max(seen.values(), default=None), seen
+        if fresh:
+            # Core UPDATE naming updated_at: storing tokens is not a change of the listing,
+            # so no worker re-reads it.
+            table: Any = model.__table__
+            session.execute(update(table).where(table.c.id == bindparam("row_id"))
+                            .values(tokens=bindparam("tokens"), updated_at=table.c.updated_at),
+                            fresh)
+        return matcher.fit(docs), max(seen.values(), default=None), seen
 
     @staticmethod
     def _apply(matcher: Matcher, rows: Iterable[Need | Result], to_doc: Any,

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from flask import current_app, url_for
@@ -37,9 +38,23 @@ def engine() -> MatchingEngine:
     """This process's matching engine, created on first use."""
     eng = current_app.extensions.get("matching_engine")
     if eng is None:
-        eng = MatchingEngine(current_app.config.get("MATCHER_PARAMS"))
+        from .snapshot import database_key
+
+        eng = MatchingEngine(current_app.config.get("MATCHER_PARAMS"), index_dir=index_dir(),
+                             database=database_key(current_app.config["DATABASE_URL"]))
         current_app.extensions["matching_engine"] = eng
     return eng
+
+
+def index_dir() -> Path | None:
+    """Where index snapshots are shared: ``INDEX_DIR``, by default ``instance/index``; none
+    under ``TESTING`` unless set (tests must not share snapshots through the instance folder)."""
+    cfg = current_app.config
+    if cfg.get("INDEX_DIR"):
+        return Path(cfg["INDEX_DIR"])
+    if cfg.get("TESTING"):
+        return None
+    return Path(current_app.instance_path) / "index"
 
 
 def _settings() -> tuple[dict[str, float], int, float]:
@@ -178,24 +193,66 @@ def _notify_new(session: Session, matches: list[Match], notify_result_side: bool
 
 
 def reindex(session: Session) -> dict[str, int]:
-    """Refit both indexes and recompute every stored suggestion, from both sides."""
+    """Refit both indexes (writing new snapshots where an index directory is set) and
+    recompute every stored suggestion, from both sides."""
+    n_results, n_needs = engine().rebuild(session, write_snapshots=True)
+    return {"results_indexed": n_results, "needs_indexed": n_needs,
+            "matches": rematch_all(session)}
+
+
+#: Listings queried per step of :func:`rematch_all` (their hits and rows are held at once).
+REMATCH_CHUNK = 2000
+
+
+def _chunks(session: Session, model: Any) -> Iterator[list[Any]]:
+    ids = list(session.scalars(select(model.id).order_by(model.id)))
+    for i in range(0, len(ids), REMATCH_CHUNK):
+        part = ids[i:i + REMATCH_CHUNK]
+        rows: dict[int, Any] = {r.id: r for r in session.scalars(
+            select(model).where(model.id.in_(part)))}
+        yield [rows[j] for j in part if j in rows]
+
+
+def rematch_all(session: Session, n_jobs: int = 1) -> int:
+    """Recompute every stored suggestion from both sides with the current indexes (the
+    nightly rematch): listings are queried in chunks with one sparse product per chunk
+    (``Matcher.query_many``), never holding a full score matrix. Returns how many pairs were
+    stored. Flushes, never commits."""
+    weights, top_k, min_text = _settings()
+    k = top_k * CANDIDATE_FACTOR
     eng = engine()
-    n_results, n_needs = eng.rebuild(session)
     session.execute(delete(Match))
     stored: set[tuple[int, int]] = set()
-    for need in session.scalars(select(Need)).all():
-        if is_matchable_need(need):
-            for s in suggest_results(session, need):
+    results_index = eng.results_index(session)
+    for chunk in _chunks(session, Need):
+        needs = [n for n in chunk if is_matchable_need(n)]
+        batch = results_index.query_many([need_doc(n) for n in needs], k=k, n_jobs=n_jobs)
+        wanted = {int(h.id) for hits in batch for h in hits}
+        results = {r.id: r for r in session.scalars(select(Result).where(Result.id.in_(wanted)))}
+        for need, hits in zip(needs, batch, strict=True):
+            pairs = {int(h.id): (need, results[int(h.id)]) for h in hits
+                     if int(h.id) in results and is_matchable_result(results[int(h.id)])
+                     and results[int(h.id)].organization_id != need.organization_id}
+            for s in _rank(hits, pairs, top_k, min_text, weights):
                 stored.add((need.id, s.other_id))
                 _store(session, need.id, s.other_id, s)
-    for result in session.scalars(select(Result)).all():
-        if is_matchable_result(result):
-            for s in suggest_needs(session, result):
+        session.flush()
+    needs_index = eng.needs_index(session)
+    for chunk in _chunks(session, Result):
+        published = [r for r in chunk if is_matchable_result(r)]
+        batch = needs_index.query_many([result_doc(r) for r in published], k=k, n_jobs=n_jobs)
+        wanted = {int(h.id) for hits in batch for h in hits}
+        found = {n.id: n for n in session.scalars(select(Need).where(Need.id.in_(wanted)))}
+        for result, hits in zip(published, batch, strict=True):
+            pairs = {int(h.id): (found[int(h.id)], result) for h in hits
+                     if int(h.id) in found and is_matchable_need(found[int(h.id)])
+                     and found[int(h.id)].organization_id != result.organization_id}
+            for s in _rank(hits, pairs, top_k, min_text, weights):
                 if (s.other_id, result.id) not in stored:
                     stored.add((s.other_id, result.id))
                     _store(session, s.other_id, result.id, s)
-    session.flush()
-    return {"results_indexed": n_results, "needs_indexed": n_needs, "matches": len(stored)}
+        session.flush()
+    return len(stored)
 
 
 def matches_for_need(session: Session, need_id: int, limit: int = 10) -> list[Match]:

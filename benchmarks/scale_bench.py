@@ -1,0 +1,179 @@
+"""Scale benchmarks of issue 8 on the synthetic corpus, side by side with bm25s and scikit-learn.
+
+Modes (one per process, so that resident-memory figures are the mode's own):
+
+``query``   fit on N listings, then time Q short need-like top-10 queries, tokenising
+            included, for the Matcher, bm25s (``method="lucene"``, over the Matcher's own
+            tokens) and plain scikit-learn TF-IDF (one sparse product against every doc).
+``fit``     full build of N listings from raw text (2 tokenising processes), then the
+            refit from stored tokens (what ``innomatch reindex`` does when listings kept
+            their ``tokens``).
+``rematch`` top-10 of Q listings used as queries (needs) against N listings (results) with
+            ``Matcher.query_many`` (2 processes), extrapolated to Q = N; with
+            ``sparse_dot_topn`` when installed, its one-pass sparse top-k for comparison.
+
+    .venv/bin/python benchmarks/scale_bench.py query --docs 100000 --queries 1000
+    .venv/bin/python benchmarks/scale_bench.py fit --docs 500000
+    .venv/bin/python benchmarks/scale_bench.py rematch --docs 100000 --queries 2000
+
+bm25s and sparse_dot_topn are optional: their rows are skipped, saying so, when absent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from matcher import DEFAULT_PARAMS, Matcher, Tokenizer
+from matcher.bench import _peak_rss_mb, iter_synthetic_corpus, synthetic_queries
+
+
+def _pcts(times: list[float]) -> dict[str, float]:
+    times = sorted(times)
+    return {"p50_ms": round(statistics.median(times), 3),
+            "p95_ms": round(times[min(len(times) - 1, int(0.95 * len(times)))], 3)}
+
+
+def _time(fn: Any, queries: list[str]) -> dict[str, float]:
+    for q in queries[:20]:
+        fn(q)
+    times = []
+    for q in queries:
+        t0 = time.perf_counter()
+        fn(q)
+        times.append((time.perf_counter() - t0) * 1000)
+    return _pcts(times)
+
+
+def mode_query(n: int, n_queries: int) -> dict[str, Any]:
+    docs = list(iter_synthetic_corpus(n))
+    queries = synthetic_queries(n_queries, n)
+    tok = Tokenizer(**DEFAULT_PARAMS["tokenizer"])
+    tok("预热")
+    out: dict[str, Any] = {"docs": n, "queries": n_queries}
+    t0 = time.perf_counter()
+    m = Matcher(**{**DEFAULT_PARAMS, "n_jobs": 2}).fit(docs)
+    out["matcher_fit_s"] = round(time.perf_counter() - t0, 2)
+    out["matcher"] = _time(lambda q: m.query(q, k=10), queries)
+    # Peers index the same tokens: title, keywords and body, as the Matcher reads them.
+    t0 = time.perf_counter()
+    corpus_tokens = [t["title"] + t["keywords"] + t["text"] for t in m.tokenize_docs(docs)]
+    out["tokenize_s"] = round(time.perf_counter() - t0, 2)
+    del docs
+    try:
+        import bm25s
+    except ImportError:
+        out["bm25s"] = "skipped: bm25s not installed"
+    else:
+        t0 = time.perf_counter()
+        model = bm25s.BM25()
+        model.index(corpus_tokens, show_progress=False)
+        out["bm25s_fit_s"] = round(time.perf_counter() - t0, 2)
+        vocab = model.vocab_dict
+
+        def bm25s_search(q: str) -> Any:
+            ids = [t for t in tok(q) if t in vocab]
+            if ids:
+                return model.retrieve([ids], k=10, show_progress=False, n_threads=0)
+            return None
+
+        out["bm25s"] = _time(bm25s_search, queries)
+        out["bm25s_version"] = bm25s.__version__
+        out["ratio_matcher_to_bm25s_p50"] = round(
+            out["matcher"]["p50_ms"] / out["bm25s"]["p50_ms"], 3)
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    t0 = time.perf_counter()
+    vec = TfidfVectorizer(analyzer=lambda toks: toks, sublinear_tf=True)
+    mat = vec.fit_transform(corpus_tokens).tocsr()
+    out["sklearn_fit_s"] = round(time.perf_counter() - t0, 2)
+
+    def sk_search(q: str) -> Any:
+        s = (mat @ vec.transform([tok(q)]).T).toarray().ravel()
+        return np.argpartition(-s, 10)[:10]
+
+    out["sklearn"] = _time(sk_search, queries)
+    out["rss_mb"] = round(_peak_rss_mb(), 1)
+    return out
+
+
+def mode_fit(n: int) -> dict[str, Any]:
+    Tokenizer(**DEFAULT_PARAMS["tokenizer"])("预热")
+    t0 = time.perf_counter()
+    m = Matcher(**{**DEFAULT_PARAMS, "n_jobs": 2}).fit(iter_synthetic_corpus(n))
+    out: dict[str, Any] = {"docs": n, "fit_raw_s": round(time.perf_counter() - t0, 2),
+                           "rss_after_raw_fit_mb": round(_peak_rss_mb(), 1)}
+    # Stored tokens: as the service keeps them with each listing (tokenised once, on save).
+    tokens = m.tokenize_docs(iter_synthetic_corpus(n))
+    del m
+    t0 = time.perf_counter()
+    Matcher(**DEFAULT_PARAMS).fit({"id": i, "tokens": t} for i, t in enumerate(tokens))
+    out["fit_cached_tokens_s"] = round(time.perf_counter() - t0, 2)
+    return out
+
+
+def mode_rematch(n: int, n_queries: int, max_terms: int | None) -> dict[str, Any]:
+    Tokenizer(**DEFAULT_PARAMS["tokenizer"])("预热")
+    m = Matcher(**{**DEFAULT_PARAMS, "n_jobs": 2}).fit(iter_synthetic_corpus(n))
+    # Needs: listings of their own (another seed), on the corpus's topics.
+    needs = list(iter_synthetic_corpus(n_queries, seed=0, start=n, n_topics_docs=n))
+    out: dict[str, Any] = {"docs": n, "queries": n_queries, "max_terms": max_terms}
+    t0 = time.perf_counter()
+    res = m.query_many(needs, k=10, n_jobs=2, max_terms=max_terms)
+    s = time.perf_counter() - t0
+    out["query_many_ms_per_query"] = round(s / n_queries * 1000, 3)
+    out["extrapolated_full_s"] = round(s / n_queries * n, 1)
+    exact = m.query_many(needs[:200], k=10) if max_terms else res[:200]
+    out["top10_overlap_with_exact"] = round(float(np.mean(
+        [len({h.id for h in a} & {h.id for h in b}) / 10 for a, b in zip(res, exact, strict=False)])),
+        3)
+    out["rss_mb"] = round(_peak_rss_mb(), 1)
+    try:
+        from sparse_dot_topn import sp_matmul_topn
+    except ImportError:
+        out["sparse_dot_topn"] = "skipped: not installed"
+        return out
+    import scipy.sparse as sp
+
+    vecs = [m._query_terms(d) for d in needs]
+    rows = [(t, m._query_weights(t, tf)) for t, tf in vecs]
+    indptr = np.cumsum([0] + [t.size for t, _ in rows])
+    q = sp.csr_matrix((np.concatenate([w for _, w in rows]).astype(np.float32),
+                       np.concatenate([t for t, _ in rows]).astype(np.int32), indptr),
+                      shape=(len(rows), len(m.terms_)))
+    post = m._index().postings
+    t0 = time.perf_counter()
+    sp_matmul_topn(q, post, top_n=10, n_threads=2, sort=True)
+    s = time.perf_counter() - t0
+    out["sparse_dot_topn_one_pass_ms_per_query"] = round(s / n_queries * 1000, 3)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("mode", choices=["query", "fit", "rematch"])
+    ap.add_argument("--docs", type=int, default=100_000)
+    ap.add_argument("--queries", type=int, default=1000)
+    ap.add_argument("--max-terms", type=int, default=None)
+    args = ap.parse_args(argv)
+    if args.mode == "query":
+        res = mode_query(args.docs, args.queries)
+    elif args.mode == "fit":
+        res = mode_fit(args.docs)
+    else:
+        res = mode_rematch(args.docs, args.queries, args.max_terms)
+    print(json.dumps(res, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
