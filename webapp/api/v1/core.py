@@ -13,7 +13,8 @@ import hashlib
 import json
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import wraps
@@ -25,6 +26,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
@@ -483,9 +485,10 @@ def _request_digest() -> str:
 def _idempotent(view: Callable[..., Any]) -> Callable[..., Any]:
     """Honour ``Idempotency-Key``: the first successful answer is stored and replayed.
 
-    The key is reserved in the same transaction as the record the view creates, so two
-    concurrent requests with one key cannot both create: the second waits on the unique index
-    and gets a 409. Failures are not stored, so a corrected request may reuse the key.
+    The key is reserved in the same transaction as the record the view creates, and the answer
+    is stored in it too (the view's own commits only flush), so two concurrent requests with one
+    key cannot both create: the second waits on the unique index and gets a 409. Failures are
+    not stored, so a corrected request may reuse the key.
     """
     @wraps(view)
     def wrapper(**kwargs: Any) -> Any:
@@ -515,7 +518,8 @@ def _idempotent(view: Callable[..., Any]) -> Callable[..., Any]:
             raise ApiError(409, "idempotency_in_progress",
                            "使用该 Idempotency-Key 的请求正在处理，请稍后重试。") from None
         try:
-            response = make_response(view(**kwargs))
+            with _one_transaction(db):
+                response = make_response(view(**kwargs))
         except BaseException:
             db.rollback()
             raise
@@ -528,6 +532,18 @@ def _idempotent(view: Callable[..., Any]) -> Callable[..., Any]:
             db.rollback()
         return response
     return wrapper
+
+
+@contextmanager
+def _one_transaction(db: Session) -> Iterator[None]:
+    """Within the block the view's commits only flush, so that its record and the stored answer
+    are committed together: a crash between two commits would otherwise leave a record whose key
+    answers "in progress" to every retry, for ever."""
+    db.commit = db.flush  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        del db.commit
 
 
 def _replay(stored: IdempotencyKey, digest: str) -> Response:
