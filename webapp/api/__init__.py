@@ -19,6 +19,7 @@ def init_app(app: Flask) -> None:
         reports,
         results,
         solutions,
+        suggestions,
         tokens,
     )
     from .v1.core import bp

@@ -1,6 +1,8 @@
-"""The explanation page of one suggestion."""
+"""The explanation page of one suggestion, and the advice the need pages show."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from flask import abort, render_template
 
@@ -9,8 +11,31 @@ from models import Match, Need, Result
 from ..db import get_session
 from ..permissions import acting_user, can_view_need, can_view_result
 from . import bp
+from .advice import Advice, advise, draft_need
 from .compatibility import required_trl
 from .services import engine
+
+
+@bp.app_context_processor
+def _advice() -> dict[str, Any]:
+    """``need_advice(need)`` for the need's page and form: what would make it easier to match."""
+    def need_advice(need: Need) -> list[Advice]:
+        return advise(need, get_session())
+
+    def form_advice(form: Any) -> list[Advice]:
+        """Advice on the need form's content as it stands (nothing is saved)."""
+        user = acting_user()
+        values = {name: form[name].data for name in (
+            "title", "field", "problem", "indicators", "basis", "keywords", "budget_min",
+            "budget_max", "modes", "province")}
+        negotiable = bool(form.budget_negotiable.data)
+        values["budget_min_wan"] = None if negotiable else values.pop("budget_min")
+        values["budget_max_wan"] = None if negotiable else values.pop("budget_max")
+        org = user.organization if user is not None else None
+        return advise(draft_need(values, org.id if org else None, org.province if org else ""),
+                      get_session())
+
+    return {"need_advice": need_advice, "form_advice": form_advice}
 
 
 @bp.route("/needs/<int:need_id>/matches/<int:result_id>")

@@ -237,6 +237,27 @@ SCHEMAS: dict[str, Schema] = {
     "TokenCreate": obj({"name": text(60, minLength=1)}),
     "TokenCreated": obj({"token": {"type": "string", "description": "只显示这一次"},
                          "record": ref("Token")}),
+    "SuggestionPreview": obj({
+        "title": text(120), "field": nullable(FIELD), "problem": text(5000),
+        "indicators": text(3000), "basis": text(3000), "keywords": KEYWORDS_IN,
+        "budget_min_wan": MONEY_IN, "budget_max_wan": MONEY_IN, "modes": MODES,
+        "province": nullable(PROVINCE)}, required=[]),
+    "SuggestedResult": obj({
+        "id": ID, "title": {"type": "string"}, "organization": ORG_BRIEF, "field": FIELD,
+        "field_label": {"type": "string"}, "trl": {"type": "integer", "minimum": 1, "maximum": 9},
+        "score": {"type": "number", "minimum": 0}, "text_score": {"type": "number", "minimum": 0},
+        "parts": {"type": "object", "additionalProperties": {"type": "number"}},
+        "terms": {"type": "array", "items": obj({"term": {"type": "string"},
+                                                 "share": {"type": "number"}})},
+        "url": {"type": "string"}}),
+    "Advice": obj({
+        "code": {"type": "string", "enum": ["short_problem", "no_indicators", "no_budget",
+                                            "no_modes", "no_field", "field_mismatch"]},
+        "message": {"type": "string"}, "field": nullable({"type": "string"}),
+        "suggested_field": nullable(FIELD), "suggested_field_label": nullable({"type": "string"})}),
+    "SuggestionPreviewResult": obj({
+        "items": {"type": "array", "items": ref("SuggestedResult"), "maxItems": 5},
+        "advice": {"type": "array", "items": ref("Advice")}, "field_used": nullable(FIELD)}),
     "Report": {"type": "object", "description": "与 /reports.json 相同的报表"},
     "Figures": {"type": "object", "description": "公开的核心指标"},
     "OpenAPI": {"type": "object"},
