@@ -302,3 +302,49 @@ def export_command(kind: str, path: str) -> None:
     writer = to_xlsx if target.suffix.lower() == ".xlsx" else to_csv
     target.write_bytes(writer(kind, rows))
     click.echo(f"{kind}: {len(rows)} rows written to {target}")
+
+
+@main.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+@with_appcontext
+def backup_command(path: str) -> None:
+    """Back the database up to PATH while the app runs.
+
+    SQLite: a consistent copy through the online backup API. PostgreSQL: pg_dump's custom
+    format (pg_dump on PATH).
+    """
+    from pathlib import Path
+
+    from .backup import BackupError, backup
+
+    url = current_app.config["DATABASE_URL"]
+    try:
+        backup(url, Path(path))
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"backup of {_safe_url(url)} written to {path}")
+
+
+@main.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--yes", is_flag=True, help="do not ask before replacing the database's contents")
+@with_appcontext
+def restore_command(path: str, yes: bool) -> None:
+    """Replace the database's contents with the backup in PATH, all or nothing.
+
+    PostgreSQL: pg_restore --clean in one transaction (pg_restore on PATH). Stop the app first
+    or expect its open requests to fail; run ``innomatch reindex`` afterwards.
+    """
+    from pathlib import Path
+
+    from .backup import BackupError, restore
+
+    url = current_app.config["DATABASE_URL"]
+    if not yes:
+        click.confirm(f"Replace everything in {_safe_url(url)} with {path}?", abort=True)
+    get_engine().dispose()  # no pooled connection of this process holds the old contents
+    try:
+        restore(url, Path(path))
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{_safe_url(url)} restored from {path}; run 'innomatch reindex' next")
