@@ -1,0 +1,148 @@
+"""Browser journeys: the app under a real HTTP server on a demo database, driven by Playwright
+through Debian's chromium, with screenshots in test-artifacts/ and axe-core checks.
+
+The server gets its own SQLite database seeded by ``innomatch seed-demo``, also when the rest
+of the suite runs on PostgreSQL. Without chromium (or Playwright) the journeys are skipped.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from werkzeug.serving import make_server
+
+from webapp import create_app
+
+from browser.pages import AXE_DIR, AXE_JS, AXE_URL, DESKTOP, LAUNCH_ARGS, Axe, LiveServer
+
+
+def _chromium() -> str | None:
+    found = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    return found if Path(found).exists() else None
+
+
+def _seed(database_url: str) -> None:
+    """``innomatch db upgrade`` and ``innomatch seed-demo`` on the server's database."""
+    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "browser-tests-seed"}
+    env.pop("TEST_DATABASE_URL", None)
+    command = Path(sys.executable).with_name("innomatch")
+    for args in (["db", "upgrade"], ["seed-demo"]):
+        done = subprocess.run([str(command), *args], env=env, capture_output=True, text=True,  # noqa: S603
+                              check=False, timeout=300)
+        assert done.returncode == 0, f"innomatch {' '.join(args)} failed:\n{done.stderr}"
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    """Debian's chromium, or a skip that says how to get it."""
+    path = _chromium()
+    if path is None:
+        pytest.skip("chromium is not installed: `apt-get install -y chromium fonts-noto-cjk` "
+                    "(or set CHROMIUM=/path/to/chromium) to run the browser journeys")
+    return path
+
+
+@pytest.fixture(scope="session")
+def live_server(chromium_path: str, tmp_path_factory: pytest.TempPathFactory,
+                ) -> Iterator[LiveServer]:
+    """The app on a demo-seeded SQLite database, served by werkzeug in a thread."""
+    folder = tmp_path_factory.mktemp("browser")
+    database_url = f"sqlite:///{folder / 'browser.db'}"
+    _seed(database_url)
+    app = create_app({
+        "SECRET_KEY": "browser-tests",
+        "DATABASE_URL": database_url,
+        "PASSWORD_HASH_PARAMS": {"time_cost": 1, "memory_cost": 8, "parallelism": 1},
+    })
+    if AXE_JS.exists():
+        # axe-core from the npm registry, served by the app itself so that the page's
+        # Content-Security-Policy (script-src 'self') lets the test inject it.
+        def axe_script() -> Any:
+            from flask import send_file
+
+            return send_file(AXE_JS, mimetype="text/javascript")
+        app.add_url_rule(AXE_URL, "browser_tests_axe", axe_script)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", app=app)
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+        app.extensions["db_engine"].dispose()
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path: str) -> Iterator[Any]:
+    """One chromium for the whole session."""
+    sync_api = pytest.importorskip("playwright.sync_api",
+                                   reason="Playwright for Python is not installed")
+    playwright = sync_api.sync_playwright().start()
+    try:
+        chromium = playwright.chromium.launch(executable_path=chromium_path, args=LAUNCH_ARGS,
+                                              headless=True)
+    except Exception as exc:  # pragma: no cover - a broken browser install
+        playwright.stop()
+        pytest.fail(f"chromium at {chromium_path} did not start: {exc}")
+    try:
+        yield chromium
+    finally:
+        chromium.close()
+        playwright.stop()
+
+
+@pytest.fixture(scope="session")
+def axe_ready() -> bool:
+    """axe-core is installed under tests/browser/axe (``npm ci --prefix tests/browser/axe``,
+    tried here when missing)."""
+    if not AXE_JS.exists() and shutil.which("npm"):
+        subprocess.run(["npm", "ci", "--prefix", str(AXE_DIR), "--no-audit", "--no-fund"],  # noqa: S603,S607
+                       capture_output=True, check=False, timeout=180)
+    return AXE_JS.exists()
+
+
+@pytest.fixture
+def new_page(browser: Any, live_server: LiveServer) -> Iterator[Callable[..., Any]]:
+    """Open pages in fresh contexts (one per user), with CSP errors and page errors collected;
+    the test fails if any page reported one."""
+    contexts: list[Any] = []
+    problems: list[str] = []
+
+    def open_page(viewport: dict[str, int] | None = None, **options: Any) -> Any:
+        context = browser.new_context(base_url=live_server.url, viewport=viewport or DESKTOP,
+                                      locale="zh-CN", timezone_id="Asia/Shanghai",
+                                      accept_downloads=True, **options)
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        page = context.new_page()
+
+        def on_console(message: Any) -> None:
+            if message.type == "error" and ("Content Security Policy" in message.text
+                                            or "Refused to" in message.text):
+                problems.append(f"{page.url}: {message.text}")
+        page.on("console", on_console)
+        page.on("pageerror", lambda exc: problems.append(f"{page.url}: {exc}"))
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+    assert problems == [], "the browser reported errors:\n" + "\n".join(problems)
+
+
+@pytest.fixture
+def axe(axe_ready: bool) -> Iterator[Axe]:
+    """An axe runner; the test fails at its end on serious or critical violations."""
+    runner = Axe(axe_ready)
+    yield runner
+    assert runner.failures == [], "accessibility violations:\n" + "\n".join(runner.failures)

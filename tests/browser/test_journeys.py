@@ -1,0 +1,258 @@
+"""The three journeys users judge the platform by, in chromium against the demo world.
+
+1. An enterprise signs up, writes a need with live suggestions beside the form, publishes it
+   and opens a suggested result's explanation.
+2. A university finds that need among its result's matches, shows interest and submits a
+   solution; the enterprise accepts it; they exchange messages and record a signed deal.
+3. An operator filters the report by field and period, reads the charts and downloads the
+   XLSX, which holds the figures on the page.
+
+Each step's screenshot goes to test-artifacts/; axe-core checks every page of the journeys.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from openpyxl import load_workbook
+
+from browser.pages import ARTIFACTS, INSTITUTE, OPERATOR, Axe, LiveServer, login, shot
+
+pytestmark = pytest.mark.browser
+expect = pytest.importorskip("playwright.sync_api").expect
+
+PASSWORD = "journey-pass-2025"
+NEED_TITLE = "MEMS气体传感器温度漂移补偿与ASIC调理电路开发"
+PROBLEM_START = "我司MEMS气体传感器"
+PROBLEM_REST = ("在高温工况下温度漂移大、批次一致性差，现有分立调理电路体积大、功耗高。"
+                "希望合作开发配套ASIC调理电路，集成多点温度补偿算法，提升测量精度。")
+RESULT_TITLE = "MEMS气体传感器ASIC调理电路技术"  # 八桂工业大学's, the demo institute account
+DEAL_AMOUNT = "85"
+
+
+def _state(live_server: LiveServer) -> dict[str, Any]:
+    return live_server.state
+
+
+def test_journey_1_enterprise_writes_a_need_with_live_suggestions(
+        new_page: Callable[..., Any], live_server: LiveServer, axe: Axe) -> None:
+    page = new_page()
+    previews: list[str] = []
+    page.on("request", lambda r: previews.append(r.url)
+            if r.url.endswith("/api/v1/suggestions/preview") else None)
+    email = f"journey-{uuid.uuid4().hex[:8]}@example.cn"
+
+    page.goto("/signup")
+    page.get_by_label("邮箱").fill(email)
+    page.get_by_label("姓名").fill("周工")
+    page.get_by_label("密码", exact=True).fill(PASSWORD)
+    page.get_by_label("确认密码").fill(PASSWORD)
+    page.get_by_label("机构名称").fill("苏州感知微电子有限公司")
+    page.get_by_label("机构类型").select_option("enterprise")
+    page.get_by_label("所属地区").select_option("江苏省")
+    page.get_by_label("城市").fill("苏州市")
+    axe.check(page, "signup")
+    shot(page, "journey1-01-signup")
+    page.get_by_role("button", name="注册").click()
+    expect(page.get_by_text("注册成功")).to_be_visible()
+
+    page.get_by_role("link", name="发布需求").click()
+    expect(page.get_by_role("heading", name="发布技术需求")).to_be_visible()
+    panel = page.locator("#live-panel")
+    expect(panel).to_have_attribute("data-state", "idle")
+    results = page.locator("#live-results > li")
+    advice = page.locator("#live-advice")
+
+    # Writing: the title and the start of the problem already bring suggestions.
+    page.get_by_label("需求名称").fill(NEED_TITLE)
+    page.get_by_label("技术领域").select_option("new_materials")  # not what the text is about
+    page.get_by_label("拟解决的技术难题").fill(PROBLEM_START)
+    expect(results.first).to_be_visible()
+    expect(results).to_have_count(5)
+    expect(results.first.locator(".live-title")).to_contain_text("MEMS")
+    expect(advice).to_contain_text("技术难题只写了")
+    expect(advice).to_contain_text("未选择合作方式")
+    field_fix = advice.get_by_role("button", name=re.compile("改为“电子信息”"))
+    expect(field_fix).to_be_visible()
+    shot(page, "journey1-02-live-suggestions")
+
+    # Typing on, key by key: the panel follows the text, one request per pause, not per key.
+    before = len(previews)
+    page.get_by_label("拟解决的技术难题").press_sequentially(PROBLEM_REST[:40], delay=15)
+    page.get_by_label("拟解决的技术难题").fill(PROBLEM_START + PROBLEM_REST)
+    expect(advice).not_to_contain_text("技术难题只写了")
+    assert 1 <= len(previews) - before <= 4, previews[before:]
+
+    field_fix.click()
+    expect(page.get_by_label("技术领域")).to_have_value("electronic_information")
+    expect(advice).not_to_contain_text("新材料")
+    page.get_by_label("技术指标").fill("温度漂移≤0.05%FS/℃，测量精度≤0.5%FS，功耗≤5mW")
+    page.get_by_label("关键词").fill("MEMS气体传感器，ASIC调理电路，温度补偿")
+    page.get_by_label("预算下限（万元）").fill("60")
+    page.get_by_label("预算上限（万元）").fill("120")
+    page.get_by_label("合作开发").check()
+    expect(advice).to_contain_text("暂无建议")
+    expect(results.first.locator(".live-title")).to_have_text(RESULT_TITLE)
+    expect(page.locator("#live-status")).to_contain_text("5 项成果")
+    first_score = results.first.locator(".live-score").inner_text()
+    assert 0 < float(first_score) <= 100
+    axe.check(page, "need-form")
+    shot(page, "journey1-03-need-form")
+
+    page.get_by_role("button", name="发布", exact=True).click()
+    expect(page.get_by_text("需求已发布。")).to_be_visible()
+    expect(page.get_by_role("heading", level=1)).to_have_text(NEED_TITLE)
+    need_id = int(page.url.rstrip("/").rsplit("/", 1)[-1])
+    suggestions = page.locator("section.suggestions")
+    expect(suggestions.get_by_role("link", name=RESULT_TITLE)).to_be_visible()
+    axe.check(page, "need-detail")
+    shot(page, "journey1-04-need-published")
+
+    suggestions.get_by_role("link", name=RESULT_TITLE).click()
+    expect(page.get_by_role("heading", name="匹配说明")).to_be_visible()
+    expect(page.locator("table.breakdown")).to_contain_text("文本相似度")
+    expect(page.locator("mark").first).to_be_visible()
+    axe.check(page, "explain")
+    shot(page, "journey1-05-explanation")
+    _state(live_server).update(need_id=need_id, email=email)
+
+
+def _need_id(live_server: LiveServer) -> tuple[int, str]:
+    state = _state(live_server)
+    if "need_id" not in state:
+        pytest.skip("journey 2 continues journey 1's need; run the module as a whole")
+    return state["need_id"], state["email"]
+
+
+def test_journey_2_institution_answers_and_both_sign(
+        new_page: Callable[..., Any], live_server: LiveServer, axe: Axe) -> None:
+    need_id, enterprise_email = _need_id(live_server)
+    uni = new_page()
+    login(uni, INSTITUTE)
+    uni.goto("/results?mine=1")
+    uni.get_by_role("link", name=RESULT_TITLE).first.click()
+    matched = uni.locator("section.suggestions")
+    expect(matched.get_by_role("link", name=NEED_TITLE)).to_be_visible()
+    axe.check(uni, "result-detail")
+    shot(uni, "journey2-01-matched-needs")
+    matched.get_by_role("link", name=NEED_TITLE).click()
+    uni.get_by_role("link", name=NEED_TITLE).first.click()  # explanation -> the need
+    expect(uni).to_have_url(re.compile(rf"/needs/{need_id}$"))
+
+    uni.get_by_label("以本机构成果对接").select_option(label=RESULT_TITLE)
+    uni.get_by_label("留言（可选）").fill("我校团队有成熟的ASIC调理电路方案，期待交流。")
+    uni.get_by_role("button", name="感兴趣").click()
+    expect(uni.locator(".flash-success")).to_be_visible()
+
+    uni.goto(f"/needs/{need_id}")
+    uni.get_by_role("link", name="提交解决方案").click()
+    uni.get_by_label("方案概述").fill("基于我校MEMS气体传感器ASIC调理电路技术，定制温度补偿调理芯片。")
+    uni.get_by_label("技术路线").fill("一、标定传感器温漂特性；二、设计多点温度补偿算法；三、流片验证。")
+    uni.get_by_label(RESULT_TITLE).check()
+    uni.get_by_label("报价（万元，留空为面议）").fill("90")
+    uni.get_by_label("实施周期").fill("12 个月")
+    axe.check(uni, "solution-form")
+    uni.get_by_role("button", name="提交").click()
+    expect(uni.locator(".flash-success")).to_be_visible()
+    shot(uni, "journey2-02-solution-submitted")
+
+    ent = new_page()
+    login(ent, enterprise_email, PASSWORD)
+    ent.goto(f"/needs/{need_id}")
+    ent.get_by_role("link", name="八桂工业大学").click()
+    ent.get_by_role("button", name="采纳").click()
+    expect(ent.locator(".flash-success")).to_be_visible()
+    ent.get_by_role("link", name="查看对接").click()
+    expect(ent.locator("#docking-state")).to_have_text("已对接")
+    ent.get_by_label("消息").fill("感谢贵校的方案，能否下周来苏州面谈？")
+    ent.get_by_role("button", name="发送").click()
+    docking_url = ent.url.split("#")[0]
+    expect(ent.locator(".thread")).to_contain_text("下周来苏州面谈")
+
+    uni.goto(docking_url)
+    expect(uni.locator(".thread")).to_contain_text("下周来苏州面谈")
+    uni.get_by_label("消息").fill("好的，下周三上午到访。")
+    uni.get_by_role("button", name="发送").click()
+    expect(uni.locator(".thread")).to_contain_text("下周三上午到访")
+    uni.get_by_role("button", name="进入：洽谈中").click()
+    expect(uni.locator("#docking-state")).to_have_text("洽谈中")
+
+    ent.goto(docking_url)
+    expect(ent.locator(".thread")).to_contain_text("下周三上午到访")
+    ent.get_by_label("合同类型").select_option("development")
+    ent.get_by_label("合同金额（万元）").fill(DEAL_AMOUNT)
+    ent.get_by_label("签约日期").fill(dt.date.today().isoformat())
+    ent.get_by_role("button", name="登记签约").click()
+    expect(ent.locator("#docking-state")).to_have_text("已签约")
+    expect(ent.locator("dl.facts").last).to_contain_text(f"{DEAL_AMOUNT} 万元")
+    axe.check(ent, "docking-detail")
+    shot(ent, "journey2-03-deal-signed")
+
+    for page, name in ((ent, "enterprise"), (uni, "institute")):
+        page.get_by_role("link", name="我的对接").first.click()
+        signed = page.locator(".cards li").filter(has_text=NEED_TITLE).filter(has_text="已签约")
+        expect(signed).to_have_count(1)
+        shot(page, f"journey2-04-my-dockings-{name}")
+    axe.check(uni, "my-dockings")
+    _state(live_server)["deal_amount"] = Decimal(DEAL_AMOUNT)
+
+
+def _number(text: str) -> float:
+    cleaned = text.replace(",", "").replace("%", "").strip()
+    return float(cleaned) if cleaned not in ("", "—") else 0.0
+
+
+def test_journey_3_operator_reads_and_downloads_the_report(
+        new_page: Callable[..., Any], live_server: LiveServer, axe: Axe) -> None:
+    page = new_page()
+    login(page, OPERATOR)
+    page.get_by_role("link", name="数据报告").click()
+    expect(page.get_by_role("heading", name="对接数据报告")).to_be_visible()
+    today = dt.date.today()
+    page.get_by_label("开始日期").fill((today - dt.timedelta(days=365)).isoformat())
+    page.get_by_label("结束日期").fill(today.isoformat())
+    page.locator("form.filters").get_by_label("技术领域").select_option("electronic_information")
+    page.get_by_role("button", name="查看").click()
+    expect(page).to_have_url(re.compile(r"field=electronic_information"))
+    charts = page.locator(".chart-box svg")
+    expect(charts).to_have_count(3)
+    for i in range(3):
+        expect(charts.nth(i)).to_be_visible()
+    figures: dict[str, str] = {}
+    for li in page.locator("ul.figures > li").all():
+        lines = [x.strip() for x in li.inner_text().split("\n") if x.strip()]
+        figures[lines[1]] = lines[0]
+    axe.check(page, "reports")
+    shot(page, "journey3-01-report")
+
+    with page.expect_download() as info:
+        page.get_by_role("link", name="下载全部表格（XLSX）").click()
+    download = info.value
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / "journey3-report.xlsx"
+    download.save_as(str(path))
+    assert "electronic_information" in download.suggested_filename
+    book = load_workbook(path, read_only=True)
+    headline = {row[1]: row[2] for row in book["headline"].iter_rows(min_row=2, values_only=True)}
+    shown = {"征集技术需求": "needs_published", "对接成功": "dockings", "签约项目": "deals_signed",
+             "签约金额（万元）": "amount_signed_wan"}
+    for label, key in shown.items():
+        assert label in figures, figures
+        assert _number(figures[label]) == pytest.approx(float(headline[key] or 0)), label
+    assert float(headline["deals_signed"]) >= 1
+    assert float(headline["amount_signed_wan"]) >= float(_state(live_server).get("deal_amount", 0))
+    # The funnel table on the page and its sheet hold the same counts.
+    page_funnel = [[c.inner_text() for c in row.locator("td").all()]
+                   for row in page.locator("#table-funnel tbody tr").all()]
+    sheet_funnel = list(book["funnel"].iter_rows(min_row=2, values_only=True))
+    assert [r[0] for r in page_funnel] == [r[0] for r in sheet_funnel]
+    assert [_number(r[1]) for r in page_funnel] == [float(r[1]) for r in sheet_funnel]
+    by_field = {r[0]: r for r in book["deals_by_field"].iter_rows(min_row=2, values_only=True)}
+    assert set(by_field) <= {"电子信息"}
+    book.close()
