@@ -69,6 +69,7 @@ DEFAULT_PARAMS: dict[str, Any] = {
     "idf": "bm25",
     "query_idf": False,
     "prf_weighting": "rank",
+    "prf_rerank": 1000,
     "phrase_weight": 0.5,
     "n_jobs": 1,
 }
@@ -237,6 +238,14 @@ class Matcher:
         (``"uniform"``), by 1/rank (``"rank"``) or by score (``"score"``).
     explain_terms:
         How many (term, share) pairs each :class:`Hit` lists.
+    prf_rerank:
+        0: the expanded query scores every doc again (feedback can bring in docs sharing no
+        word with the query). N > 0: where the expanded query's postings hold more than twice
+        as many entries as N docs' rows, it rescores only the first pass's N best docs, so
+        its cost stops growing with the index (the second pass over the feedback terms' long
+        postings dominates a query's tail latency at a million docs); small indexes score
+        every doc as with 0. Evaluation sets: unchanged at 12k docs; with rescoring forced,
+        title MRR@10 0.9557 and topic P@10 0.450 against 0.9555 and 0.451.
     phrase_weight:
         How much an adjacent-word phrase token ("正极材料 循环寿命", see ``Tokenizer``'s
         ``phrases``) counts against a word, in docs and queries alike.
@@ -267,6 +276,7 @@ class Matcher:
         idf: str = "bm25",
         query_idf: bool = False,
         prf_weighting: str = "rank",
+        prf_rerank: int = 1000,
         phrase_weight: float = 0.5,
         n_jobs: int = 1,
     ) -> None:
@@ -286,6 +296,7 @@ class Matcher:
         self.idf = idf
         self.query_idf = query_idf
         self.prf_weighting = prf_weighting
+        self.prf_rerank = prf_rerank
         self.phrase_weight = phrase_weight
         self.n_jobs = n_jobs
 
@@ -294,7 +305,7 @@ class Matcher:
     _PARAM_NAMES = (
         "tokenizer", "title_weight", "keywords_weight", "tf", "k1", "b", "min_df", "max_df",
         "prf_docs", "prf_weight", "prf_terms", "explain_terms", "norm", "idf", "query_idf",
-        "prf_weighting", "phrase_weight", "n_jobs",
+        "prf_weighting", "prf_rerank", "phrase_weight", "n_jobs",
     )
 
     def get_params(self) -> dict[str, Any]:
@@ -950,9 +961,13 @@ class Matcher:
             fb = self._top(scores, self.prf_docs, live, None)
             if fb:
                 tids, qw = self._expand(idx, tids, qw, fb, scores)
-                scores = self._accumulate(idx, tids, qw)
+                scores = self._second_pass(idx, scores, live, tids, qw)
         slots = self._top(scores, k, mask, pred)
         return self._hits(idx, slots, scores, tids, qw, sim)
+
+    #: ``prf_rerank`` applies when the expanded query's postings hold more entries than this
+    #: many times N docs' rows (a row entry costs more to read than a posting).
+    RERANK_COST_FACTOR = 2.0
 
     #: Score entries held per chunk of :meth:`query_many` (a chunk's dense score rows).
     BATCH_CELLS = 8_000_000
@@ -1021,7 +1036,11 @@ class Matcher:
                 fb = self._top(scores[i], self.prf_docs, live, None) if tids.size else []
                 expanded.append(self._expand(idx, tids, qw, fb, scores[i]) if fb else (tids, qw))
             terms = expanded
-            scores = self._batch_scores(idx, terms)
+            if self.prf_rerank > 0:
+                scores = np.stack([self._second_pass(idx, scores[i], live, t, w)
+                                   for i, (t, w) in enumerate(terms)]) if terms else scores
+            else:
+                scores = self._batch_scores(idx, terms)
         out: list[list[Hit]] = []
         for i, ((tids, tf), (etids, eqw)) in enumerate(zip(vecs, terms, strict=True)):
             if tids.size == 0 or k <= 0:
@@ -1030,6 +1049,35 @@ class Matcher:
             sim = (tids, self._similarity_weights(tids, tf))
             slots = self._top(scores[i], k, live, None)
             out.append(self._hits(idx, slots, scores[i], etids, eqw, sim))
+        return out
+
+    def _second_pass(
+        self,
+        idx: _Index,
+        first: NDArray[np.float64],
+        live: NDArray[np.bool_],
+        tids: NDArray[np.intp],
+        qw: NDArray[np.float64],
+    ) -> NDArray[np.float64]:
+        """Scores of the expanded query: of every doc, or (``prf_rerank``) of the first pass's
+        best docs only, from their doc-major rows, when that reads fewer entries."""
+        if self.prf_rerank <= 0:
+            return self._accumulate(idx, tids, qw)
+        p = idx.postings.indptr
+        full_cost = int((p[tids + 1] - p[tids]).sum()) if idx.n_main else 0
+        per_doc = idx.rows.nnz / max(idx.n_main, 1)
+        if full_cost <= self.RERANK_COST_FACTOR * self.prf_rerank * per_doc:
+            # Small indexes: the postings of the expanded query are short, read them all.
+            return self._accumulate(idx, tids, qw)
+        cands = np.asarray(self._top(first, self.prf_rerank, live, None), dtype=np.intp)
+        out = np.zeros(idx.n, dtype=np.float64)
+        if cands.size == 0 or tids.size == 0:
+            return out
+        owner, dterms, vals = self._gather(idx, cands)
+        qpos = np.minimum(np.searchsorted(tids, dterms), tids.size - 1)
+        match = tids[qpos] == dterms
+        out[cands] = np.bincount(owner[match], weights=vals[match] * qw[qpos[match]],
+                                 minlength=cands.size)
         return out
 
     @staticmethod

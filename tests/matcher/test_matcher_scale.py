@@ -60,8 +60,9 @@ def test_field_filter_uses_masks_and_follows_adds(corpus: list[dict[str, Any]]) 
     assert [h.id for h in m.query(corpus[550], k=3, where={"field": "marine"})] == [550]
 
 
-def test_query_many_matches_query(corpus: list[dict[str, Any]]) -> None:
-    m = Matcher(**DEFAULT_PARAMS).fit(corpus[:500])
+@pytest.mark.parametrize("rerank", [0, 50])
+def test_query_many_matches_query(corpus: list[dict[str, Any]], rerank: int) -> None:
+    m = Matcher(**{**DEFAULT_PARAMS, "prf_rerank": rerank}).fit(corpus[:500])
     m.add(corpus[500:520])
     m.remove([3, 505])
     needs = synthetic_corpus(40, seed=9)
@@ -72,3 +73,18 @@ def test_query_many_matches_query(corpus: list[dict[str, Any]]) -> None:
         assert [h.score for h in hits] == pytest.approx([h.score for h in single], rel=1e-4)
         assert [h.similarity for h in hits] == pytest.approx([h.similarity for h in single],
                                                              rel=1e-4)
+
+
+def test_feedback_rescoring_only_first_pass_candidates(corpus: list[dict[str, Any]]) -> None:
+    few = Matcher(**{**DEFAULT_PARAMS, "prf_rerank": 5}).fit(corpus)
+    few.RERANK_COST_FACTOR = 0.0  # type: ignore[misc]  # always worth it here
+    plain = Matcher(**{**DEFAULT_PARAMS, "prf_docs": 0}).fit(corpus)
+    for q in synthetic_queries(20, 600, seed=5):
+        hits = few.query(q, k=10)
+        assert 0 < len(hits) <= 5
+        assert {h.id for h in hits} == {h.id for h in plain.query(q, k=5)}
+    # A large N on a small index: the whole index is scored again, as with 0.
+    many = Matcher(**{**DEFAULT_PARAMS, "prf_rerank": 1000}).fit(corpus)
+    full = Matcher(**{**DEFAULT_PARAMS, "prf_rerank": 0}).fit(corpus)
+    q = synthetic_queries(1, 600, seed=5)[0]
+    assert [h.id for h in many.query(q)] == [h.id for h in full.query(q)]
