@@ -11,6 +11,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, enum_column, utcnow
+from .i18n import N_
 from .types import WanAmount
 
 if TYPE_CHECKING:
@@ -30,8 +31,8 @@ class ContractType(enum.StrEnum):
     @property
     def label(self) -> str:
         """The contract type's Chinese name."""
-        return {"development": "技术开发", "transfer": "技术转让", "license": "技术许可",
-                "service": "技术服务", "consulting": "技术咨询"}[self.value]
+        return {"development": N_("技术开发"), "transfer": N_("技术转让"), "license": N_("技术许可"),
+                "service": N_("技术服务"), "consulting": N_("技术咨询")}[self.value]
 
 
 class Deal(Base):

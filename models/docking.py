@@ -14,6 +14,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, Text, UniqueConstrain
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, enum_column, utcnow
+from .i18n import N_
 
 if TYPE_CHECKING:
     from .deal import Deal
@@ -36,8 +37,9 @@ class DockingState(enum.StrEnum):
     @property
     def label(self) -> str:
         """The state's Chinese name."""
-        return {"suggested": "系统推荐", "interest": "有意向", "docked": "已对接",
-                "negotiating": "洽谈中", "signed": "已签约", "dropped": "已终止"}[self.value]
+        return {"suggested": N_("系统推荐"), "interest": N_("有意向"), "docked": N_("已对接"),
+                "negotiating": N_("洽谈中"), "signed": N_("已签约"),
+                "dropped": N_("已终止")}[self.value]
 
     @property
     def is_open(self) -> bool:
@@ -73,7 +75,7 @@ class Side(enum.StrEnum):
     @property
     def label(self) -> str:
         """The side's Chinese name."""
-        return {"need": "需求方", "supply": "供给方"}[self.value]
+        return {"need": N_("需求方"), "supply": N_("供给方")}[self.value]
 
 
 class Actor(enum.StrEnum):
@@ -117,8 +119,9 @@ class DropReason(enum.StrEnum):
     @property
     def label(self) -> str:
         """The reason's Chinese name."""
-        return {"price": "价格不合适", "tech_mismatch": "技术不匹配", "need_solved": "需求已解决",
-                "no_response": "无回应", "other": "其他"}[self.value]
+        return {"price": N_("价格不合适"), "tech_mismatch": N_("技术不匹配"),
+                "need_solved": N_("需求已解决"), "no_response": N_("无回应"),
+                "other": N_("其他")}[self.value]
 
 
 class Docking(Base):
@@ -170,7 +173,7 @@ class Docking(Base):
     @property
     def title(self) -> str:
         """The need's title and what it is paired with."""
-        supply = self.result.title if self.result is not None else "解决方案"
+        supply = self.result.title if self.result is not None else N_("解决方案")
         return f"{self.need.title} ↔ {supply}"
 
     @property

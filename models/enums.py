@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import enum
 
+from .i18n import N_
+
 
 class OrgKind(enum.StrEnum):
     """What kind of organisation an account belongs to."""
@@ -16,8 +18,8 @@ class OrgKind(enum.StrEnum):
     @property
     def label(self) -> str:
         """The kind's Chinese name."""
-        return {"enterprise": "企业", "university": "高校", "institute": "科研院所",
-                "agency": "服务机构"}[self.value]
+        return {"enterprise": N_("企业"), "university": N_("高校"), "institute": N_("科研院所"),
+                "agency": N_("服务机构")}[self.value]
 
     @property
     def is_institution(self) -> bool:
@@ -35,7 +37,7 @@ class Role(enum.StrEnum):
     @property
     def label(self) -> str:
         """The role's Chinese name."""
-        return {"member": "成员", "broker": "技术经理人", "operator": "平台运营"}[self.value]
+        return {"member": N_("成员"), "broker": N_("技术经理人"), "operator": N_("平台运营")}[self.value]
 
 
 class NeedStatus(enum.StrEnum):
@@ -51,8 +53,8 @@ class NeedStatus(enum.StrEnum):
     @property
     def label(self) -> str:
         """The status's Chinese name."""
-        return {"draft": "草稿", "published": "已发布", "docking": "对接中", "signed": "已签约",
-                "closed": "已关闭", "expired": "已过期"}[self.value]
+        return {"draft": N_("草稿"), "published": N_("已发布"), "docking": N_("对接中"),
+                "signed": N_("已签约"), "closed": N_("已关闭"), "expired": N_("已过期")}[self.value]
 
     @property
     def is_open(self) -> bool:
@@ -70,7 +72,7 @@ class ResultStatus(enum.StrEnum):
     @property
     def label(self) -> str:
         """The status's Chinese name."""
-        return {"draft": "草稿", "published": "已发布", "withdrawn": "已撤回"}[self.value]
+        return {"draft": N_("草稿"), "published": N_("已发布"), "withdrawn": N_("已撤回")}[self.value]
 
 
 class SolutionStatus(enum.StrEnum):
@@ -85,5 +87,5 @@ class SolutionStatus(enum.StrEnum):
     @property
     def label(self) -> str:
         """The status's Chinese name."""
-        return {"submitted": "已提交", "shortlisted": "入围", "accepted": "已采纳",
-                "declined": "未采纳", "withdrawn": "已撤回"}[self.value]
+        return {"submitted": N_("已提交"), "shortlisted": N_("入围"), "accepted": N_("已采纳"),
+                "declined": N_("未采纳"), "withdrawn": N_("已撤回")}[self.value]

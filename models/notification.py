@@ -10,6 +10,7 @@ from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, enum_column, utcnow
+from .i18n import N_
 
 if TYPE_CHECKING:
     from .user import User
@@ -27,8 +28,9 @@ class NotificationKind(enum.StrEnum):
     @property
     def label(self) -> str:
         """The kind's Chinese name."""
-        return {"suggestion": "新的高分推荐", "interest": "对方表达意向", "solution": "收到解决方案",
-                "status": "对接状态变化", "message": "新消息"}[self.value]
+        return {"suggestion": N_("新的高分推荐"), "interest": N_("对方表达意向"),
+                "solution": N_("收到解决方案"), "status": N_("对接状态变化"),
+                "message": N_("新消息")}[self.value]
 
 
 class Notification(Base):

@@ -5,22 +5,25 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, jsonify, render_template, request
+from flask_babel import gettext
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.wrappers import Response as WerkzeugResponse
+
+from models.i18n import N_
 
 log = logging.getLogger(__name__)
 
 ERROR_MESSAGES = {
-    400: "请求有误，请检查后重试。",
-    401: "请先登录。",
-    403: "您没有权限执行此操作。",
-    404: "页面或记录不存在。",
-    405: "不支持此请求方法。",
-    409: "记录已被修改，请刷新后重试。",
-    413: "提交的内容过大。",
-    422: "提交的内容无法处理。",
-    429: "请求过于频繁，请稍后再试。",
-    500: "服务器出错了，请稍后再试。",
+    400: N_("请求有误，请检查后重试。"),
+    401: N_("请先登录。"),
+    403: N_("您没有权限执行此操作。"),
+    404: N_("页面或记录不存在。"),
+    405: N_("不支持此请求方法。"),
+    409: N_("记录已被修改，请刷新后重试。"),
+    413: N_("提交的内容过大。"),
+    422: N_("提交的内容无法处理。"),
+    429: N_("请求过于频繁，请稍后再试。"),
+    500: N_("服务器出错了，请稍后再试。"),
 }
 
 
@@ -37,7 +40,7 @@ def error_response(code: int, message: str | None = None,
                    error: str | None = None) -> tuple[Response | str, int]:
     """Render an error as JSON or HTML, never with internals; ``error`` names a more precise
     code than the status's (``validation_failed`` rather than ``unprocessable``)."""
-    message = message or ERROR_MESSAGES.get(code, ERROR_MESSAGES[500])
+    message = message or gettext(ERROR_MESSAGES.get(code, ERROR_MESSAGES[500]))
     if wants_json():
         body = {"error": error or _error_code(code), "message": message, "fields": fields or {}}
         return jsonify(body), code

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Flask, request, session
-from flask_babel import Babel
+from flask import Flask, has_request_context, request, session
+from flask_babel import Babel, gettext
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
 from models import User
+from models.i18n import N_
 from models.user import configure_password_hasher
 
 from .db import get_session
@@ -31,8 +32,14 @@ def _load_user(user_id: str) -> User | None:
 
 
 def select_locale() -> str:
-    """Chinese unless the visitor chose English (``?lang=en``, kept in the session)."""
+    """Chinese unless the visitor chose English (``?lang=en``, kept in the session).
+
+    The same holds for the JSON API: ``?lang=en`` on a request (or a session that chose
+    English) answers in English. Outside a request (commands) the language is Chinese.
+    """
     languages = ("zh_CN", "en")
+    if not has_request_context():
+        return "zh_CN"
     chosen = request.args.get("lang")
     if chosen in languages:
         session["lang"] = chosen
@@ -47,7 +54,8 @@ def init_app(app: Flask) -> None:
     """Attach the extensions to ``app``."""
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "请先登录。"
+    login_manager.login_message = N_("请先登录。")
+    login_manager.localize_callback = gettext
     login_manager.login_message_category = "info"
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)

@@ -92,7 +92,7 @@ def form_problems(form: Any, names: Mapping[str, str]) -> dict[str, str]:
     """The form's first message for each field at fault, under the value's name."""
     problems: dict[str, str] = {}
     for key, errors in form.errors.items():
-        if errors and isinstance(errors[0], str):
+        if errors and not isinstance(errors[0], list | dict):
             problems.setdefault(names.get(key, key), str(errors[0]))
     return problems
 

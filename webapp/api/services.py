@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -25,10 +26,11 @@ def create_token(session: Session, user: User, name: str) -> tuple[ApiToken, str
     """Create a token for ``user``; returns the record and the token itself, shown only once."""
     name = name.strip()
     if not name or len(name) > 60:
-        raise TokenRefused("令牌名称须为 1–60 个字")
+        raise TokenRefused(_("令牌名称须为 1–60 个字"))
     active = [t for t in tokens_of(session, user) if t.is_active]
     if len(active) >= MAX_TOKENS_PER_USER:
-        raise TokenRefused(f"每个账号最多 {MAX_TOKENS_PER_USER} 个有效令牌，请先撤销不用的令牌")
+        raise TokenRefused(_("每个账号最多 %(n)s 个有效令牌，请先撤销不用的令牌",
+                             n=MAX_TOKENS_PER_USER))
     token = new_token()
     record = ApiToken(user_id=user.id, name=name, token_hash=hash_token(token),
                       hint=token[: len(TOKEN_PREFIX) + 6])

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
@@ -21,8 +23,8 @@ bp = Blueprint("api_tokens", __name__)
 class TokenForm(FlaskForm):
     """A new token's name, so that its owner can tell it apart later."""
 
-    name = StringField("令牌名称", validators=[InputRequired("请填写令牌名称"),
-                                           Length(max=60, message="令牌名称最多 60 个字")])
+    name = StringField(_l("令牌名称"), validators=[InputRequired(_l("请填写令牌名称")),
+                                           Length(max=60, message=_l("令牌名称最多 60 个字"))])
 
 
 class RevokeForm(FlaskForm):
@@ -78,5 +80,5 @@ def revoke(token_id: int) -> Response:
     if record is None:
         abort(404)
     db.commit()
-    flash(f"令牌“{record.name}”已撤销。", "success")
+    flash(_("令牌“%(name)s”已撤销。", name=record.name), "success")
     return redirect(url_for("auth.account") + "#api-tokens")

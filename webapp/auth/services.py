@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
@@ -35,9 +36,9 @@ class SignupError(ValueError):
 def password_problem(password: str) -> str | None:
     """Why a password is too weak, or ``None`` when it is acceptable."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        return f"密码至少需要 {MIN_PASSWORD_LENGTH} 个字符"
+        return _("密码至少需要 %(n)s 个字符", n=MIN_PASSWORD_LENGTH)
     if password.lower() in COMMON_PASSWORDS:
-        return "该密码过于常见，请换一个"
+        return _("该密码过于常见，请换一个")
     return None
 
 
@@ -61,16 +62,16 @@ def sign_up(session: Session, *, email: str, name: str, password: str,
             organization: NewOrganization | None = None, invite_code: str | None = None) -> User:
     """Create a member account in a new organisation or in the one the invitation names."""
     if find_user_by_email(session, email) is not None:
-        raise SignupError("email", "该邮箱已注册")
+        raise SignupError("email", _("该邮箱已注册"))
     if organization is not None:
         org_name = organization.name.strip()
         if len(org_name) < 2:
-            raise SignupError("org_name", "请输入机构名称（至少 2 个字）")
+            raise SignupError("org_name", _("请输入机构名称（至少 2 个字）"))
         if session.scalar(select(Organization).where(Organization.name == org_name)):
-            raise SignupError("org_name", "该机构已存在，请向其成员索取邀请码加入")
+            raise SignupError("org_name", _("该机构已存在，请向其成员索取邀请码加入"))
         code = organization.credit_code or None
         if code and session.scalar(select(Organization).where(Organization.credit_code == code)):
-            raise SignupError("credit_code", "该统一社会信用代码已被其他机构使用")
+            raise SignupError("credit_code", _("该统一社会信用代码已被其他机构使用"))
         org = Organization(name=org_name, kind=organization.kind, province=organization.province,
                            city=organization.city.strip(), credit_code=code)
         session.add(org)
@@ -78,7 +79,7 @@ def sign_up(session: Session, *, email: str, name: str, password: str,
         org_or_none = session.scalar(
             select(Organization).where(Organization.invite_code == (invite_code or "").strip()))
         if org_or_none is None:
-            raise SignupError("invite_code", "邀请码无效")
+            raise SignupError("invite_code", _("邀请码无效"))
         org = org_or_none
     user = User(email=email, name=name.strip(), role=Role.MEMBER, organization=org)
     user.set_password(password)

@@ -12,6 +12,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
@@ -74,7 +75,7 @@ def signup() -> Response | str:
             db.commit()
             session.clear()
             login_user(user)
-            flash("注册成功，欢迎加入！", "success")
+            flash(_("注册成功，欢迎加入！"), "success")
             return redirect(url_for("main.index"))
     return render_template("auth/signup.html", form=form)
 
@@ -101,7 +102,7 @@ def login() -> Response | str:
             known = find_user_by_email(db, form.email.data or "")
             record_event(SecurityEventKind.LOGIN_FAILED, email=form.email.data or "",
                          user_id=known.id if known else None)
-            form.password.errors = [*form.password.errors, "邮箱或密码不正确"]
+            form.password.errors = [*form.password.errors, _("邮箱或密码不正确")]
         else:
             db.commit()
             _fresh_session(user, remember=bool(form.remember.data))
@@ -122,7 +123,7 @@ def logout() -> Response | str:
             get_session().commit()
         logout_user()
         session.clear()
-        flash("您已退出登录。", "info")
+        flash(_("您已退出登录。"), "info")
         return redirect(url_for("main.index"))
     return render_template("auth/logout.html", user=acting_user())
 
@@ -148,12 +149,12 @@ def change_password_view() -> Response | str:
             db.commit()
             remember_cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
             _fresh_session(user, remember=remember_cookie in request.cookies)
-            flash("密码已修改，其他设备上的登录已失效。", "success")
+            flash(_("密码已修改，其他设备上的登录已失效。"), "success")
             return redirect(url_for("auth.account"))
         db.rollback()
         record_event(SecurityEventKind.LOGIN_FAILED, user_id=user.id, email=user.email,
                      detail="wrong current password at password change")
-        form.current.errors = [*form.current.errors, "当前密码不正确"]
+        form.current.errors = [*form.current.errors, _("当前密码不正确")]
     return render_template("auth/password.html", form=form)
 
 
@@ -169,23 +170,24 @@ def forgot_password() -> Response | str:
         if issued is not None:
             user, token = issued
             link = url_for("auth.reset_password_view", token=token, _external=True)
-            db.add(OutboxEmail(to_address=user.email, subject="[InnoMatch] 重置密码",
+            db.add(OutboxEmail(to_address=user.email, subject=_("[InnoMatch] 重置密码"),
                                body=_reset_email(user, link)))
         record_event(SecurityEventKind.PASSWORD_RESET_REQUESTED, email=email,
                      user_id=issued[0].id if issued else None,
                      detail="" if issued else "no active account", session=db)
         db.commit()
-        flash("如果该邮箱已注册，重置密码的链接已发送，请在 "
-              f"{current_app.config['PASSWORD_RESET_TTL_MINUTES']} 分钟内使用。", "info")
+        flash(_("如果该邮箱已注册，重置密码的链接已发送，请在 %(minutes)s 分钟内使用。",
+                minutes=current_app.config["PASSWORD_RESET_TTL_MINUTES"]), "info")
         return redirect(url_for("auth.login"))
     return render_template("auth/forgot.html", form=form)
 
 
 def _reset_email(user: User, link: str) -> str:
     minutes = current_app.config["PASSWORD_RESET_TTL_MINUTES"]
-    return (f"{user.name}，您好：\n\n有人（希望是您）请求重置 InnoMatch 账号的密码。"
-            f"请在 {minutes} 分钟内打开下面的链接设置新密码，链接只能使用一次：\n\n{link}\n\n"
-            "如果不是您本人操作，请忽略本邮件，您的密码不会改变。\n")
+    return _("%(name)s，您好：\n\n有人（希望是您）请求重置 InnoMatch 账号的密码。"
+             "请在 %(minutes)s 分钟内打开下面的链接设置新密码，链接只能使用一次：\n\n%(link)s\n\n"
+             "如果不是您本人操作，请忽略本邮件，您的密码不会改变。\n",
+             name=user.name, minutes=minutes, link=link)
 
 
 @bp.route("/password/reset", methods=["GET", "POST"])
@@ -197,19 +199,19 @@ def reset_password_view() -> Response | str:
     if request.method == "GET":
         form.token.data = request.args.get("token", "")
         if find_reset_token(db, form.token.data) is None:
-            flash("重置链接无效或已过期，请重新申请。", "error")
+            flash(_("重置链接无效或已过期，请重新申请。"), "error")
             return redirect(url_for("auth.forgot_password"))
     elif form.validate_on_submit():
         user = reset_password(db, form.token.data or "", form.password.data or "")
         if user is None:
             db.rollback()
             record_event(SecurityEventKind.PASSWORD_RESET_REFUSED, detail="unknown, used or expired token")
-            flash("重置链接无效或已过期，请重新申请。", "error")
+            flash(_("重置链接无效或已过期，请重新申请。"), "error")
             return redirect(url_for("auth.forgot_password"))
         record_event(SecurityEventKind.PASSWORD_RESET_DONE, user_id=user.id, email=user.email,
                      session=db)
         db.commit()
-        flash("密码已重置，请用新密码登录。", "success")
+        flash(_("密码已重置，请用新密码登录。"), "success")
         return redirect(url_for("auth.login"))
     response = make_response(render_template("auth/reset.html", form=form))
     # The token is in this page's address: no Referer may carry it anywhere, not even to

@@ -3,6 +3,7 @@ rendered with, so that a stale submission is refused instead of overwriting."""
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
@@ -16,9 +17,9 @@ from ..forms_common import WanField, check_wan_amount, choices
 class InterestForm(FlaskForm):
     """感兴趣: pair a need with a result, with a short message to the other side."""
 
-    need_id = IntegerField("需求", validators=[InputRequired()])
-    result_id = IntegerField("成果", validators=[InputRequired()])
-    message = TextAreaField("留言（可选）", validators=[Optional(), Length(max=500)])
+    need_id = IntegerField(_l("需求"), validators=[InputRequired()])
+    result_id = IntegerField(_l("成果"), validators=[InputRequired()])
+    message = TextAreaField(_l("留言（可选）"), validators=[Optional(), Length(max=500)])
 
 
 class VersionedForm(FlaskForm):
@@ -30,41 +31,43 @@ class VersionedForm(FlaskForm):
 class MoveForm(VersionedForm):
     """Move a docking to another state; dropping needs a reason."""
 
-    to = SelectField("目标状态", choices=choices((s.value, s.label) for s in DockingState),
+    to = SelectField(_l("目标状态"), choices=choices((s.value, _l(s.label)) for s in DockingState),
                      validators=[InputRequired()])
-    drop_reason = SelectField("终止原因", validators=[Optional()],
-                              choices=choices(((r.value, r.label) for r in DropReason), "请选择"))
-    note = TextAreaField("说明（可选）", validators=[Optional(), Length(max=500)])
+    drop_reason = SelectField(_l("终止原因"), validators=[Optional()],
+                              choices=choices(((r.value, _l(r.label)) for r in DropReason),
+                                              _l("请选择")))
+    note = TextAreaField(_l("说明（可选）"), validators=[Optional(), Length(max=500)])
 
 
 class BrokerForm(VersionedForm):
     """Assign a broker (0 removes the assignment)."""
 
-    broker_id = SelectField("技术经理人", coerce=int, validators=[Optional()])
+    broker_id = SelectField(_l("技术经理人"), coerce=int, validators=[Optional()])
 
 
 class MessageForm(FlaskForm):
     """A message in the thread, or a broker's note."""
 
-    body = TextAreaField("消息", validators=[InputRequired("请填写消息内容"), Length(max=4000)])
-    is_note = BooleanField("仅作为经理人备注")
+    body = TextAreaField(_l("消息"), validators=[InputRequired(_l("请填写消息内容")), Length(max=4000)])
+    is_note = BooleanField(_l("仅作为经理人备注"))
 
 
 class DealForm(VersionedForm):
     """The signed contract."""
 
     contract_type = SelectField(
-        "合同类型", choices=choices(((c.value, c.label) for c in ContractType), "请选择合同类型"),
-        validators=[InputRequired("请选择合同类型")])
-    amount = WanField("合同金额（万元）", validators=[InputRequired("请填写合同金额"),
+        _l("合同类型"), choices=choices(((c.value, _l(c.label)) for c in ContractType),
+                                 _l("请选择合同类型")),
+        validators=[InputRequired(_l("请选择合同类型"))])
+    amount = WanField(_l("合同金额（万元）"), validators=[InputRequired(_l("请填写合同金额")),
                                                check_wan_amount])
-    signed_on = DateField("签约日期", validators=[InputRequired("请填写签约日期")])
-    contract_number = StringField("技术合同登记号（可选）", validators=[Optional(), Length(max=60)])
+    signed_on = DateField(_l("签约日期"), validators=[InputRequired(_l("请填写签约日期"))])
+    contract_number = StringField(_l("技术合同登记号（可选）"), validators=[Optional(), Length(max=60)])
 
 
 class DealCorrectionForm(VersionedForm):
     """Correct a deal's amount and date."""
 
-    amount = WanField("合同金额（万元）", validators=[InputRequired("请填写合同金额"),
+    amount = WanField(_l("合同金额（万元）"), validators=[InputRequired(_l("请填写合同金额")),
                                                check_wan_amount])
-    signed_on = DateField("签约日期", validators=[InputRequired("请填写签约日期")])
+    signed_on = DateField(_l("签约日期"), validators=[InputRequired(_l("请填写签约日期"))])

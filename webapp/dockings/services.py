@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
 from sqlalchemy import Select, and_, case, exists, or_, select
 from sqlalchemy.orm import Session
 
@@ -35,6 +36,7 @@ from models import (
     User,
 )
 from models.docking import OPEN_STATES, TRANSITIONS, Actor
+from models.i18n import N_
 from models.taxonomy import Field
 
 from ..notifications.services import notify_organization, notify_users
@@ -51,7 +53,7 @@ class StaleVersion(DockingRefused):
     """Someone changed the record after the form was rendered."""
 
     def __init__(self) -> None:
-        super().__init__("该对接已被他人更新，请查看最新状态后再操作。")
+        super().__init__(_("该对接已被他人更新，请查看最新状态后再操作。"))
 
 
 def today() -> dt.date:
@@ -209,7 +211,8 @@ def _notify_involved(session: Session, docking: Docking, kind: NotificationKind,
 def _move(session: Session, actor: User, docking: Docking, to: DockingState, note: str,
           version: int | None) -> None:
     if (docking.state, to) not in TRANSITIONS:
-        raise DockingRefused(f"对接当前为“{docking.state.label}”，不能变为“{to.label}”。")
+        raise DockingRefused(_("对接当前为“%(now)s”，不能变为“%(to)s”。",
+                               now=_(docking.state.label), to=_(to.label)))
     if not can_move(actor, docking, to):
         raise PermissionError(f"you may not move docking {docking.id} to {to.value}")
     _check_version(docking, version)
@@ -219,7 +222,8 @@ def _move(session: Session, actor: User, docking: Docking, to: DockingState, not
     session.flush()
     sync_need_status(session, docking.need)
     _notify_involved(session, docking, NotificationKind.STATUS,
-                     f"对接“{docking.title}”：{before.label} → {to.label}", actor)
+                     N_("对接“%(docking)s”：%(from)s → %(to)s")
+                     % {"docking": docking.title, "from": before.label, "to": to.label}, actor)
 
 
 def transition(session: Session, actor: User, docking: Docking, to: DockingState, *,
@@ -227,10 +231,10 @@ def transition(session: Session, actor: User, docking: Docking, to: DockingState
                drop_reason: DropReason | None = None) -> Docking:
     """Move a docking along the transition table; dropping needs a reason."""
     if to is DockingState.SIGNED:
-        raise DockingRefused("签约请填写合同信息。")
+        raise DockingRefused(_("签约请填写合同信息。"))
     if to is DockingState.DROPPED:
         if drop_reason is None:
-            raise DockingRefused("终止对接请选择原因。")
+            raise DockingRefused(_("终止对接请选择原因。"))
         if (docking.state, to) in TRANSITIONS and can_move(actor, docking, to):
             docking.drop_reason = drop_reason
             docking.drop_note = note.strip()[:500]
@@ -255,12 +259,12 @@ def show_interest(session: Session, actor: User, need: Need, *, result: Result,
     else:
         raise PermissionError("only the need's or the result's organisation may show interest")
     if need.organization_id == result.organization_id:
-        raise DockingRefused("不能与本机构的成果或需求对接。")
+        raise DockingRefused(_("不能与本机构的成果或需求对接。"))
     docking = session.scalar(select(Docking).where(Docking.need_id == need.id,
                                                    Docking.result_id == result.id))
     available = need.status.is_open and result.status is ResultStatus.PUBLISHED
     if (docking is None or docking.state is DockingState.SUGGESTED) and not available:
-        raise DockingRefused("该需求或成果当前不接受对接。")
+        raise DockingRefused(_("该需求或成果当前不接受对接。"))
     if docking is None:
         docking = Docking(need=need, result=result, need_org_id=need.organization_id,
                           supply_org_id=result.organization_id, state=DockingState.SUGGESTED)
@@ -269,7 +273,8 @@ def show_interest(session: Session, actor: User, need: Need, *, result: Result,
     if docking.state is DockingState.INTEREST and docking.interest_side is side.other:
         return agree(session, actor, docking, note=message)
     if docking.state is not DockingState.SUGGESTED:
-        raise DockingRefused(f"对接当前为“{docking.state.label}”，无需再次表达意向。")
+        raise DockingRefused(_("对接当前为“%(now)s”，无需再次表达意向。",
+                               now=_(docking.state.label)))
     docking.interest_side = side
     docking.state = DockingState.INTEREST
     _record(session, docking, actor, DockingState.SUGGESTED, DockingState.INTEREST, message)
@@ -278,7 +283,8 @@ def show_interest(session: Session, actor: User, need: Need, *, result: Result,
     session.flush()
     sync_need_status(session, need)
     notify_organization(session, docking.org_of(side.other), NotificationKind.INTEREST,
-                        f"{actor.organization.name} 对“{docking.title}”表达了对接意向",
+                        N_("%(org)s 对“%(docking)s”表达了对接意向")
+                        % {"org": actor.organization.name, "docking": docking.title},
                         _link(docking), exclude_user_id=actor.id)
     return docking
 
@@ -294,17 +300,18 @@ def open_solution_docking(session: Session, actor: User, solution: Solution) -> 
     """Accepting a solution opens its docking directly in state docked."""
     docking = session.scalar(select(Docking).where(Docking.solution_id == solution.id))
     if docking is not None:
-        raise DockingRefused("该方案已有对接。")
+        raise DockingRefused(_("该方案已有对接。"))
     docking = Docking(need=solution.need, solution=solution,
                       need_org_id=solution.need.organization_id,
                       supply_org_id=solution.organization_id, state=DockingState.DOCKED,
                       interest_side=Side.SUPPLY)
     session.add(docking)
-    _record(session, docking, actor, None, DockingState.DOCKED, "采纳解决方案")
+    _record(session, docking, actor, None, DockingState.DOCKED, N_("采纳解决方案"))
     session.flush()
     sync_need_status(session, solution.need)
     _notify_involved(session, docking, NotificationKind.STATUS,
-                     f"解决方案已被采纳，对接“{docking.title}”已建立", actor)
+                     N_("解决方案已被采纳，对接“%(docking)s”已建立") % {"docking": docking.title},
+                     actor)
     return docking
 
 
@@ -313,18 +320,20 @@ def assign_broker(session: Session, actor: User, docking: Docking, broker: User 
     """Assign (or, with ``None``, remove) the docking's broker; only broker-role users qualify."""
     if not can_assign_broker(actor, docking):
         if docking.state.is_final and can_view(actor, docking):
-            raise DockingRefused("对接已结束，不能再指派技术经理人。")
+            raise DockingRefused(_("对接已结束，不能再指派技术经理人。"))
         raise PermissionError("only the parties and operators assign brokers")
     if broker is not None and (broker.role is not Role.BROKER or not broker.is_active):
-        raise DockingRefused("只能指派技术经理人。")
+        raise DockingRefused(_("只能指派技术经理人。"))
     _check_version(docking, version)
     docking.broker = broker
-    note = f"指派技术经理人：{broker.name}" if broker else "取消技术经理人"
+    note = (N_("指派技术经理人：%(broker)s") % {"broker": broker.name} if broker
+            else N_("取消技术经理人"))
     _record(session, docking, actor, docking.state, docking.state, note)
     session.flush()
     if broker is not None:
         notify_users(session, [broker], NotificationKind.STATUS,
-                     f"您被指派为对接“{docking.title}”的技术经理人", _link(docking), actor.id)
+                     N_("您被指派为对接“%(docking)s”的技术经理人") % {"docking": docking.title},
+                     _link(docking), actor.id)
     return docking
 
 
@@ -337,14 +346,15 @@ def post_message(session: Session, author: User, docking: Docking, body: str, *,
         raise PermissionError("only brokers and operators add notes")
     body = body.strip()
     if not body:
-        raise DockingRefused("消息不能为空。")
+        raise DockingRefused(_("消息不能为空。"))
     message = DockingMessage(docking=docking, author_id=author.id, body=body[:4000],
                              is_note=is_note)
     session.add(message)
     session.flush()
     if not is_note:
         _notify_involved(session, docking, NotificationKind.MESSAGE,
-                         f"{author.name} 在对接“{docking.title}”中留言", author)
+                         N_("%(author)s 在对接“%(docking)s”中留言")
+                         % {"author": author.name, "docking": docking.title}, author)
     return message
 
 
@@ -352,9 +362,9 @@ def post_message(session: Session, author: User, docking: Docking, body: str, *,
 
 def _check_deal_values(amount_wan: Decimal, signed_on: dt.date) -> None:
     if amount_wan <= 0:
-        raise DockingRefused("合同金额必须大于 0。")
+        raise DockingRefused(_("合同金额必须大于 0。"))
     if signed_on > today():
-        raise DockingRefused("签约日期不能晚于今天。")
+        raise DockingRefused(_("签约日期不能晚于今天。"))
 
 
 def record_deal(session: Session, actor: User, docking: Docking, *, contract_type: ContractType,
@@ -362,10 +372,11 @@ def record_deal(session: Session, actor: User, docking: Docking, *, contract_typ
                 version: int | None = None) -> Deal:
     """Record the signed contract: the docking becomes signed and its need 已签约."""
     if docking.deal is not None:
-        raise DockingRefused("该对接已登记合同。")
+        raise DockingRefused(_("该对接已登记合同。"))
     _check_deal_values(amount_wan, signed_on)
     _move(session, actor, docking, DockingState.SIGNED,
-          f"{contract_type.label}合同，{_plain(amount_wan)} 万元", version)
+          N_("%(type)s合同，%(amount)s 万元")
+          % {"type": contract_type.label, "amount": _plain(amount_wan)}, version)
     deal = Deal(docking=docking, contract_type=contract_type, amount_wan=amount_wan,
                 signed_on=signed_on, contract_number=(contract_number or "").strip() or None,
                 created_by_id=actor.id)

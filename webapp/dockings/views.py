@@ -10,6 +10,8 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
@@ -61,7 +63,7 @@ from .services import (
     transition,
 )
 
-CONFLICT_MESSAGE = "该对接已被他人更新，请查看最新状态后再操作。"
+CONFLICT_MESSAGE = _l("该对接已被他人更新，请查看最新状态后再操作。")
 
 
 @bp.app_context_processor
@@ -108,7 +110,7 @@ def _conflict(docking_id: int, user: User) -> Response | tuple[Response | str, i
     db.rollback()
     db.expire_all()
     docking = _load(docking_id, user)
-    return _render_detail(docking, user, conflict=CONFLICT_MESSAGE), 409
+    return _render_detail(docking, user, conflict=str(CONFLICT_MESSAGE)), 409
 
 
 def _act(docking_id: int, action: Callable[[User, Docking], str],
@@ -138,8 +140,10 @@ def _act(docking_id: int, action: Callable[[User, Docking], str],
 
 def _invalid(form: Any, docking: Docking) -> Any:
     """A form that did not validate: say what was wrong and go back."""
-    errors = "；".join(e for errs in form.errors.values() for e in errs if isinstance(e, str))
-    message = errors or "提交的内容有误。"
+    # Messages may be lazy strings (labels and validators are declared at import time).
+    errors = _("；").join(str(e) for errs in form.errors.values() for e in errs
+                          if not isinstance(e, list | dict))
+    message = errors or _("提交的内容有误。")
     flash(message, "error")
     return redirect(_detail_url(docking))
 
@@ -181,7 +185,7 @@ def interest() -> Response:
         db.commit()
     except (StaleVersion, StaleDataError):
         db.rollback()
-        flash(CONFLICT_MESSAGE, "error")
+        flash(str(CONFLICT_MESSAGE), "error")
         return redirect(back_url)
     except DockingRefused as exc:
         db.rollback()
@@ -190,8 +194,8 @@ def interest() -> Response:
     except PermissionError:
         db.rollback()
         abort(403)
-    flash("已确认对接，双方可查看联系方式。" if docking.state is DockingState.DOCKED
-          else "已表达对接意向，等待对方确认。", "success")
+    flash(_("已确认对接，双方可查看联系方式。") if docking.state is DockingState.DOCKED
+          else _("已表达对接意向，等待对方确认。"), "success")
     return redirect(_detail_url(docking))
 
 
@@ -199,7 +203,7 @@ def _render_detail(docking: Docking, user: User, conflict: str | None = None) ->
     db = get_session()
     broker_form = BrokerForm(formdata=None, version=docking.version,
                              broker_id=docking.broker_id or 0)
-    broker_form.broker_id.choices = choices([(0, "（不指派）")] + [
+    broker_form.broker_id.choices = choices([(0, _("（不指派）"))] + [
         (b.id, f"{b.name} · {b.organization.name}") for b in brokers(db)])
     deal = docking.deal
     return render_template(
@@ -244,7 +248,7 @@ def move(docking_id: int) -> Any:
         else:
             transition(get_session(), actor, d, to, note=form.note.data or "",
                        version=form.version.data, drop_reason=reason)
-        return f"对接已变为“{to.label}”。"
+        return _("对接已变为“%(state)s”。", state=_(to.label))
     return _act(docking_id, run)
 
 
@@ -263,7 +267,7 @@ def broker(docking_id: int) -> Any:
     def run(actor: User, d: Docking) -> str:
         chosen = db.get(User, form.broker_id.data) if form.broker_id.data else None
         assign_broker(db, actor, d, chosen, version=form.version.data)
-        return "技术经理人已更新。"
+        return _("技术经理人已更新。")
     return _act(docking_id, run)
 
 
@@ -279,7 +283,7 @@ def message(docking_id: int) -> Any:
 
     def run(actor: User, d: Docking) -> str:
         post_message(get_session(), actor, d, form.body.data or "", is_note=bool(form.is_note.data))
-        return "备注已保存。" if form.is_note.data else "消息已发送。"
+        return _("备注已保存。") if form.is_note.data else _("消息已发送。")
     return _act(docking_id, run, lambda d: _detail_url(d) + "#messages")
 
 
@@ -299,7 +303,7 @@ def deal(docking_id: int) -> Any:
         record_deal(get_session(), actor, d, contract_type=ContractType(form.contract_type.data),
                     amount_wan=amount, signed_on=signed_on,
                     contract_number=form.contract_number.data, version=form.version.data)
-        return "合同已登记，对接已签约。"
+        return _("合同已登记，对接已签约。")
     return _act(docking_id, run)
 
 
@@ -321,6 +325,6 @@ def correct(docking_id: int) -> Any:
         assert d.deal is not None
         changes = correct_deal(get_session(), actor, d.deal, amount_wan=amount,
                                signed_on=signed_on, version=form.version.data)
-        return "合同信息已更正。" if changes else "没有需要更正的内容。"
+        return _("合同信息已更正。") if changes else _("没有需要更正的内容。")
     return _act(docking_id, run)
 

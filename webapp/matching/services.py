@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from matcher import Hit
 from models import Match, Need, Organization, Result
+from models.i18n import N_
 from models.notification import NotificationKind
 
 from ..notifications.services import notify_organization
@@ -182,9 +183,11 @@ def _notify_new(session: Session, matches: list[Match], notify_result_side: bool
         if need is None or result is None:
             continue
         if notify_result_side:
-            org_id, title = result.organization_id, f"您的成果“{result.title}”匹配到新需求“{need.title}”"
+            org_id, title = result.organization_id, N_("您的成果“%(result)s”匹配到新需求“%(need)s”") % {
+                "result": result.title, "need": need.title}
         else:
-            org_id, title = need.organization_id, f"您的需求“{need.title}”匹配到新成果“{result.title}”"
+            org_id, title = need.organization_id, N_("您的需求“%(need)s”匹配到新成果“%(result)s”") % {
+                "need": need.title, "result": result.title}
         if org_id in told:
             continue
         told.add(org_id)

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+from flask_babel import gettext as _
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
@@ -92,7 +93,7 @@ def create_need(session: Session, author: User, data: NeedInput, publish: bool =
 def update_need(session: Session, need: Need, data: NeedInput) -> Need:
     """Change a need's fields; a closed one must be reopened first."""
     if need.status in (NeedStatus.CLOSED, NeedStatus.EXPIRED, NeedStatus.SIGNED):
-        raise NeedStateError("已关闭、已过期或已签约的需求不能再编辑")
+        raise NeedStateError(_("已关闭、已过期或已签约的需求不能再编辑"))
     _apply(need, data)
     session.flush()
     return need
@@ -101,7 +102,7 @@ def update_need(session: Session, need: Need, data: NeedInput) -> Need:
 def publish_need(need: Need) -> None:
     """Make a draft visible to everyone."""
     if need.status is not NeedStatus.DRAFT:
-        raise NeedStateError("只有草稿可以发布")
+        raise NeedStateError(_("只有草稿可以发布"))
     need.status = NeedStatus.PUBLISHED
     need.published_at = utcnow()
 
@@ -109,7 +110,7 @@ def publish_need(need: Need) -> None:
 def close_need(need: Need) -> None:
     """Stop taking solutions for an open need."""
     if need.status not in (NeedStatus.DRAFT, NeedStatus.PUBLISHED, NeedStatus.DOCKING):
-        raise NeedStateError("该需求已结束，无需关闭")
+        raise NeedStateError(_("该需求已结束，无需关闭"))
     if need.status is NeedStatus.DRAFT:
         need.published_at = need.published_at or utcnow()
     need.status = NeedStatus.CLOSED

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import login_required
 from werkzeug.wrappers import Response
 
@@ -43,7 +44,8 @@ def _load(need_id: int) -> Need:
 def _warn_duplicates(need: Need) -> None:
     """Tell the author when an open need already says nearly the same thing."""
     for other in near_duplicates(get_session(), need)[:3]:
-        flash(f"提示：与已发布的需求“{other.title}”（编号 {other.id}）内容高度相似，请确认是否重复发布。",
+        flash(_("提示：与已发布的需求“%(title)s”（编号 %(id)s）内容高度相似，请确认是否重复发布。",
+                title=other.title, id=other.id),
               "warning")
 
 
@@ -85,7 +87,7 @@ def new() -> Response | str:
         rematch_need(db, need)
         _warn_duplicates(need)
         db.commit()
-        flash("需求已发布。" if need.status is NeedStatus.PUBLISHED else "需求已保存为草稿。",
+        flash(_("需求已发布。") if need.status is NeedStatus.PUBLISHED else _("需求已保存为草稿。"),
               "success")
         return redirect(url_for("needs.detail", need_id=need.id))
     return render_template("needs/form.html", form=form, need=None)
@@ -128,7 +130,7 @@ def edit(need_id: int) -> Response | str:
             flash(str(exc), "error")
             return redirect(url_for("needs.detail", need_id=need_id))
         db.commit()
-        flash("需求已更新。", "success")
+        flash(_("需求已更新。"), "success")
         return redirect(url_for("needs.detail", need_id=need.id))
     return render_template("needs/form.html", form=form, need=need)
 
@@ -137,7 +139,7 @@ def edit(need_id: int) -> Response | str:
 @login_required
 def publish(need_id: int) -> Response:
     """Publish a draft."""
-    return apply_transition(_load(need_id), publish_need, NeedStateError, "需求已发布。",
+    return apply_transition(_load(need_id), publish_need, NeedStateError, _("需求已发布。"),
                             url_for("needs.detail", need_id=need_id),
                             after=_rematch)
 
@@ -146,6 +148,6 @@ def publish(need_id: int) -> Response:
 @login_required
 def close(need_id: int) -> Response:
     """Close a need."""
-    return apply_transition(_load(need_id), close_need, NeedStateError, "需求已关闭。",
+    return apply_transition(_load(need_id), close_need, NeedStateError, _("需求已关闭。"),
                             url_for("needs.detail", need_id=need_id),
                             after=_rematch)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField
 
@@ -16,6 +17,8 @@ class PreferencesForm(FlaskForm):
         """A form class with ``in_app_<kind>`` and ``email_<kind>`` boxes for every kind."""
         attrs = {}
         for kind in NotificationKind:
-            attrs[f"in_app_{kind.value}"] = BooleanField(f"{kind.label} · 站内通知")
-            attrs[f"email_{kind.value}"] = BooleanField(f"{kind.label} · 邮件")
+            attrs[f"in_app_{kind.value}"] = BooleanField(
+                _l("%(kind)s · 站内通知", kind=_l(kind.label)))
+            attrs[f"email_{kind.value}"] = BooleanField(
+                _l("%(kind)s · 邮件", kind=_l(kind.label)))
         return type("BoundPreferencesForm", (cls,), attrs)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import login_required
 from werkzeug.wrappers import Response
 
@@ -61,7 +62,7 @@ def read_all() -> Response:
     db = get_session()
     mark_read(db, user.id)
     db.commit()
-    flash("全部通知已标为已读。", "success")
+    flash(_("全部通知已标为已读。"), "success")
     return redirect(url_for("notifications.index"))
 
 
@@ -83,6 +84,6 @@ def settings() -> Response | str:
                            email=bool(form[f"email_{kind.value}"].data))
             for kind in NotificationKind})
         db.commit()
-        flash("通知设置已保存。", "success")
+        flash(_("通知设置已保存。"), "success")
         return redirect(url_for("notifications.settings"))
     return render_template("notifications/settings.html", form=form, kinds=list(NotificationKind))

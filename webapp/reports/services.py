@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
@@ -58,6 +59,7 @@ from models import (
     SolutionStatus,
     User,
 )
+from models.i18n import N_
 from models.taxonomy import FIELD_LABELS, PROVINCES, Field
 from models.types import fen_to_wan
 
@@ -215,19 +217,19 @@ def parse_filters(args: Mapping[str, str | None]) -> ReportFilters:
         try:
             return dt.date.fromisoformat(raw)
         except ValueError:
-            raise ReportFilterError(f"日期格式应为 YYYY-MM-DD：{raw}") from None
+            raise ReportFilterError(_("日期格式应为 YYYY-MM-DD：%(raw)s", raw=raw)) from None
 
     date_from, date_to = day("from"), day("to")
     if date_from and date_to and date_from > date_to:
-        raise ReportFilterError("开始日期不能晚于结束日期。")
+        raise ReportFilterError(_("开始日期不能晚于结束日期。"))
     raw_field = (args.get("field") or "").strip()
     try:
         tech_field = Field(raw_field) if raw_field else None
     except ValueError:
-        raise ReportFilterError(f"未知的技术领域：{raw_field}") from None
+        raise ReportFilterError(_("未知的技术领域：%(raw)s", raw=raw_field)) from None
     province = (args.get("region") or "").strip() or None
     if province is not None and province not in PROVINCES:
-        raise ReportFilterError(f"未知的地区：{province}")
+        raise ReportFilterError(_("未知的地区：%(raw)s", raw=province))
     return ReportFilters(date_from, date_to, tech_field, province)
 
 
@@ -382,11 +384,11 @@ def funnel(session: Session, filters: ReportFilters, threshold: float) -> list[F
     """
     suggested = int(session.scalar(
         select(func.count(Need.id)).where(*cohort(filters), has_suggestion(threshold))) or 0)
-    steps = [("suggested", "有高分推荐", suggested),
-             ("interest", "有对接意向", count_cohort_in(session, filters, interest_needs())),
-             ("solution", "收到解决方案", count_cohort_in(session, filters, solution_needs())),
-             ("docked", "对接成功", count_cohort_in(session, filters, docked_needs())),
-             ("signed", "已签约", count_cohort_in(session, filters, signed_needs()))]
+    steps = [("suggested", N_("有高分推荐"), suggested),
+             ("interest", N_("有对接意向"), count_cohort_in(session, filters, interest_needs())),
+             ("solution", N_("收到解决方案"), count_cohort_in(session, filters, solution_needs())),
+             ("docked", N_("对接成功"), count_cohort_in(session, filters, docked_needs())),
+             ("signed", N_("已签约"), count_cohort_in(session, filters, signed_needs()))]
     out: list[FunnelStep] = []
     first = steps[0][2]
     for i, (key, label, count) in enumerate(steps):
@@ -563,9 +565,9 @@ def times(session: Session, filters: ReportFilters) -> list[dict[str, Any]]:
                   .join(Deal, Deal.docking_id == Docking.id).where(*cohort(filters))
                   .group_by(Need.id, Need.published_at))
     out = []
-    for key, label, stmt in (("to_first_solution", "发布至首个解决方案", first_solution),
-                             ("to_docking", "发布至对接成功", first_docking),
-                             ("to_signing", "发布至签约", first_deal)):
+    for key, label, stmt in (("to_first_solution", N_("发布至首个解决方案"), first_solution),
+                             ("to_docking", N_("发布至对接成功"), first_docking),
+                             ("to_signing", N_("发布至签约"), first_deal)):
         median, n = _median(session, stmt)
         out.append({"key": key, "label": label, "median_days": median, "needs": n})
     return out

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from decimal import Decimal
 
+from flask_babel import gettext as _
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
@@ -107,7 +108,7 @@ def update_result(session: Session, result: Result, data: ResultInput) -> Result
 def publish_result(result: Result) -> None:
     """Make a draft or withdrawn result visible again."""
     if result.status is ResultStatus.PUBLISHED:
-        raise ResultStateError("该成果已发布")
+        raise ResultStateError(_("该成果已发布"))
     result.status = ResultStatus.PUBLISHED
     result.published_at = utcnow()
 
@@ -115,7 +116,7 @@ def publish_result(result: Result) -> None:
 def withdraw_result(result: Result) -> None:
     """Take a published result off the platform."""
     if result.status is not ResultStatus.PUBLISHED:
-        raise ResultStateError("只有已发布的成果可以撤回")
+        raise ResultStateError(_("只有已发布的成果可以撤回"))
     result.status = ResultStatus.WITHDRAWN
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import login_required
 from werkzeug.wrappers import Response
 
@@ -71,7 +72,7 @@ def new() -> Response | str:
         result = create_result(db, user, form.to_input(), publish=wants_publish())
         rematch_result(db, result)
         db.commit()
-        flash("成果已发布。" if result.status is ResultStatus.PUBLISHED else "成果已保存为草稿。",
+        flash(_("成果已发布。") if result.status is ResultStatus.PUBLISHED else _("成果已保存为草稿。"),
               "success")
         return redirect(url_for("results.detail", result_id=result.id))
     return render_template("results/form.html", form=form, result=None)
@@ -109,7 +110,7 @@ def edit(result_id: int) -> Response | str:
             publish_result(result)
         rematch_result(db, result)
         db.commit()
-        flash("成果已更新。", "success")
+        flash(_("成果已更新。"), "success")
         return redirect(url_for("results.detail", result_id=result.id))
     return render_template("results/form.html", form=form, result=result)
 
@@ -118,7 +119,7 @@ def edit(result_id: int) -> Response | str:
 @login_required
 def publish(result_id: int) -> Response:
     """Publish a draft or withdrawn result."""
-    return apply_transition(_load(result_id), publish_result, ResultStateError, "成果已发布。",
+    return apply_transition(_load(result_id), publish_result, ResultStateError, _("成果已发布。"),
                             url_for("results.detail", result_id=result_id),
                             after=_rematch)
 
@@ -127,6 +128,6 @@ def publish(result_id: int) -> Response:
 @login_required
 def withdraw(result_id: int) -> Response:
     """Withdraw a published result."""
-    return apply_transition(_load(result_id), withdraw_result, ResultStateError, "成果已撤回。",
+    return apply_transition(_load(result_id), withdraw_result, ResultStateError, _("成果已撤回。"),
                             url_for("results.detail", result_id=result_id),
                             after=_rematch)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Need, NotificationKind, Result, ResultStatus, Solution, SolutionStatus, User
+from models.i18n import N_
 
 from ..dockings.services import open_solution_docking
 from ..notifications.services import notify_organization
@@ -30,13 +32,13 @@ def submit_solution(session: Session, author: User, need: Need, *, summary: str,
     if not (author.organization.can_post_results or author.is_operator):
         raise PermissionError("only universities and institutes submit solutions")
     if not need.status.is_open:
-        raise SolutionRefused("该需求当前不接受解决方案")
+        raise SolutionRefused(_("该需求当前不接受解决方案"))
     if need.organization_id == author.organization_id:
-        raise SolutionRefused("不能向本机构的需求提交方案")
+        raise SolutionRefused(_("不能向本机构的需求提交方案"))
     allowed = {r.id: r for r in linkable_results(session, author.organization_id)}
     unknown = [rid for rid in result_ids if rid not in allowed]
     if unknown:
-        raise SolutionRefused("只能关联本机构已发布的成果")
+        raise SolutionRefused(_("只能关联本机构已发布的成果"))
     solution = Solution(need=need, organization_id=author.organization_id, author_id=author.id,
                         summary=summary.strip(), approach=approach.strip(), price_wan=price_wan,
                         timeline=timeline.strip(), status=SolutionStatus.SUBMITTED,
@@ -49,7 +51,7 @@ def submit_solution(session: Session, author: User, need: Need, *, summary: str,
 
 def _notify_received(session: Session, solution: Solution) -> None:
     notify_organization(session, solution.need.organization_id, NotificationKind.SOLUTION,
-                        f"需求“{solution.need.title}”收到新的解决方案",
+                        N_("需求“%(need)s”收到新的解决方案") % {"need": solution.need.title},
                         f"/solutions/{solution.id}")
 
 
@@ -85,7 +87,8 @@ def decide_solution(session: Session, actor: User, solution: Solution,
                     to: SolutionStatus) -> Solution:
     """Shortlist, accept, decline or withdraw a solution; accepting opens a docked docking."""
     if to not in SOLUTION_TRANSITIONS.get(solution.status, frozenset()):
-        raise SolutionRefused(f"方案当前为“{solution.status.label}”，不能变为“{to.label}”")
+        raise SolutionRefused(_("方案当前为“%(now)s”，不能变为“%(to)s”",
+                                now=_(solution.status.label), to=_(to.label)))
     if not can_decide(actor, solution, to):
         raise PermissionError(f"user {actor.id} may not move solution {solution.id} to {to}")
     solution.status = to
@@ -97,6 +100,7 @@ def decide_solution(session: Session, actor: User, solution: Solution,
         other = (solution.organization_id if to in _ENTERPRISE_DECIDES
                  else solution.need.organization_id)
         notify_organization(session, other, NotificationKind.STATUS,
-                            f"解决方案（{solution.need.title}）{to.label}",
+                            N_("解决方案（%(need)s）%(status)s")
+                            % {"need": solution.need.title, "status": to.label},
                             f"/solutions/{solution.id}", exclude_user_id=actor.id)
     return solution

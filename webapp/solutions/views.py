@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -50,7 +52,7 @@ def new(need_id: int) -> Response | str:
             flash(str(exc), "error")
         else:
             db.commit()
-            flash("解决方案已提交。", "success")
+            flash(_("解决方案已提交。"), "success")
             return redirect(url_for("solutions.detail", solution_id=solution.id))
     return render_template("solutions/form.html", form=form, need=need)
 
@@ -72,8 +74,9 @@ def detail(solution_id: int) -> str:
 
 _DECISIONS = {"shortlist": SolutionStatus.SHORTLISTED, "accept": SolutionStatus.ACCEPTED,
               "decline": SolutionStatus.DECLINED, "withdraw": SolutionStatus.WITHDRAWN}
-_DONE = {SolutionStatus.SHORTLISTED: "方案已入围。", SolutionStatus.ACCEPTED: "方案已采纳，对接已建立。",
-         SolutionStatus.DECLINED: "已婉拒该方案。", SolutionStatus.WITHDRAWN: "方案已撤回。"}
+_DONE = {SolutionStatus.SHORTLISTED: _l("方案已入围。"),
+         SolutionStatus.ACCEPTED: _l("方案已采纳，对接已建立。"),
+         SolutionStatus.DECLINED: _l("已婉拒该方案。"), SolutionStatus.WITHDRAWN: _l("方案已撤回。")}
 
 
 @bp.route("/solutions/<int:solution_id>/<any(shortlist, accept, decline, withdraw):action>",
@@ -99,5 +102,5 @@ def decide(solution_id: int, action: str) -> Response:
         db.rollback()
         abort(403)
     db.commit()
-    flash(_DONE[to], "success")
+    flash(str(_DONE[to]), "success")
     return redirect(back)

@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 import charset_normalizer
+from flask_babel import gettext as _
 
 
 class TransferError(ValueError):
@@ -38,20 +39,20 @@ class Limits:
 def read_table(data: bytes, filename: str, limits: Limits) -> list[list[str]]:
     """The file's rows as lists of trimmed text, header first; trailing blank rows dropped."""
     if len(data) > limits.max_bytes:
-        raise TransferError(f"文件过大：上限为 {limits.max_bytes // 1024} KB。")
+        raise TransferError(_("文件过大：上限为 %(kb)s KB。", kb=limits.max_bytes // 1024))
     if not data.strip():
-        raise TransferError("文件是空的。")
+        raise TransferError(_("文件是空的。"))
     name = filename.lower()
     if data.startswith(b"PK\x03\x04") or name.endswith(".xlsx"):
         rows = _read_xlsx(data, limits)
     elif name.endswith((".csv", ".txt")) or not name:
         rows = _read_csv(_decode(data), limits)
     else:
-        raise TransferError("只支持 CSV（UTF-8 或 GBK 编码）和 XLSX 文件。")
+        raise TransferError(_("只支持 CSV（UTF-8 或 GBK 编码）和 XLSX 文件。"))
     while rows and not any(rows[-1]):
         rows.pop()
     if len(rows) - 1 > limits.max_rows:
-        raise TransferError(f"数据行数超过上限 {limits.max_rows} 行，请分批导入。")
+        raise TransferError(_("数据行数超过上限 %(n)s 行，请分批导入。", n=limits.max_rows))
     return rows
 
 
@@ -60,7 +61,7 @@ def _decode(data: bytes) -> str:
         try:
             return data[len(codecs.BOM_UTF8):].decode("utf-8")
         except UnicodeDecodeError:
-            raise TransferError("文件标明为 UTF-8 编码，但内容不是有效的 UTF-8。") from None
+            raise TransferError(_("文件标明为 UTF-8 编码，但内容不是有效的 UTF-8。")) from None
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -69,13 +70,13 @@ def _decode(data: bytes) -> str:
     # would turn a wrong file into plausible-looking garbage instead of a clear refusal.
     best = charset_normalizer.from_bytes(data, cp_isolation=["gb18030"]).best()
     if best is None:
-        raise TransferError("无法识别文件编码：请将 CSV 另存为 UTF-8 或 GBK 编码。")
+        raise TransferError(_("无法识别文件编码：请将 CSV 另存为 UTF-8 或 GBK 编码。"))
     return str(best)
 
 
 def _read_csv(text: str, limits: Limits) -> list[list[str]]:
     if "\x00" in text:
-        raise TransferError("文件中含有空字符（NUL），不是有效的 CSV 文本。")
+        raise TransferError(_("文件中含有空字符（NUL），不是有效的 CSV 文本。"))
     rows: list[list[str]] = []
     # The csv module's own field limit makes an overlong cell an error rather than a long read.
     previous = csv.field_size_limit(limits.max_cell * 4 + 16)
@@ -83,9 +84,10 @@ def _read_csv(text: str, limits: Limits) -> list[list[str]]:
         for row in csv.reader(io.StringIO(text, newline="")):
             rows.append([cell.strip() for cell in row])
             if len(rows) > limits.max_rows + 1:
-                raise TransferError(f"数据行数超过上限 {limits.max_rows} 行，请分批导入。")
+                raise TransferError(_("数据行数超过上限 %(n)s 行，请分批导入。", n=limits.max_rows))
     except csv.Error as exc:
-        raise TransferError(f"CSV 格式有误（第 {len(rows) + 1} 行）：{exc}") from None
+        raise TransferError(_("CSV 格式有误（第 %(row)s 行）：%(error)s", row=len(rows) + 1,
+                              error=exc)) from None
     finally:
         csv.field_size_limit(previous)
     return rows
@@ -95,16 +97,16 @@ def _check_archive(data: bytes, limits: Limits) -> None:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, ValueError):
-        raise TransferError("无法读取 XLSX 文件：文件已损坏或不是 Excel 工作簿。") from None
+        raise TransferError(_("无法读取 XLSX 文件：文件已损坏或不是 Excel 工作簿。")) from None
     with archive:
         entries = archive.infolist()
         if len(entries) > limits.max_entries:
-            raise TransferError("XLSX 文件包含的部件过多，拒绝读取。")
+            raise TransferError(_("XLSX 文件包含的部件过多，拒绝读取。"))
         unpacked = sum(e.file_size for e in entries)
         if unpacked > limits.max_unpacked:
             raise TransferError(
-                f"XLSX 解压后过大（{unpacked // (1024 * 1024)} MB，上限 "
-                f"{limits.max_unpacked // (1024 * 1024)} MB），可能是压缩炸弹，拒绝读取。")
+                _("XLSX 解压后过大（%(size)s MB，上限 %(limit)s MB），可能是压缩炸弹，拒绝读取。",
+                  size=unpacked // (1024 * 1024), limit=limits.max_unpacked // (1024 * 1024)))
 
 
 def _read_xlsx(data: bytes, limits: Limits) -> list[list[str]]:
@@ -114,18 +116,18 @@ def _read_xlsx(data: bytes, limits: Limits) -> list[list[str]]:
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds on a malformed workbook; all mean unreadable
-        raise TransferError("无法读取 XLSX 文件：文件已损坏或不是 Excel 工作簿。") from None
+        raise TransferError(_("无法读取 XLSX 文件：文件已损坏或不是 Excel 工作簿。")) from None
     try:
         sheet = book.worksheets[0]
         rows: list[list[str]] = []
         for values in sheet.iter_rows(values_only=True):
             rows.append([_cell_text(v) for v in values])
             if len(rows) > limits.max_rows + 1:
-                raise TransferError(f"数据行数超过上限 {limits.max_rows} 行，请分批导入。")
+                raise TransferError(_("数据行数超过上限 %(n)s 行，请分批导入。", n=limits.max_rows))
     except TransferError:
         raise
     except Exception:
-        raise TransferError("无法读取 XLSX 文件：工作表内容有误。") from None
+        raise TransferError(_("无法读取 XLSX 文件：工作表内容有误。")) from None
     finally:
         book.close()
     width = max((len(r) for r in rows), default=0)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app
+from flask_babel import gettext as _
 from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -137,7 +138,7 @@ def import_file(session: Session, kind: str, data: bytes, filename: str, actor: 
         return report  # a file whose columns are wrong has no row worth reading
     rows = _check_rows(session, kind, table[1:], columns, bounds, report)
     if report.rows == 0 and not report.problems:
-        report.problems.append(Problem(0, "", "文件中没有数据行。"))
+        report.problems.append(Problem(0, "", _("文件中没有数据行。")))
     if (report.problems and not only_valid) or dry_run:
         return report
     _create(session, kind, rows, actor, report)
@@ -155,14 +156,16 @@ def _map_header(header: Sequence[str], columns: Sequence[Column],
             continue
         column = by_name.get(name)
         if column is None:
-            report.problems.append(Problem(1, raw[:40], f"未知的列“{raw[:40]}”：请使用模板中的列名"))
+            report.problems.append(Problem(1, raw[:40], _(
+                "未知的列“%(column)s”：请使用模板中的列名", column=raw[:40])))
         elif column in found.values():
-            report.problems.append(Problem(1, raw[:40], f"列“{raw[:40]}”重复"))
+            report.problems.append(Problem(1, raw[:40], _("列“%(column)s”重复", column=raw[:40])))
         else:
             found[index] = column
     for column in columns:
         if column.required and column not in found.values():
-            report.problems.append(Problem(1, column.header, f"缺少必填列“{column.header}”"))
+            report.problems.append(Problem(1, column.header,
+                                           _("缺少必填列“%(column)s”", column=column.header)))
     return found
 
 
@@ -183,18 +186,19 @@ def _check_rows(session: Session, kind: str, rows: list[list[str]], columns: dic
         for index, column in columns.items():
             text = unescape(cells[index]) if index < len(cells) else ""
             if len(text) > bounds.max_cell:
-                problems.append(Problem(number, column.header, f"内容过长（上限 {bounds.max_cell} 字）"))
+                problems.append(Problem(number, column.header,
+                                        _("内容过长（上限 %(n)s 字）", n=bounds.max_cell)))
                 text = ""
             raw[column.key] = text
         values, cell_problems = _read_cells(raw, headers, number)
         problems += cell_problems
         org_name = raw.get("organization", "")
         if not 2 <= len(org_name) <= 100:
-            problems.append(Problem(number, headers["organization"], "单位名称须为 2–100 个字"))
+            problems.append(Problem(number, headers["organization"], _("单位名称须为 2–100 个字")))
         external = raw.get("external_id", "")
         if len(external) > MAX_EXTERNAL_ID:
             problems.append(Problem(number, headers["external_id"],
-                                    f"外部编号最多 {MAX_EXTERNAL_ID} 个字符"))
+                                    _("外部编号最多 %(n)s 个字符", n=MAX_EXTERNAL_ID)))
         key = external or fingerprint(kind, org_name, values)
         row = _Row(number, values, key, org_name)
         if not problems:
@@ -202,7 +206,7 @@ def _check_rows(session: Session, kind: str, rows: list[list[str]], columns: dic
             problems += _check_org(session, kind, row, headers)
         if key in seen:
             problems.append(Problem(number, headers.get("external_id", headers["title"]),
-                                    f"与第 {seen[key]} 行重复"))
+                                    _("与第 %(row)s 行重复", row=seen[key])))
         seen.setdefault(key, number)
         if problems:
             report.problems += problems
@@ -261,13 +265,14 @@ def _check_org(session: Session, kind: str, row: _Row, headers: dict[str, str]) 
     if org is None:
         kind_value = row.values.get("org_kind")
         if kind == "results" and kind_value is not None and not kind_value.is_institution:
-            return [Problem(row.number, headers.get("org_kind", ""), "成果单位应为高校或科研院所")]
+            return [Problem(row.number, headers.get("org_kind", ""), _("成果单位应为高校或科研院所"))]
         return []
     if kind == "needs" and not org.can_post_needs:
-        return [Problem(row.number, headers["organization"], f"“{org.name}”不是企业，不能发布需求")]
+        return [Problem(row.number, headers["organization"],
+                        _("“%(org)s”不是企业，不能发布需求", org=org.name))]
     if kind == "results" and not org.can_post_results:
         return [Problem(row.number, headers["organization"],
-                        f"“{org.name}”不是高校或科研院所，不能发布成果")]
+                        _("“%(org)s”不是高校或科研院所，不能发布成果", org=org.name))]
     return []
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 from flask import abort, render_template
+from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -21,15 +22,16 @@ from .services import KINDS, export_rows, import_file, limits, to_csv, to_xlsx
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV = "text/csv; charset=utf-8"
-KIND_LABELS = {"needs": "技术需求", "results": "科技成果", "deals": "签约合同"}
+KIND_LABELS = {"needs": _l("技术需求"), "results": _l("科技成果"), "deals": _l("签约合同")}
 
 
 class ImportForm(FlaskForm):
     """The file to import, what it holds, and whether to import only the valid rows."""
 
-    kind = SelectField("导入内容", choices=choices([("needs", "技术需求"), ("results", "科技成果")]))
-    file = FileField("文件（CSV 或 XLSX）", validators=[FileRequired("请选择文件")])
-    only_valid = BooleanField("只导入检查通过的行（默认：有任何问题则全部不导入）")
+    kind = SelectField(_l("导入内容"), choices=choices([("needs", _l("技术需求")),
+                                                   ("results", _l("科技成果"))]))
+    file = FileField(_l("文件（CSV 或 XLSX）"), validators=[FileRequired(_l("请选择文件"))])
+    only_valid = BooleanField(_l("只导入检查通过的行（默认：有任何问题则全部不导入）"))
 
 
 def _operator() -> None:

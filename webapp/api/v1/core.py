@@ -346,7 +346,7 @@ def check_form(form: Any, names: Mapping[str, str] | None = None) -> None:
         return
     names = names or {}
     fields = {names.get(key, key): str(errors[0]) for key, errors in form.errors.items()
-              if errors and isinstance(errors[0], str)}
+              if errors and not isinstance(errors[0], list | dict)}
     raise ApiError(422, "validation_failed", "提交的内容有误。", fields)
 
 

@@ -1,0 +1,168 @@
+"""Translation at the presentation edge: enum labels and fixed vocabularies, and catalogues.
+
+Messages are written in Chinese (the default language) and translated through the catalogues in
+``webapp/translations``; ``make messages`` extracts and updates them (babel.cfg). Models stay
+Flask-free: their labels are Chinese, marked with ``models.i18n.N_`` for extraction, and
+translated here, in templates with the ``|label`` filter.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from flask import Flask
+from flask_babel import gettext
+
+if TYPE_CHECKING:
+    from models import Docking
+    from models.listing import ListingMixin
+
+log = logging.getLogger(__name__)
+
+TRANSLATIONS = Path(__file__).parent / "translations"
+
+
+def label(value: Any) -> str:
+    """The translated name of an enum member (its ``.label``) or of a fixed Chinese word
+    (a province, sub-field or maturity stage marked in models); ``None`` reads as empty."""
+    if value is None:
+        return ""
+    text = value.label if hasattr(value, "label") else value
+    return gettext(str(text)) if text else ""
+
+
+def region(listing: ListingMixin) -> str:
+    """Province and city, as shown on pages: "江苏省苏州市" in Chinese, "Suzhou, Jiangsu" once
+    the province is translated (the city is the author's text)."""
+    province = label(listing.province)
+    if province == listing.province:
+        return listing.region
+    if not listing.city or listing.city == listing.province:
+        return province
+    return f"{listing.city}, {province}"
+
+
+def docking_title(docking: Docking) -> str:
+    """The need's title and what it is paired with (a result's title, or a solution)."""
+    supply = docking.result.title if docking.result is not None else gettext("解决方案")
+    return f"{docking.need.title} ↔ {supply}"
+
+
+def compile_catalogues(directory: Path = TRANSLATIONS) -> list[Path]:
+    """Compile every ``messages.po`` whose ``.mo`` is missing or older; return those written.
+
+    ``make install`` compiles them already; this covers a checkout run without it (the plain
+    ``pytest``). Each file is written beside the catalogue and renamed into place, so
+    concurrent workers never read half a file; a read-only tree is left as it is, logged.
+    """
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    written = []
+    for po_path in sorted(directory.glob("*/LC_MESSAGES/messages.po")):
+        mo_path = po_path.with_suffix(".mo")
+        try:
+            if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+                continue
+            with po_path.open("rb") as po_file:
+                catalog = read_po(po_file, locale=po_path.parent.parent.name)
+            fd, tmp = tempfile.mkstemp(dir=po_path.parent, suffix=".mo.tmp")
+            try:
+                with os.fdopen(fd, "wb") as mo_file:
+                    write_mo(mo_file, catalog)
+                os.replace(tmp, mo_path)
+            finally:
+                if os.path.exists(tmp):
+                    os.unlink(tmp)
+            written.append(mo_path)
+        except OSError as exc:
+            log.warning("cannot compile %s: %s", po_path, exc)
+    return written
+
+
+def init_app(app: Flask) -> None:
+    """Compile stale catalogues and register the translation filters and globals."""
+    compile_catalogues()
+    app.jinja_env.filters["label"] = label
+    app.jinja_env.globals.update(region=region, docking_title=docking_title)
+
+
+# --- Maintaining the catalogues (``make messages``; tests/webapp/test_i18n.py) -----------------
+
+ROOT = Path(__file__).resolve().parent.parent
+KEYWORDS = ("_l", "N_")
+SKIPPED_DIRS = frozenset({"node_modules", "instance", "test-artifacts", "tests", "benchmarks",
+                          "migrations", "docs", "tools", "build", "dist"})
+
+
+def extract_catalog(root: Path = ROOT) -> Any:
+    """The message template (a ``babel.messages.Catalog``) extracted from the code and
+    templates as babel.cfg says, in-process."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+    from babel.messages.frontend import parse_mapping_cfg
+
+    with (root / "babel.cfg").open(encoding="utf-8") as cfg:
+        method_map, options_map = parse_mapping_cfg(cfg)
+    keywords = {**DEFAULT_KEYWORDS, **dict.fromkeys(KEYWORDS)}
+
+    def wanted(dirname: str) -> bool:
+        name = os.path.basename(dirname)
+        return not name.startswith((".", "_")) and name not in SKIPPED_DIRS
+
+    catalog = Catalog(project="InnoMatch", msgid_bugs_address="", charset="utf-8",
+                      fuzzy=False)
+    for filename, lineno, message, comments, context in extract_from_dir(
+            root, method_map, options_map, keywords=keywords, directory_filter=wanted):
+        catalog.add(message, None, [(filename, lineno)], auto_comments=comments,
+                    context=context)
+    return catalog
+
+
+def update_catalogues(root: Path = ROOT) -> dict[str, list[str]]:
+    """Write messages.pot and merge it into each language's messages.po: new messages come in
+    untranslated (English) or equal to themselves (Chinese, the source language), messages no
+    longer in the code go. Returns the English messages still untranslated, per language."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.pofile import read_po, write_po
+
+    directory = root / "webapp" / "translations"
+    template = extract_catalog(root)
+    directory.mkdir(parents=True, exist_ok=True)
+    with (directory / "messages.pot").open("wb") as pot:
+        write_po(pot, template, omit_header=False, sort_output=True, no_location=True,
+                 width=100)
+    missing: dict[str, list[str]] = {}
+    for locale in ("zh_CN", "en"):
+        po_path = directory / locale / "LC_MESSAGES" / "messages.po"
+        if po_path.exists():
+            with po_path.open("rb") as po_file:
+                catalog = read_po(po_file, locale=locale)
+        else:
+            po_path.parent.mkdir(parents=True, exist_ok=True)
+            catalog = Catalog(locale=locale, project="InnoMatch", fuzzy=False)
+        catalog.update(template, no_fuzzy_matching=True, update_header_comment=False)
+        catalog.obsolete.clear()
+        for message in catalog:
+            if not message.id:
+                continue
+            if locale == "zh_CN" and not message.string:
+                message.string = message.id
+            message.flags.discard("fuzzy")
+        missing[locale] = [str(m.id) for m in catalog if m.id and not m.string]
+        with po_path.open("wb") as po_file:
+            write_po(po_file, catalog, sort_output=True, no_location=True, width=100)
+    compile_catalogues(directory)
+    return missing
+
+
+def main() -> None:  # pragma: no cover - make messages
+    """Extract, update both catalogues, compile; list what is left to translate."""
+    untranslated = update_catalogues()
+    for language, ids in untranslated.items():
+        for msgid in ids:
+            print(f"{language}: untranslated: {msgid}")
