@@ -8,14 +8,18 @@ translated here, in templates with the ``|label`` filter.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask
 from flask_babel import gettext
+
+from models.i18n import N_
 
 if TYPE_CHECKING:
     from models import Docking
@@ -50,6 +54,53 @@ def docking_title(docking: Docking) -> str:
     """The need's title and what it is paired with (a result's title, or a solution)."""
     supply = docking.result.title if docking.result is not None else gettext("解决方案")
     return f"{docking.need.title} ↔ {supply}"
+
+
+# Texts stored when they happen (notification titles, docking event notes), built in Chinese
+# from these templates by the services; ``recorded`` shows them in the reader's language.
+RECORDED = (
+    N_("%(author)s 在对接“%(docking)s”中留言"),
+    N_("%(org)s 对“%(docking)s”表达了对接意向"),
+    N_("%(type)s合同，%(amount)s 万元"),
+    N_("对接“%(docking)s”：%(from)s → %(to)s"),
+    N_("您的成果“%(result)s”匹配到新需求“%(need)s”"),
+    N_("您的需求“%(need)s”匹配到新成果“%(result)s”"),
+    N_("您被指派为对接“%(docking)s”的技术经理人"),
+    N_("指派技术经理人：%(broker)s"),
+    N_("解决方案已被采纳，对接“%(docking)s”已建立"),
+    N_("解决方案（%(need)s）%(status)s"),
+    N_("需求“%(need)s”收到新的解决方案"),
+    N_("取消技术经理人"),
+    N_("采纳解决方案"),
+)
+# Parameters that are labels themselves (a state, a contract type), translated too.
+_LABEL_PARAMS = frozenset({"from", "to", "status", "type"})
+_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+
+
+@functools.cache
+def _recorded_patterns() -> list[tuple[re.Pattern[str], str]]:
+    patterns = []
+    for template in RECORDED:
+        parts = _PLACEHOLDER.split(template)
+        regex = "".join(re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+?)"
+                        for i, part in enumerate(parts))
+        patterns.append((re.compile(regex, re.DOTALL), template))
+    return patterns
+
+
+def recorded(text: str | None) -> str:
+    """A stored text made from one of ``RECORDED``, in the reader's language; any other text
+    (a user's note) as it is."""
+    if not text:
+        return ""
+    for pattern, template in _recorded_patterns():
+        found = pattern.fullmatch(text)
+        if found:
+            values = {key: gettext(value) if key in _LABEL_PARAMS else value
+                      for key, value in found.groupdict().items()}
+            return gettext(template, **values) if values else gettext(template)
+    return text
 
 
 def compile_catalogues(directory: Path = TRANSLATIONS) -> list[Path]:
@@ -88,6 +139,7 @@ def init_app(app: Flask) -> None:
     """Compile stale catalogues and register the translation filters and globals."""
     compile_catalogues()
     app.jinja_env.filters["label"] = label
+    app.jinja_env.filters["recorded"] = recorded
     app.jinja_env.globals.update(region=region, docking_title=docking_title)
 
 

@@ -134,12 +134,12 @@ def _field_advice(session: Session, need: Need) -> Advice | None:
         return None
     if chosen is None:
         return Advice("no_field", _("尚未选择技术领域：从描述看，最接近“%(label)s”领域。",
-                                    label=best.label), "field", best)
+                                    label=_(best.label)), "field", best)
     if scores[best] < FIELD_MARGIN * scores.get(chosen, 0.0):
         return None
     return Advice("field_mismatch",
                   _("所选领域“%(chosen)s”与描述不太一致：内容更接近“%(label)s”领域，"
-                    "选对领域的需求更容易匹配到成果。", chosen=chosen.label, label=best.label),
+                    "选对领域的需求更容易匹配到成果。", chosen=_(chosen.label), label=_(best.label)),
                   "field", best)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -110,7 +110,17 @@ def report_tables(report: Report) -> dict[str, ReportTable]:
                      Column("docked", _("促成对接"), "int"), Column("share", _("促成率"), "rate")),
                     report.quality),
     ]
-    return {t.key: t for t in tables}
+    return {t.key: replace(t, rows=[_translated(row) for row in t.rows]) for t in tables}
+
+
+# Row values that are Chinese labels (funnel steps, contract types, fields, provinces, kinds of
+# organisation), shown in the reader's language like the headings.
+_LABEL_KEYS = ("label", "kind_label", "region")
+
+
+def _translated(row: dict[str, Any]) -> dict[str, Any]:
+    return {key: _(value) if key in _LABEL_KEYS and isinstance(value, str) and value else value
+            for key, value in row.items()}
 
 
 def _cell(value: Any) -> Any:

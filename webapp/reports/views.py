@@ -67,7 +67,7 @@ def charts_for(report: Report) -> dict[str, Any]:
             (_("签约项目"), [row["deals"] for row in report.monthly])], _("月度需求、对接与签约")),
         "funnel": funnel_chart([(_(s.label), s.count, s.of_first) for s in report.funnel],
                                _("转化漏斗")),
-        "by_field": bar_chart([(row["label"], row["amount_wan"])
+        "by_field": bar_chart([(_(row["label"]), row["amount_wan"])
                                for row in report.deals_by["field"]],
                               _("各技术领域签约金额"), unit=_(" 万元")),
     }

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
+
 from models import Deal, Docking, DockingMessage, Match, Need, Organization, Result, Solution, User
 
 from ...dockings.services import moves_for
@@ -22,7 +24,7 @@ def need_json(need: Need, viewer: User | None) -> dict[str, Any]:
     own = can_change(viewer, need)
     return {
         "id": need.id, "title": need.title, "field": need.field.value,
-        "field_label": need.field.label, "subfield": need.subfield, "problem": need.problem,
+        "field_label": _(need.field.label), "subfield": need.subfield, "problem": need.problem,
         "indicators": need.indicators, "basis": need.basis, "keywords": need.keyword_list,
         "budget_min_wan": money(need.budget_min_wan), "budget_max_wan": money(need.budget_max_wan),
         "budget_negotiable": need.budget_negotiable, "modes": [m.value for m in need.modes],
@@ -39,7 +41,7 @@ def result_json(result: Result, viewer: User | None) -> dict[str, Any]:
     """A result."""
     return {
         "id": result.id, "title": result.title, "field": result.field.value,
-        "field_label": result.field.label, "subfield": result.subfield,
+        "field_label": _(result.field.label), "subfield": result.subfield,
         "summary": result.summary, "keywords": result.keyword_list, "form": result.form.value,
         "trl": result.trl, "maturity": result.maturity,
         "ip": [{"type": ip.ip_type.value, "number": ip.number} for ip in result.ip_rights],

@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask import url_for
+from flask_babel import gettext as _
 
 from models import Need, Result, User
 from models.listing import MAX_KEYWORDS, split_keywords
@@ -60,7 +61,7 @@ def _draft(body: dict[str, Any], user: User) -> Need:
 def _item(suggestion: Suggestion, result: Result) -> dict[str, Any]:
     return {
         "id": result.id, "title": result.title, "organization": org_brief(result.organization),
-        "field": result.field.value, "field_label": result.field.label, "trl": result.trl,
+        "field": result.field.value, "field_label": _(result.field.label), "trl": result.trl,
         "score": suggestion.score, "text_score": suggestion.text_score,
         "parts": dict(suggestion.parts),
         "terms": [{"term": t, "share": float(s)} for t, s in suggestion.terms],
