@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from flask_babel import gettext as _
+
 from models import Need, Result
 
 from ..needs.forms import NeedForm
@@ -101,7 +103,7 @@ def need_input(values: Mapping[str, Any]) -> NeedInput:
     """A checked ``NeedInput`` from values, or a 422 naming each field at fault."""
     form = need_form(values)
     if not form.validate():
-        raise ApiError(422, "validation_failed", "提交的内容有误。",
+        raise ApiError(422, "validation_failed", _("提交的内容有误。"),
                        form_problems(form, NEED_FORM_NAMES))
     return form.to_input()
 
@@ -110,6 +112,6 @@ def result_input(values: Mapping[str, Any]) -> ResultInput:
     """A checked ``ResultInput`` from values, or a 422 naming each field at fault."""
     form = result_form(values)
     if not form.validate():
-        raise ApiError(422, "validation_failed", "提交的内容有误。",
+        raise ApiError(422, "validation_failed", _("提交的内容有误。"),
                        form_problems(form, RESULT_FORM_NAMES))
     return form.to_input()

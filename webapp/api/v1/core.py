@@ -22,6 +22,7 @@ from typing import Any
 
 from flask import Blueprint, current_app, g, jsonify, make_response, request
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import Select, select
@@ -31,6 +32,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from models import IdempotencyKey, User
+from models.i18n import N_
 
 from ...db import get_session
 from ...errors import error_response
@@ -158,12 +160,12 @@ def _authenticate() -> ResponseReturnValue | None:
     """
     header = request.headers.get("Authorization")
     if header is not None:
-        scheme, _, token = header.strip().partition(" ")
+        scheme, _space, token = header.strip().partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
-            raise ApiError(401, "unauthorized", "Authorization 头应为 “Bearer 令牌”。")
+            raise ApiError(401, "unauthorized", _("Authorization 头应为 “Bearer 令牌”。"))
         user = user_for_token(get_session(), token.strip())
         if user is None:
-            raise ApiError(401, "invalid_token", "API 令牌无效或已撤销。")
+            raise ApiError(401, "invalid_token", _("API 令牌无效或已撤销。"))
         get_session().commit()  # keeps the token's last use; nothing else is pending yet
         # Flask-Login reads the user from here; nothing is written to the session.
         g._login_user = user
@@ -176,7 +178,7 @@ def _authenticate() -> ResponseReturnValue | None:
             csrf.protect()
         except CSRFError:
             raise ApiError(400, "csrf_failed",
-                           "会话登录的写请求须在 X-CSRFToken 头中携带 CSRF 令牌。") from None
+                           _("会话登录的写请求须在 X-CSRFToken 头中携带 CSRF 令牌。")) from None
     return None
 
 
@@ -186,9 +188,9 @@ def _authorised(view: Callable[..., Any], level: str) -> Callable[..., Any]:
         if level in ("required", "operator", "session"):
             require_user()
         if level == "operator" and not require_user().is_operator:
-            raise ApiError(403, "forbidden", "仅平台运营人员可以访问。")
+            raise ApiError(403, "forbidden", _("仅平台运营人员可以访问。"))
         if level == "session" and auth_method() != "session":
-            raise ApiError(403, "forbidden", "此操作须在网页登录状态下进行，不能使用 API 令牌。")
+            raise ApiError(403, "forbidden", _("此操作须在网页登录状态下进行，不能使用 API 令牌。"))
         return view(**kwargs)
     return wrapper
 
@@ -197,7 +199,7 @@ def require_user() -> User:
     """The acting user, or a 401."""
     user = acting_user()
     if user is None:
-        raise ApiError(401, "unauthorized", "请先登录，或使用 Authorization: Bearer 令牌。")
+        raise ApiError(401, "unauthorized", _("请先登录，或使用 Authorization: Bearer 令牌。"))
     return user
 
 
@@ -210,13 +212,13 @@ def json_body() -> Any:
     until a validator refuses them.
     """
     if not request.is_json:
-        raise ApiError(400, "invalid_json", "请求体须为 JSON（Content-Type: application/json）。")
+        raise ApiError(400, "invalid_json", _("请求体须为 JSON（Content-Type: application/json）。"))
     raw = request.get_data(cache=True)
     try:
         return json.loads(raw, parse_float=Decimal)
     except (ValueError, RecursionError):
         # Deeply nested arrays exhaust the parser's recursion: that is bad input, not a crash.
-        raise ApiError(400, "invalid_json", "请求体不是有效的 JSON。") from None
+        raise ApiError(400, "invalid_json", _("请求体不是有效的 JSON。")) from None
 
 
 def checked_body(schema: Mapping[str, Any]) -> dict[str, Any]:
@@ -224,13 +226,13 @@ def checked_body(schema: Mapping[str, Any]) -> dict[str, Any]:
     body = json_body()
     problems = validate(body, schema)
     if problems:
-        raise ApiError(422, "validation_failed", "提交的内容有误。", problems)
+        raise ApiError(422, "validation_failed", _("提交的内容有误。"), problems)
     assert isinstance(body, dict)
     return body
 
 
-_TYPE_NAMES = {"string": "字符串", "integer": "整数", "number": "数字", "boolean": "布尔值",
-               "array": "数组", "object": "对象", "null": "null"}
+_TYPE_NAMES = {"string": N_("字符串"), "integer": N_("整数"), "number": N_("数字"),
+               "boolean": N_("布尔值"), "array": N_("数组"), "object": N_("对象"), "null": "null"}
 
 
 def _is_type(value: Any, kind: str) -> bool:
@@ -266,33 +268,33 @@ def validate(value: Any, schema: Mapping[str, Any], path: str = "") -> dict[str,
     if kinds is not None:
         options = [kinds] if isinstance(kinds, str) else list(kinds)
         if not any(_is_type(value, k) for k in options):
-            names = " 或 ".join(_TYPE_NAMES[k] for k in options)
-            return {where: f"应为{names}"}
+            names = _(" 或 ").join(_(_TYPE_NAMES[k]) for k in options)
+            return {where: _("应为%(types)s", types=names)}
     if value is None:
         return {}
     if "enum" in schema and value not in schema["enum"]:
         shown = "、".join(str(v) for v in schema["enum"][:12])
-        return {where: f"取值应为：{shown}"}
+        return {where: _("取值应为：%(values)s", values=shown)}
     if isinstance(value, str):
         if len(value) > schema.get("maxLength", math.inf):
-            return {where: f"最多 {schema['maxLength']} 个字符"}
+            return {where: _("最多 %(n)s 个字符", n=schema["maxLength"])}
         if len(value) < schema.get("minLength", 0):
-            return {where: f"至少 {schema['minLength']} 个字符"}
+            return {where: _("至少 %(n)s 个字符", n=schema["minLength"])}
         if schema.get("format") == "date":
             if not _DATE.match(value):
-                return {where: "日期格式应为 YYYY-MM-DD"}
+                return {where: _("日期格式应为 YYYY-MM-DD")}
             try:
                 dt.date.fromisoformat(value)
             except ValueError:
-                return {where: "不是有效的日期"}
+                return {where: _("不是有效的日期")}
     if isinstance(value, int | Decimal | float) and not isinstance(value, bool):
         if "minimum" in schema and value < schema["minimum"]:
-            return {where: f"不能小于 {schema['minimum']}"}
+            return {where: _("不能小于 %(n)s", n=schema["minimum"])}
         if "maximum" in schema and value > schema["maximum"]:
-            return {where: f"不能大于 {schema['maximum']}"}
+            return {where: _("不能大于 %(n)s", n=schema["maximum"])}
     if isinstance(value, list):
         if len(value) > schema.get("maxItems", math.inf):
-            return {where: f"最多 {schema['maxItems']} 项"}
+            return {where: _("最多 %(n)s 项", n=schema["maxItems"])}
         items = schema.get("items")
         problems: dict[str, str] = {}
         if items:
@@ -304,12 +306,12 @@ def validate(value: Any, schema: Mapping[str, Any], path: str = "") -> dict[str,
         props: Mapping[str, Any] = schema.get("properties", {})
         for name in schema.get("required", ()):
             if name not in value:
-                problems[_join(path, name)] = "必填"
+                problems[_join(path, name)] = _("必填")
         for name, item in value.items():
             if name in props:
                 problems.update(validate(item, props[name], _join(path, name)))
             elif schema.get("additionalProperties", True) is False:
-                problems[_join(path, str(name)[:60])] = "未知字段"
+                problems[_join(path, str(name)[:60])] = _("未知字段")
         return problems
     return {}
 
@@ -347,7 +349,7 @@ def check_form(form: Any, names: Mapping[str, str] | None = None) -> None:
     names = names or {}
     fields = {names.get(key, key): str(errors[0]) for key, errors in form.errors.items()
               if errors and not isinstance(errors[0], list | dict)}
-    raise ApiError(422, "validation_failed", "提交的内容有误。", fields)
+    raise ApiError(422, "validation_failed", _("提交的内容有误。"), fields)
 
 
 # --- query arguments --------------------------------------------------------------------------
@@ -380,7 +382,7 @@ def query_args(params: Sequence[Param]) -> dict[str, Any]:
         kind = param.schema.get("type")
         if kind == "integer":
             if not re.fullmatch(r"\d{1,12}", raw):
-                problems[param.name] = "应为正整数"
+                problems[param.name] = _("应为正整数")
                 continue
             value = int(raw)
             if param.name == "per_page":
@@ -391,15 +393,15 @@ def query_args(params: Sequence[Param]) -> dict[str, Any]:
             except ArithmeticError:
                 value = None
             if value is None or not value.is_finite():
-                problems[param.name] = "应为数字"
+                problems[param.name] = _("应为数字")
                 continue
         elif kind == "boolean":
             if raw.lower() not in ("1", "0", "true", "false"):
-                problems[param.name] = "应为 true 或 false"
+                problems[param.name] = _("应为 true 或 false")
                 continue
             value = raw.lower() in ("1", "true")
         elif len(raw) > 200:
-            problems[param.name] = "过长"
+            problems[param.name] = _("过长")
             continue
         problem = validate(value, param.schema, param.name)
         if problem:
@@ -407,7 +409,7 @@ def query_args(params: Sequence[Param]) -> dict[str, Any]:
             continue
         out[param.name] = value
     if problems:
-        raise ApiError(400, "bad_query", "查询参数有误。", problems)
+        raise ApiError(400, "bad_query", _("查询参数有误。"), problems)
     return out
 
 
@@ -440,9 +442,9 @@ def load(model: type[Any], record_id: int) -> Any:
     return get_session().get(model, record_id)
 
 
-def not_found(what: str = "记录") -> ApiError:
+def not_found(what: str | None = None) -> ApiError:
     """The 404 for a record that does not exist or that the user may not see."""
-    return ApiError(404, "not_found", f"{what}不存在。")
+    return ApiError(404, "not_found", _("%(what)s不存在。", what=what or _("记录")))
 
 
 def iso(value: dt.date | dt.datetime | None) -> str | None:
@@ -498,7 +500,7 @@ def _idempotent(view: Callable[..., Any]) -> Callable[..., Any]:
         key = key.strip()
         if not key or len(key) > MAX_IDEMPOTENCY_KEY or not key.isascii() or not key.isprintable():
             raise ApiError(400, "bad_idempotency_key",
-                           f"Idempotency-Key 须为 1–{MAX_IDEMPOTENCY_KEY} 个可打印 ASCII 字符。")
+                           _("Idempotency-Key 须为 1–%(n)s 个可打印 ASCII 字符。", n=MAX_IDEMPOTENCY_KEY))
         user = require_user()
         endpoint = f"{request.method} {request.path}"[:200]
         digest = _request_digest()
@@ -516,7 +518,7 @@ def _idempotent(view: Callable[..., Any]) -> Callable[..., Any]:
         except IntegrityError:
             db.rollback()
             raise ApiError(409, "idempotency_in_progress",
-                           "使用该 Idempotency-Key 的请求正在处理，请稍后重试。") from None
+                           _("使用该 Idempotency-Key 的请求正在处理，请稍后重试。")) from None
         try:
             with _one_transaction(db):
                 response = make_response(view(**kwargs))
@@ -549,10 +551,10 @@ def _one_transaction(db: Session) -> Iterator[None]:
 def _replay(stored: IdempotencyKey, digest: str) -> Response:
     if stored.request_hash != digest:
         raise ApiError(422, "idempotency_key_reused",
-                       "该 Idempotency-Key 已用于内容不同的请求，请换一个新的键。")
+                       _("该 Idempotency-Key 已用于内容不同的请求，请换一个新的键。"))
     if stored.status_code == 0:
         raise ApiError(409, "idempotency_in_progress",
-                       "使用该 Idempotency-Key 的请求正在处理，请稍后重试。")
+                       _("使用该 Idempotency-Key 的请求正在处理，请稍后重试。"))
     saved = stored.response or {}
     response = jsonify(saved.get("body"))
     response.status_code = stored.status_code

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
 from models import ContractType, Deal, Docking
@@ -67,7 +68,7 @@ def list_deals() -> dict[str, Any]:
 def _visible(deal_id: int) -> Deal:
     deal: Deal | None = load(Deal, deal_id)
     if deal is None or not can_view(require_user(), deal.docking):
-        raise not_found("合同")
+        raise not_found(_("合同"))
     return deal
 
 
@@ -93,7 +94,7 @@ def correct(deal_id: int) -> dict[str, Any]:
     check_form(form, {"amount": "amount_wan"})
     amount, signed_on = form.amount.data, form.signed_on.data
     if amount is None or signed_on is None:  # pragma: no cover - InputRequired
-        raise ApiError(422, "validation_failed", "提交的内容有误。")
+        raise ApiError(422, "validation_failed", _("提交的内容有误。"))
     run(user, lambda: correct_deal(get_session(), user, deal, amount_wan=amount,
                                    signed_on=signed_on, version=body["version"]))
     return deal_json(deal)

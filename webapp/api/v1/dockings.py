@@ -7,10 +7,12 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import url_for
+from flask_babel import gettext as _
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
 from models import ContractType, Docking, DockingState, DropReason, Need, Result, User
+from models.i18n import N_
 from models.taxonomy import Field
 
 from ...db import get_session
@@ -60,14 +62,14 @@ LIST_PARAMS = (
     *PAGE_PARAMS,
 )
 WRITE_ERRORS = (400, 401, 403, 404, 409, 413, 422)
-CONFLICT = "该对接已被他人更新，请查看最新状态后再操作。"
+CONFLICT = N_("该对接已被他人更新，请查看最新状态后再操作。")
 
 
 def visible_docking(docking_id: int, user: User) -> Docking:
     """The docking, or a 404 for outsiders: they learn nothing, not even that it exists."""
     docking: Docking | None = load(Docking, docking_id)
     if docking is None or not can_view(user, docking):
-        raise not_found("对接")
+        raise not_found(_("对接"))
     return docking
 
 
@@ -87,13 +89,13 @@ def run(user: User, action: Callable[[], Any], docking: Docking | None = None) -
             db.expire_all()
             fresh = db.get(Docking, docking.id)
             current = docking_json(fresh, user) if fresh is not None else None
-        raise ApiError(409, "stale_version", CONFLICT, current=current) from None
+        raise ApiError(409, "stale_version", _(CONFLICT), current=current) from None
     except DockingRefused as exc:
         db.rollback()
         raise ApiError(409, "conflict", str(exc)) from None
     except PermissionError:
         db.rollback()
-        raise ApiError(403, "forbidden", "您不能对该对接执行此操作。") from None
+        raise ApiError(403, "forbidden", _("您不能对该对接执行此操作。")) from None
     return done
 
 
@@ -143,7 +145,7 @@ def interest() -> Response:
     result: Result | None = load(Result, body["result_id"])
     if need is None or result is None or not can_view_need(user, need) \
             or not can_view_result(user, result):
-        raise not_found("需求或成果")
+        raise not_found(_("需求或成果"))
     docking = run(user, lambda: show_interest(get_session(), user, need, result=result,
                                               message=body.get("message", "")))
     return created(docking_json(docking, user),
@@ -187,7 +189,7 @@ def message(docking_id: int) -> tuple[dict[str, Any], int]:
     docking = visible_docking(docking_id, user)
     body = checked_body(SCHEMAS["MessageCreate"])
     if not body["body"].strip():
-        raise ApiError(422, "validation_failed", "提交的内容有误。", {"body": "消息不能为空"})
+        raise ApiError(422, "validation_failed", _("提交的内容有误。"), {"body": _("消息不能为空")})
     posted = run(user, lambda: post_message(get_session(), user, docking, body["body"],
                                             is_note=bool(body.get("is_note"))), docking)
     return message_json(posted), 201

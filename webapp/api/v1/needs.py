@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import url_for
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from models import CooperationMode, Field, Need, NeedStatus
@@ -63,14 +64,14 @@ def visible_need(need_id: int) -> Need:
     """The need, or a 404 for one that does not exist or that the user may not see."""
     need: Need | None = load(Need, need_id)
     if need is None or not can_view_need(acting_user(), need):
-        raise not_found("需求")
+        raise not_found(_("需求"))
     return need
 
 
 def _changeable(need_id: int) -> Need:
     need = visible_need(need_id)
     if not can_change(require_user(), need):
-        raise ApiError(403, "forbidden", "只有发布机构和平台运营人员可以修改该需求。")
+        raise ApiError(403, "forbidden", _("只有发布机构和平台运营人员可以修改该需求。"))
     return need
 
 
@@ -81,7 +82,7 @@ def list_needs() -> dict[str, Any]:
     args = query_args(LIST_PARAMS)
     user = acting_user()
     if args["mine"] and user is None:
-        raise ApiError(401, "unauthorized", "mine=true 需要登录或 API 令牌。")
+        raise ApiError(401, "unauthorized", _("mine=true 需要登录或 API 令牌。"))
     filters = NeedFilters(
         q=args["q"] or "", field=Field(args["field"]) if args["field"] else None,
         province=args["province"], status=NeedStatus(args["status"]) if args["status"] else None,
@@ -102,7 +103,7 @@ def create() -> Response:
     """
     user = require_user()
     if not (user.organization.can_post_needs or user.is_operator):
-        raise ApiError(403, "forbidden", "只有企业可以发布技术需求。")
+        raise ApiError(403, "forbidden", _("只有企业可以发布技术需求。"))
     body = checked_body(SCHEMAS["NeedCreate"])
     data = need_input(body)
     db = get_session()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import url_for
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from models import CooperationMode, Field, Result, ResultStatus
@@ -63,14 +64,14 @@ def visible_result(result_id: int) -> Result:
     """The result, or a 404 for one that does not exist or that the user may not see."""
     result: Result | None = load(Result, result_id)
     if result is None or not can_view_result(acting_user(), result):
-        raise not_found("成果")
+        raise not_found(_("成果"))
     return result
 
 
 def _changeable(result_id: int) -> Result:
     result = visible_result(result_id)
     if not can_change(require_user(), result):
-        raise ApiError(403, "forbidden", "只有发布机构和平台运营人员可以修改该成果。")
+        raise ApiError(403, "forbidden", _("只有发布机构和平台运营人员可以修改该成果。"))
     return result
 
 
@@ -81,7 +82,7 @@ def list_results() -> dict[str, Any]:
     args = query_args(LIST_PARAMS)
     user = acting_user()
     if args["mine"] and user is None:
-        raise ApiError(401, "unauthorized", "mine=true 需要登录或 API 令牌。")
+        raise ApiError(401, "unauthorized", _("mine=true 需要登录或 API 令牌。"))
     filters = ResultFilters(
         q=args["q"] or "", field=Field(args["field"]) if args["field"] else None,
         province=args["province"],
@@ -101,7 +102,7 @@ def create() -> Response:
     """
     user = require_user()
     if not (user.organization.can_post_results or user.is_operator):
-        raise ApiError(403, "forbidden", "只有高校和科研院所可以发布科技成果。")
+        raise ApiError(403, "forbidden", _("只有高校和科研院所可以发布科技成果。"))
     body = checked_body(SCHEMAS["ResultCreate"])
     data = result_input(body)
     db = get_session()

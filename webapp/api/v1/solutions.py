@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import url_for
+from flask_babel import gettext as _
 from sqlalchemy import or_, select
 from werkzeug.wrappers import Response
 
@@ -56,7 +57,7 @@ LIST_PARAMS = (
 def _visible(solution_id: int) -> Solution:
     solution: Solution | None = load(Solution, solution_id)
     if solution is None or not can_view_solution(acting_user(), solution):
-        raise not_found("解决方案")
+        raise not_found(_("解决方案"))
     return solution
 
 
@@ -91,7 +92,7 @@ def submit(need_id: int) -> Response:
     user = require_user()
     need = visible_need(need_id)
     if not (user.organization.can_post_results or user.is_operator):
-        raise ApiError(403, "forbidden", "只有高校和科研院所可以提交解决方案。")
+        raise ApiError(403, "forbidden", _("只有高校和科研院所可以提交解决方案。"))
     body = checked_body(SCHEMAS["SolutionCreate"])
     db = get_session()
     form = SolutionForm(formdata=formdata({
@@ -140,6 +141,6 @@ def decide(solution_id: int) -> dict[str, Any]:
         raise ApiError(409, "conflict", str(exc)) from None
     except PermissionError:
         db.rollback()
-        raise ApiError(403, "forbidden", "您不能对该方案作出此决定。") from None
+        raise ApiError(403, "forbidden", _("您不能对该方案作出此决定。")) from None
     db.commit()
     return solution_json(solution, user)

@@ -35,10 +35,10 @@ def _wan(value: Any, name: str, problems: dict[str, str]) -> Decimal | None:
     try:
         amount = Decimal(str(value).replace(",", "").strip())
     except InvalidOperation:
-        problems[name] = "请输入数字金额（万元）"
+        problems[name] = _("请输入数字金额（万元）")
         return None
     if not amount.is_finite() or amount < 0 or amount >= MAX_WAN:
-        problems[name] = "金额应在 0 到 1000000 万元之间"
+        problems[name] = _("金额应在 0 到 1000000 万元之间")
         return None
     return amount
 
@@ -49,9 +49,9 @@ def _draft(body: dict[str, Any], user: User) -> Need:
     low = _wan(body.get("budget_min_wan"), "budget_min_wan", problems)
     high = _wan(body.get("budget_max_wan"), "budget_max_wan", problems)
     if len(split_keywords(body.get("keywords") or "")) > MAX_KEYWORDS:
-        problems["keywords"] = f"关键词最多 {MAX_KEYWORDS} 个"
+        problems["keywords"] = _("关键词最多 %(n)s 个", n=MAX_KEYWORDS)
     if problems:
-        raise ApiError(422, "validation_failed", "提交的内容有误。", problems)
+        raise ApiError(422, "validation_failed", _("提交的内容有误。"), problems)
     need = draft_need({**body, "budget_min_wan": low, "budget_max_wan": high},
                       user.organization_id, user.organization.province)
     need.author_id = user.id

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
+
 from models import ApiToken
 
 from ...db import get_session
@@ -49,6 +51,6 @@ def revoke(token_id: int) -> tuple[str, int]:
     """Revoke one of one's own tokens; it stops working at once."""
     db = get_session()
     if revoke_token(db, require_user(), token_id) is None:
-        raise ApiError(404, "not_found", "令牌不存在。")
+        raise ApiError(404, "not_found", _("令牌不存在。"))
     db.commit()
     return "", 204
