@@ -8,6 +8,8 @@ Modes (one per process, so that resident-memory figures are the mode's own):
 ``fit``     full build of N listings from raw text (2 tokenising processes), then the
             refit from stored tokens (what ``innomatch reindex`` does when listings kept
             their ``tokens``).
+``memory``  ``innomatch bench``'s figures plus the resident memory while the index is held
+            and once it is freed (``rss_mb`` is the peak, during the fit).
 ``rematch`` top-10 of Q listings used as queries (needs) against N listings (results) with
             ``Matcher.query_many`` (2 processes), extrapolated to Q = N; with
             ``sparse_dot_topn`` when installed, its one-pass sparse top-k for comparison.
@@ -158,15 +160,47 @@ def mode_rematch(n: int, n_queries: int, max_terms: int | None) -> dict[str, Any
     return out
 
 
+def _current_rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def mode_memory(n: int) -> dict[str, Any]:
+    """``innomatch bench``'s figures plus the resident memory once the fit is over."""
+    import gc
+
+    from matcher.bench import run_bench
+
+    held: list[Matcher] = []
+    original = Matcher.fit
+
+    def keep(self: Matcher, docs: Any) -> Matcher:
+        held.append(self)
+        return original(self, docs)
+
+    Matcher.fit = keep  # type: ignore[method-assign]
+    res: dict[str, Any] = run_bench(n, 1000, n_jobs=2)
+    gc.collect()
+    res["rss_with_index_mb"] = round(_current_rss_mb(), 1)
+    del held[:]
+    gc.collect()
+    res["rss_without_index_mb"] = round(_current_rss_mb(), 1)
+    return res
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("mode", choices=["query", "fit", "rematch"])
+    ap.add_argument("mode", choices=["query", "fit", "rematch", "memory"])
     ap.add_argument("--docs", type=int, default=100_000)
     ap.add_argument("--queries", type=int, default=1000)
     ap.add_argument("--max-terms", type=int, default=None)
     args = ap.parse_args(argv)
     if args.mode == "query":
         res = mode_query(args.docs, args.queries)
+    elif args.mode == "memory":
+        res = mode_memory(args.docs)
     elif args.mode == "fit":
         res = mode_fit(args.docs)
     else:

@@ -410,8 +410,11 @@ class Matcher:
             del row_of
             new_ind, val_all = new_ind[keep], val_all[keep]
         del keep
-        counts = sp.csr_matrix((val_all, new_ind.astype(np.int32), indptr),
-                               shape=(n_docs, terms.size))
+        # int32 offsets where they fit, or scipy would widen the indices to int64 (a copy).
+        if indptr[-1] < np.iinfo(np.int32).max:
+            indptr = indptr.astype(np.int32)
+        counts = sp.csr_matrix((val_all, new_ind.astype(np.int32, copy=False), indptr),
+                               shape=(n_docs, terms.size), copy=False)
         del new_ind, val_all
         counts.sort_indices()
         if self._phrase_factor is not None:
@@ -426,7 +429,7 @@ class Matcher:
         else:
             # scikit-learn's smoothed idf (TfidfTransformer(smooth_idf=True)), from df alone.
             self.idf_ = np.log((1.0 + n_docs) / (1.0 + df)) + 1.0
-        rows = self._weigh(self._saturate(counts, doc_len))
+        rows = self._weigh(self._saturate(counts, doc_len, inplace=True))
         del counts
         self._reset(ids, fields, rows)
         return self
@@ -441,10 +444,10 @@ class Matcher:
 
     def _prune(
         self, vocab: dict[str, int], indices: NDArray[np.int32], n_docs: int
-    ) -> tuple[NDArray[np.str_], NDArray[np.int64]]:
+    ) -> tuple[NDArray[np.str_], NDArray[np.int32]]:
         """Sorted kept terms, and each first-seen term id's new id (-1: dropped by min/max_df)."""
         if not vocab:
-            return np.array([], dtype=str), np.full(1, -1, dtype=np.int64)
+            return np.array([], dtype=str), np.full(1, -1, dtype=np.int32)
         df = np.bincount(indices, minlength=len(vocab))
         lo = self.min_df if isinstance(self.min_df, int) else math.ceil(self.min_df * n_docs)
         hi = self.max_df if isinstance(self.max_df, int) else math.floor(self.max_df * n_docs)
@@ -453,7 +456,7 @@ class Matcher:
         names = np.array(list(vocab), dtype=str)
         kept = np.flatnonzero((df >= lo) & (df <= hi))
         order = kept[np.argsort(names[kept], kind="stable")]
-        remap = np.full(len(vocab), -1, dtype=np.int64)
+        remap = np.full(len(vocab), -1, dtype=np.int32)
         remap[order] = np.arange(order.size)
         return names[order], remap
 
@@ -569,27 +572,44 @@ class Matcher:
             m.data *= fac[m.indices]
         return m
 
+    #: Stored entries transformed per step by the weighting (bounds its float64 temporaries).
+    WEIGH_BLOCK = 1 << 22
+
     def _saturate(self, counts: sp.csr_matrix, lengths: NDArray[np.float64] | None = None,
-                  ) -> sp.csr_matrix:
+                  inplace: bool = False) -> sp.csr_matrix:
         """Dampen repeated terms: a doc saying 电池 ten times is not ten times about 电池."""
-        m = counts.copy()
-        d = m.data.astype(np.float64)
-        if self.tf == "log":
-            # Field weights can make a count fall below 1; keep the curve monotone there.
-            d = np.where(d >= 1, 1.0 + np.log(np.maximum(d, 1.0)), d)
-        else:
-            if lengths is None:
-                lengths = np.asarray(counts.sum(axis=1), dtype=np.float64).ravel()
+        m = counts if inplace else counts.copy()
+        m.data = m.data.astype(np.float32, copy=False)
+        if self.tf == "bm25" and lengths is None:
+            lengths = np.asarray(counts.sum(axis=1), dtype=np.float64).ravel()
+        norm = None
+        if lengths is not None:
             norm = self.k1 * (1 - self.b + self.b * lengths / self.avgdl_)
-            d = d * (self.k1 + 1) / (d + np.repeat(norm, np.diff(m.indptr)))
-        m.data = d.astype(np.float32)
+        row_len = np.diff(m.indptr)
+        # A block of rows at a time: the float64 temporaries of a million docs would double
+        # the peak memory of a fit.
+        step = max(1, self.WEIGH_BLOCK // max(1, int(row_len.mean()) if row_len.size else 1))
+        for a in range(0, m.shape[0], step):
+            b = min(a + step, m.shape[0])
+            lo, hi = int(m.indptr[a]), int(m.indptr[b])
+            d = m.data[lo:hi].astype(np.float64)
+            if self.tf == "log":
+                # Field weights can make a count fall below 1; keep the curve monotone there.
+                d = np.where(d >= 1, 1.0 + np.log(np.maximum(d, 1.0)), d)
+            else:
+                assert norm is not None
+                d = d * (self.k1 + 1) / (d + np.repeat(norm[a:b], row_len[a:b]))
+            m.data[lo:hi] = d
         return m
 
     def _weigh(self, sat: sp.csr_matrix) -> sp.csr_matrix:
         """Multiply by idf and (with ``norm="l2"``) l2-normalise each row; float32 values."""
         m = sp.csr_matrix(sat, copy=False)
         if m.shape[1]:
-            m.data = (m.data * self.idf_[m.indices]).astype(np.float32)
+            m.data = m.data.astype(np.float32, copy=False)
+            for lo in range(0, m.data.size, self.WEIGH_BLOCK):
+                hi = lo + self.WEIGH_BLOCK
+                m.data[lo:hi] = m.data[lo:hi] * self.idf_[m.indices[lo:hi]]
         if self.norm is not None:
             sq = m.data.astype(np.float64) ** 2
             norms = np.sqrt(np.add.reduceat(sq, m.indptr[:-1]) if sq.size else sq)
