@@ -31,6 +31,12 @@ def test_write_is_versioned_atomic_and_pruned(tmp_path: Path) -> None:
     assert snapshot.latest(tmp_path, "needs", "db1", "s1") is None
     loaded = snapshot.load(best)
     assert [h.id for h in loaded.query("电池材料")] == [h.id for h in m.query("电池材料")]
+    # Another database's snapshots in the same directory are not pruned by this one's.
+    snapshot.write(tmp_path, "results", m, mark, "other-db", "s1")
+    for _ in range(3):
+        snapshot.write(tmp_path, "results", m, mark, "db1", "s1")
+    assert snapshot.latest(tmp_path, "results", "other-db", "s1") is not None
+    assert len(snapshot.list_snapshots(tmp_path, "results")) == 4
 
 
 def test_failed_write_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

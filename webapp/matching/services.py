@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,14 +49,15 @@ def engine() -> MatchingEngine:
 
 
 def index_dir() -> Path | None:
-    """Where index snapshots are shared: ``INDEX_DIR``, by default ``instance/index``; none
-    under ``TESTING`` unless set (tests must not share snapshots through the instance folder)."""
+    """Where index snapshots are shared: the ``INDEX_DIR`` setting or environment variable, by
+    default ``instance/index``; none under ``TESTING`` unless set (tests must not share
+    snapshots through the instance folder)."""
     cfg = current_app.config
     if cfg.get("INDEX_DIR"):
         return Path(cfg["INDEX_DIR"])
     if cfg.get("TESTING"):
         return None
-    return Path(current_app.instance_path) / "index"
+    return Path(os.environ.get("INDEX_DIR") or Path(current_app.instance_path) / "index")
 
 
 def _settings() -> tuple[dict[str, float], int, float]:

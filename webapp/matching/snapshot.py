@@ -126,6 +126,8 @@ def write(root: Path, side: str, matcher: Matcher, watermark: dt.datetime | None
     root.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{side}-", dir=root))
     try:
+        # mkdtemp makes it private; workers may run as another user than the writer.
+        tmp.chmod(0o755)
         matcher.save(tmp)
         version = max((i.version for i in list_snapshots(root, side)), default=0) + 1
         while True:
@@ -146,16 +148,19 @@ def write(root: Path, side: str, matcher: Matcher, watermark: dt.datetime | None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    _prune(root, side)
+    _prune(root, side, database, settings)
     _write_manifest(root)
     return info
 
 
-def _prune(root: Path, side: str) -> None:
-    """Delete all but the newest :data:`KEEP` snapshots of a side.
+def _prune(root: Path, side: str, database: str, settings: str) -> None:
+    """Delete all but the newest :data:`KEEP` snapshots of a side for this database and these
+    settings (another database's, sharing the directory, are left alone).
 
     A worker that is still loading an older one has a few snapshots' time to finish."""
-    for info in list_snapshots(root, side)[:-KEEP]:
+    mine = [i for i in list_snapshots(root, side)
+            if i.database == database and i.settings == settings]
+    for info in mine[:-KEEP]:
         shutil.rmtree(info.path, ignore_errors=True)
 
 
@@ -165,4 +170,5 @@ def _write_manifest(root: Path) -> None:
     fd, tmp = tempfile.mkstemp(prefix=".manifest-", dir=root)
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         json.dump(manifest, f, ensure_ascii=False, indent=1)
+    os.chmod(tmp, 0o644)
     os.replace(tmp, root / MANIFEST)
