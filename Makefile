@@ -9,7 +9,7 @@ THREADS ?= 4
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint audit clean-db
+.PHONY: install run test lint audit clean-db messages
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,7 +17,14 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/python -m pip install -q -c requirements.lock -e '.[dev]'
 	touch $(STAMP)
 
+# The catalogues are compiled on every install (cheap); the .mo files are not committed.
 install: $(STAMP)
+	$(BIN)/pybabel -q compile -d webapp/translations
+
+# For maintainers: extract the messages (babel.cfg), update both catalogues (Chinese filled in
+# from the source, English left empty where new) and compile; lists what is left to translate.
+messages: install
+	$(BIN)/python -c 'from webapp.i18n import main; main()'
 
 run: install
 	$(BIN)/innomatch db upgrade

@@ -8,6 +8,7 @@ translated here, in templates with the ``|label`` filter.
 
 from __future__ import annotations
 
+import copy
 import functools
 import logging
 import os
@@ -197,7 +198,9 @@ def update_catalogues(root: Path = ROOT) -> dict[str, list[str]]:
         else:
             po_path.parent.mkdir(parents=True, exist_ok=True)
             catalog = Catalog(locale=locale, project="InnoMatch", fuzzy=False)
-        catalog.update(template, no_fuzzy_matching=True, update_header_comment=False)
+        # update() shares the template's messages; each language gets its own copy.
+        catalog.update(copy.deepcopy(template), no_fuzzy_matching=True,
+                       update_header_comment=False)
         catalog.obsolete.clear()
         for message in catalog:
             if not message.id:

@@ -1,0 +1,275 @@
+"""Language and formatting: Chinese by default, English on ``?lang=en`` (kept in the session,
+and answered by the JSON API too); both catalogues complete and current with the code; no
+Chinese left on English pages except the users' own text; amounts and dates per language."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from babel.messages.pofile import read_po
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import Docking, Need, NeedStatus, Organization, OrgKind, Result, Role, User
+from webapp.filters import format_budget, format_wan, local_date, local_time
+from webapp.i18n import RECORDED, TRANSLATIONS, extract_catalog, recorded
+
+from support import login, page_text
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+# The language switch names the other language in that language.
+SWITCH = re.compile(r'<a href="\?lang=zh_CN" lang="zh-CN">中文</a>')
+
+
+def _catalogue(locale: str) -> Any:
+    with (TRANSLATIONS / locale / "LC_MESSAGES" / "messages.po").open("rb") as po:
+        return read_po(po, locale=locale)
+
+
+# --- the catalogues ---------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def template() -> Any:
+    return extract_catalog()
+
+
+@pytest.mark.parametrize("locale", ["zh_CN", "en"])
+def test_catalogue_is_current_and_complete(template: Any, locale: str) -> None:
+    """Every message in the code and templates is in the catalogue with a translation, keeping
+    its placeholders, and the catalogue holds nothing the code no longer says (``make messages``
+    updates it)."""
+    catalogue = _catalogue(locale)
+    in_code = {m.id for m in template if m.id}
+    in_po = {m.id for m in catalogue if m.id}
+    assert not in_code - in_po, f"not in {locale}/messages.po (run make messages)"
+    assert not in_po - in_code, f"stale in {locale}/messages.po (run make messages)"
+    untranslated = [m.id for m in catalogue if m.id and not str(m.string).strip()]
+    assert not untranslated
+    for message in catalogue:
+        if message.id:
+            assert set(PLACEHOLDER.findall(message.id)) == set(
+                PLACEHOLDER.findall(message.string)), message.id
+
+
+def test_english_has_no_chinese_and_chinese_is_the_source(template: Any) -> None:
+    english = _catalogue("en")
+    chinese = _catalogue("zh_CN")
+    assert [m.id for m in english if m.id and CJK.search(m.string)] == []
+    assert [m.id for m in chinese if m.id and m.string != m.id] == []
+    assert len(english) == len(chinese) == len([m for m in template if m.id])
+
+
+def test_recorded_texts_are_extracted(template: Any) -> None:
+    ids = {m.id for m in template}
+    assert set(RECORDED) <= ids
+
+
+# --- formatting -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("lang", "expected"), [
+    ("zh_CN", ("80 万元", "50–120 万元", "面议", "2025-03-05 14:30", "2025-03-05")),
+    ("en", ("CNY 800,000", "CNY 500,000–1,200,000", "Negotiable", "5 Mar 2025, 14:30",
+            "5 Mar 2025")),
+])
+def test_amounts_and_dates_per_language(app: Flask, lang: str,
+                                        expected: tuple[str, ...]) -> None:
+    """Amounts are held in 万元; times are stored in UTC and shown in Asia/Shanghai."""
+    with app.test_request_context(f"/?lang={lang}"):
+        shown = (format_wan(Decimal("80")), format_budget(Decimal("50"), Decimal("120")),
+                 format_wan(None), local_time(dt.datetime(2025, 3, 5, 6, 30, tzinfo=dt.UTC)),
+                 local_date(dt.date(2025, 3, 5)))
+    assert shown == expected
+
+
+def test_outside_a_request_the_language_is_chinese(app: Flask) -> None:
+    with app.app_context():
+        assert recorded("取消技术经理人") == "取消技术经理人"
+
+
+def test_recorded_texts_show_in_the_readers_language(app: Flask) -> None:
+    stored = "对接“Sensor ↔ Camera”：有意向 → 已对接"
+    with app.test_request_context("/?lang=en"):
+        assert recorded(stored) == "Docking “Sensor ↔ Camera”: Interest → Docked"
+        assert recorded("a note of the user's own") == "a note of the user's own"
+    with app.test_request_context("/"):
+        assert recorded(stored) == stored
+
+
+# --- pages ------------------------------------------------------------------------------------
+
+@pytest.fixture
+def world(db: Session, make_org: Callable[..., Organization], make_user: Callable[..., User],
+          make_need: Callable[..., Need], make_result: Callable[..., Result],
+          app: Flask) -> Iterator[dict[str, Any]]:
+    """Two organisations, an operator and their listings, all written in ASCII, carried through
+    interest, agreement, negotiation, a message and a signed deal on the pages themselves (so
+    that the flash messages, notification titles and history are the platform's own)."""
+    enterprise = make_org(OrgKind.ENTERPRISE, name="Acme Sensors Ltd", city="Pudong")
+    institute = make_org(OrgKind.UNIVERSITY, name="Eastern Tech University", city="Minhang")
+    buyer = make_user(enterprise, email="buyer@example.com")
+    seller = make_user(institute, email="seller@example.com")
+    operator = make_user(make_org(OrgKind.AGENCY, name="Platform Ops", city="Xuhui"),
+                         role=Role.OPERATOR, email="ops@example.com")
+    for user, name in ((buyer, "Ada Buyer"), (seller, "Sam Seller"), (operator, "Olga Ops")):
+        user.name = name
+    db.commit()
+    result = make_result(seller, title="Machine vision electrode inspection system",
+                         summary="High-speed line cameras and deep learning inspect electrode "
+                                 "coating defects inline.", keywords="vision, coating",
+                         contact_name="Dr Wang", contact_phone="021-5555", city="Minhang")
+    as_seller = login(app.test_client(), seller)
+    as_buyer = login(app.test_client(), buyer)
+    as_operator = login(app.test_client(), operator)
+    # Published through the form, so that the need is matched with the result.
+    assert as_buyer.post("/needs/new", data={
+        "title": "Inline coating thickness gauge for electrode coating",
+        "field": "new_energy", "subfield": "", "keywords": "coating, electrode, inspection",
+        "problem": "Coating thickness drifts and cells are uneven; we need inline inspection "
+                   "of the electrode coating with machine vision.",
+        "indicators": "Accuracy 1 um", "budget_min": "50", "budget_max": "120",
+        "modes": ["joint_development", "license"], "province": "上海市", "city": "Pudong",
+        "show_org_name": "y", "action": "publish"}).status_code == 302
+    need = db.scalar(select(Need).order_by(Need.id.desc()))
+    assert need is not None
+    draft = make_need(buyer, status=NeedStatus.DRAFT, title="Draft about a seal",
+                      problem="Short", budget_min_wan=None, budget_max_wan=None, modes=[])
+
+    as_seller.post("/dockings/interest", data={"need_id": need.id, "result_id": result.id,
+                                               "message": "We can help", "back": "need"})
+    docking = db.scalar(select(Docking))
+    assert docking is not None
+    for to in ("docked", "negotiating"):
+        db.refresh(docking)
+        as_buyer.post(f"/dockings/{docking.id}/move", data={"to": to, "version": docking.version})
+    db.refresh(docking)
+    as_seller.post(f"/dockings/{docking.id}/messages", data={"body": "Samples ship Monday"})
+    db.refresh(docking)
+    as_buyer.post(f"/dockings/{docking.id}/deal", data={
+        "contract_type": "development", "amount": "120.5", "signed_on": "2025-06-18",
+        "contract_number": "2025310000001234", "version": docking.version})
+    db.refresh(docking)
+    assert docking.state.value == "signed"
+    yield {"need": need, "result": result, "draft": draft, "docking": docking,
+           "buyer": as_buyer, "seller": as_seller, "operator": as_operator, "buyer_user": buyer}
+
+
+def _english(client: FlaskClient) -> FlaskClient:
+    assert client.get("/?lang=en").status_code == 200
+    return client
+
+
+# Submitted values (a province is stored by its Chinese name) and links are not shown; labels,
+# text, placeholders, aria-labels and the data-* texts the scripts show are.
+HIDDEN_ATTRIBUTES = re.compile(r'\s(?:value|href|action)="[^"]*"')
+
+
+def _chinese_left(html: str) -> list[str]:
+    html = HIDDEN_ATTRIBUTES.sub("", SWITCH.sub("", html))
+    return sorted({line.strip()[:120] for line in html.splitlines() if CJK.search(line)})
+
+
+def _pages(world: dict[str, Any]) -> list[tuple[FlaskClient, str, str, dict[str, Any] | None]]:
+    need, result, draft, docking = world["need"], world["result"], world["draft"], world["docking"]
+    buyer, seller, operator = world["buyer"], world["seller"], world["operator"]
+    return [
+        (buyer, "GET", "/", None),
+        (buyer, "GET", "/needs", None),
+        (buyer, "GET", "/needs?mine=1", None),
+        (buyer, "GET", f"/needs/{need.id}", None),
+        (buyer, "GET", f"/needs/{draft.id}", None),
+        (buyer, "GET", "/needs/new", None),
+        (buyer, "POST", "/needs/new", {"title": "x", "problem": "y", "budget_min": "abc",
+                                      "action": "publish"}),
+        (buyer, "GET", f"/needs/{draft.id}/edit", None),
+        (seller, "GET", "/results", None),
+        (seller, "GET", f"/results/{result.id}", None),
+        (seller, "GET", "/results/new", None),
+        (seller, "POST", "/results/new", {"title": "x", "trl": "12", "action": "publish"}),
+        (buyer, "GET", "/dockings", None),
+        (buyer, "GET", f"/dockings/{docking.id}", None),
+        (seller, "GET", f"/dockings/{docking.id}", None),
+        (buyer, "GET", "/notifications", None),
+        (seller, "GET", "/notifications", None),
+        (buyer, "GET", "/notifications/settings", None),
+        (buyer, "GET", "/account", None),
+        (buyer, "GET", "/account/password", None),
+        (buyer, "GET", f"/needs/{need.id}/matches/{result.id}", None),
+        (operator, "GET", "/reports", None),
+        (operator, "GET", "/reports?from=2025-01-01&to=2025-12-31", None),
+        (operator, "GET", "/reports?from=bad", None),
+        (operator, "GET", "/figures", None),
+        (operator, "GET", "/dockings", None),
+        (operator, "GET", "/transfer", None),
+        (operator, "POST", "/transfer", {"kind": "needs"}),
+        (buyer, "GET", "/no-such-page", None),
+    ]
+
+
+def test_english_pages_carry_no_chinese(world: dict[str, Any], app: Flask) -> None:
+    """The real check that every visible string is translatable: after ?lang=en, the pages of
+    the whole journey (forms with errors, flashes, the history, the report) hold no Chinese."""
+    leftovers: dict[str, list[str]] = {}
+    for client, method, url, data in _pages(world):
+        _english(client)
+        response = client.open(url, method=method, data=data, follow_redirects=True)
+        expected = {"GET /no-such-page": 404, "GET /reports?from=bad": 400,
+                    "POST /transfer": 400}.get(f"{method} {url}", 200)
+        assert response.status_code == expected, (url, response.status_code)
+        html = response.get_data(as_text=True)
+        assert '<html lang="en">' in html, url
+        found = _chinese_left(html)
+        if found:
+            leftovers[f"{method} {url}"] = found
+    assert leftovers == {}
+
+
+def test_english_logged_out_pages_and_forms_with_errors(client: FlaskClient) -> None:
+    _english(client)
+    for method, url, data in (
+            ("GET", "/login", None), ("POST", "/login", {"email": "", "password": ""}),
+            ("POST", "/login", {"email": "a@example.com", "password": "wrong-password"}),
+            ("GET", "/signup", None),
+            ("POST", "/signup", {"email": "bad", "password": "short", "confirm": "other",
+                                 "org_mode": "create", "credit_code": "123"}),
+            ("POST", "/signup", {"org_mode": "join", "invite_code": ""}),
+            ("GET", "/password/forgot", None), ("GET", "/needs/new", None),
+            ("GET", "/figures", None), ("GET", "/needs", None), ("GET", "/results", None)):
+        response = client.open(url, method=method, data=data, follow_redirects=True)
+        html = response.get_data(as_text=True)
+        assert _chinese_left(html) == [], url
+    assert "Log in" in page_text(client.get("/login"))
+
+
+def test_api_answers_in_english_on_lang(client: FlaskClient, world: dict[str, Any]) -> None:
+    """API clients choose English with ``?lang=en`` (a browser session that chose English gets
+    English from the API as well); without it, Chinese."""
+    body = client.get("/api/v1/needs/999999?lang=en").get_json()
+    assert body["message"] == "Need not found."
+    problems = world["buyer"].post("/api/v1/needs?lang=en", json={"title": "x"}).get_json()
+    assert problems["error"] == "validation_failed" and not CJK.search(str(problems))
+    assert client.get("/api/v1/needs/999999?lang=zh_CN").get_json()["message"] == "需求不存在。"
+
+
+def test_chinese_is_the_default_and_the_switch_goes_back(client: FlaskClient,
+                                                         world: dict[str, Any]) -> None:
+    html = client.get("/").get_data(as_text=True)
+    assert '<html lang="zh-CN">' in html and "技术需求" in html and "English" in html
+    assert "Technology needs" in client.get("/?lang=en").get_data(as_text=True)
+    assert "Technology needs" in client.get("/needs").get_data(as_text=True)  # kept in session
+    html = client.get("/needs?lang=zh_CN").get_data(as_text=True)
+    assert "技术需求" in html and "Technology needs" not in html
+    buyer = world["buyer"]
+    detail = page_text(buyer.get(f"/dockings/{world['docking'].id}"))
+    assert "技术开发" in detail and "120.5 万元" in detail and "2025-06-18" in detail
+    assert "对接“" in page_text(buyer.get("/notifications"))
+    english = page_text(_english(buyer).get(f"/dockings/{world['docking'].id}"))
+    assert "Technology development" in english and "CNY 1,205,000" in english
+    assert "18 Jun 2025" in english
