@@ -7,19 +7,19 @@ of the suite runs on PostgreSQL. Without chromium (or Playwright) the journeys a
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
-import threading
+import time
+import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
-
-from webapp import create_app
 
 from browser.pages import AXE_DIR, AXE_JS, AXE_URL, DESKTOP, LAUNCH_ARGS, Axe, LiveServer
 
@@ -53,33 +53,50 @@ def chromium_path() -> str:
 @pytest.fixture(scope="session")
 def live_server(chromium_path: str, tmp_path_factory: pytest.TempPathFactory,
                 ) -> Iterator[LiveServer]:
-    """The app on a demo-seeded SQLite database, served by werkzeug in a thread."""
+    """The app on a demo-seeded SQLite database, served by gunicorn (threaded workers, as
+    ``make run`` serves it) in a process of its own, so that no server thread shares this
+    process with Playwright's greenlets."""
     folder = tmp_path_factory.mktemp("browser")
     database_url = f"sqlite:///{folder / 'browser.db'}"
     _seed(database_url)
-    app = create_app({
-        "SECRET_KEY": "browser-tests",
-        "DATABASE_URL": database_url,
-        "PASSWORD_HASH_PARAMS": {"time_cost": 1, "memory_cost": 8, "parallelism": 1},
-    })
+    config = {"SECRET_KEY": "browser-tests", "DATABASE_URL": database_url,
+              "PASSWORD_HASH_PARAMS": {"time_cost": 1, "memory_cost": 8, "parallelism": 1}}
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "INNOMATCH_TEST_CONFIG": json.dumps(config), "PYTHONWARNINGS": "ignore"}
+    env.pop("DATABASE_URL", None)
     if AXE_JS.exists():
-        # axe-core from the npm registry, served by the app itself so that the page's
-        # Content-Security-Policy (script-src 'self') lets the test inject it.
-        def axe_script() -> Any:
-            from flask import send_file
-
-            return send_file(AXE_JS, mimetype="text/javascript")
-        app.add_url_rule(AXE_URL, "browser_tests_axe", axe_script)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
+        env.update(INNOMATCH_AXE_JS=str(AXE_JS), INNOMATCH_AXE_URL=AXE_URL)
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    log = open(folder / "gunicorn.log", "ab")  # noqa: SIM115 - closed below
+    server = subprocess.Popen(  # noqa: S603
+        [str(gunicorn), "--workers", "2", "--worker-class", "gthread", "--threads", "4",
+         "--bind", f"127.0.0.1:{port}", "--no-control-socket", "--log-level", "warning",
+         "--pythonpath", str(Path(__file__).parent), "served_app:app"],
+        stdout=log, stderr=subprocess.STDOUT, env=env, cwd=folder)
+    url = f"http://127.0.0.1:{port}"
     try:
-        yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", app=app)
+        deadline = time.monotonic() + 60
+        while True:
+            assert server.poll() is None, (folder / "gunicorn.log").read_text()
+            try:
+                with urllib.request.urlopen(f"{url}/healthz", timeout=2) as answer:  # noqa: S310
+                    if answer.status == 200:
+                        break
+            except OSError:
+                pass
+            assert time.monotonic() < deadline, "the browser tests' server did not start"
+            time.sleep(0.2)
+        yield LiveServer(url=url)
     finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
-        app.extensions["db_engine"].dispose()
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        log.close()
 
 
 @pytest.fixture(scope="session")

@@ -8,8 +8,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
-
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 AXE_DIR = Path(__file__).resolve().parent / "axe"
@@ -29,11 +27,9 @@ FAILING_IMPACTS = ("serious", "critical")
 
 @dataclass
 class LiveServer:
-    """The running app: its base URL, the Flask app (for reading its database) and what the
-    journeys hand on to each other."""
+    """The running app: its base URL and what the journeys hand on to each other."""
 
     url: str
-    app: Flask
     state: dict[str, Any] = field(default_factory=dict)
 
 
