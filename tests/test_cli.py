@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from decimal import Decimal
+
 from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -27,6 +30,12 @@ def test_seed_demo_is_idempotent_and_complete(app: Flask, db: Session) -> None:
              for m in (Organization, User, Need, Result)}
     assert again == counts
     assert "suggestions stored" in first.output and "suggestions stored" not in second.output
+    assert "dockings: +0" in second.output and "deals: +0" in second.output
+    report = runner.invoke(args=["report", "--json"])
+    assert report.exit_code == 0, report.output
+    figures = json.loads(report.output)
+    assert 0.55 <= figures["docking_rate"] <= 0.75  # InnoMatch reported about 65%
+    assert figures["deals_signed"] > 30 and Decimal(figures["amount_signed_wan"]) > 1000
     assert db.scalar(select(func.count()).select_from(Match)) > 1000
     demo = db.scalar(select(User).where(User.email == "enterprise@demo.innomatch.cn"))
     assert demo is not None and demo.check_password("demo-pass-2025")

@@ -30,6 +30,7 @@ from models import (
 
 from ..needs.services import expire_due_needs
 from .corpus import INNOMATCH_SIZES, Sizes, build_world
+from .dockings import load_dockings
 
 
 def parse_scale(raw: str) -> tuple[float, Sizes | None]:
@@ -102,6 +103,8 @@ def load_world(session: Session, seed: int = 2025, scale: float = 1.0,
                     user_by_key, now, counts)
     session.flush()
     counts["expired"] = len(expire_due_needs(session))
+    counts.update(load_dockings(session, world, need_by_key, result_by_key, user_by_key, now,
+                                seed))
     return counts
 
 
