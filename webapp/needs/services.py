@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, or_, select
@@ -14,6 +14,10 @@ from models import CooperationMode, Field, Need, NeedMode, NeedStatus, User, utc
 
 from ..pagination import Page, paginate
 from ..search import like_any
+
+# Budgets are stored as whole fen below 1,000,000 万元 (the forms' limit).
+FEN = Decimal("0.000001")
+BUDGET_CEILING = Decimal(1_000_000)
 
 
 class NeedStateError(ValueError):
@@ -155,7 +159,11 @@ def need_query(filters: NeedFilters, viewer: User | None) -> Select[Need]:
     if filters.mode is not None:
         stmt = stmt.where(Need.id.in_(select(NeedMode.need_id).where(NeedMode.mode == filters.mode)))
     if filters.min_budget_wan is not None:
-        stmt = stmt.where(or_(Need.budget_max_wan >= filters.min_budget_wan,
+        # A bound finer than a fen, or beyond any budget, cannot be bound to the fen column
+        # (5e-324 or 1e30 万元 would fail): round it up to a fen and cap it, which selects the
+        # same needs.
+        bound = min(filters.min_budget_wan, BUDGET_CEILING).quantize(FEN, rounding=ROUND_CEILING)
+        stmt = stmt.where(or_(Need.budget_max_wan >= bound,
                               Need.budget_max_wan.is_(None)))
     return stmt.order_by(Need.published_at.desc().nulls_first(), Need.id.desc())
 

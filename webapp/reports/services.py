@@ -180,11 +180,16 @@ class ReportFilters:
 
     def utc_bounds(self) -> tuple[dt.datetime | None, dt.datetime | None]:
         """The period as a half-open UTC interval [start, end): midnight in Shanghai of the
-        first day, and of the day after the last."""
+        first day, and of the day after the last.
+
+        The first and last representable days leave that end open: their bound would lie
+        outside the calendar (0001-01-01 in Shanghai is still year 0 in UTC), and nothing is
+        earlier or later anyway.
+        """
         start = end = None
-        if self.date_from is not None:
+        if self.date_from is not None and self.date_from > dt.date.min:
             start = dt.datetime.combine(self.date_from, dt.time(), PLATFORM_TZ).astimezone(dt.UTC)
-        if self.date_to is not None:
+        if self.date_to is not None and self.date_to < dt.date.max:
             end = dt.datetime.combine(self.date_to + dt.timedelta(days=1), dt.time(),
                                       PLATFORM_TZ).astimezone(dt.UTC)
         return start, end

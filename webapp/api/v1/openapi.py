@@ -70,7 +70,9 @@ def _operation(op: Operation) -> dict[str, Any]:
     if op.response and op.status != 204:
         success["content"] = {"application/json": {"schema": ref(op.response)}}
     responses: dict[str, Any] = {str(op.status): success}
-    for code in op.errors:
+    # Every API request with an Authorization header is authenticated first (core._authenticate):
+    # a malformed, unknown or revoked token gets a 401 on any operation, public ones included.
+    for code in sorted({*op.errors, 401}):
         responses[str(code)] = {"description": STATUS_TEXT[code],
                                 "content": {"application/json": {"schema": ref("Error")}}}
     out: dict[str, Any] = {

@@ -30,8 +30,10 @@ def list_tokens() -> dict[str, Any]:
     return {"items": [token_json(t) for t in tokens_of(get_session(), require_user())]}
 
 
+# 429: token creation is rate-limited per user (webapp.security.limit_registered_endpoints),
+# the count shared with the account page.
 @route("/tokens", "POST", tag="tokens", body="TokenCreate", response="TokenCreated",
-       status=201, auth="session", errors=(400, 401, 403, 409, 422))
+       status=201, auth="session", errors=(400, 401, 403, 409, 422, 429))
 def create() -> tuple[dict[str, Any], int]:
     """Create a token (browser session only); the answer holds the token, shown this once."""
     user = require_user()
