@@ -219,9 +219,13 @@ def test_the_first_and_last_days_of_the_calendar_are_no_server_error(
     assert response.status_code == 200, response.get_json()
 
 
-def test_token_creation_documents_its_rate_limit(client: FlaskClient) -> None:
+def test_the_document_lists_the_answers_of_the_authentication_layer(client: FlaskClient) -> None:
     doc = client.get("/api/v1/openapi.json").get_json()
-    assert "429" in doc["paths"]["/tokens"]["post"]["responses"]
+    assert "429" in doc["paths"]["/tokens"]["post"]["responses"]  # token creation is rate-limited
     for item in doc["paths"].values():
-        for op in item.values():
-            assert "401" in op["responses"], op["operationId"]
+        for method, op in item.items():
+            assert "401" in op["responses"], op["operationId"]  # a bad token, anywhere
+            if method != "get":  # a session write without its CSRF token
+                assert "400" in op["responses"], op["operationId"]
+    docs = doc["paths"]["/docs"]["get"]["responses"]["200"]
+    assert list(docs["content"]) == ["text/html"]

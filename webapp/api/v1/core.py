@@ -108,6 +108,7 @@ class Operation:
     status: int
     errors: tuple[int, ...]
     idempotent: bool
+    media_type: str = "application/json"
 
 
 OPERATIONS: list[Operation] = []
@@ -118,12 +119,13 @@ AUTH_LEVELS = ("none", "optional", "required", "operator", "session")
 def route(rule: str, method: str = "GET", *, tag: str, response: str | None = None,
           body: str | None = None, query: Sequence[Param] = (), auth: str = "required",
           status: int = 200, errors: Sequence[int] = (), idempotent: bool = False,
+          media_type: str = "application/json",
           ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register a view on the API blueprint and describe it for the OpenAPI document.
 
     ``auth`` is ``none`` (no user looked at), ``optional``, ``required``, ``operator`` or
     ``session`` (a logged-in browser, not a token); ``response`` and ``body`` name schemas in
-    ``schemas.SCHEMAS``.
+    ``schemas.SCHEMAS``; ``media_type`` is the successful answer's when it is not JSON.
     """
     if auth not in AUTH_LEVELS:
         raise ValueError(f"unknown auth level {auth}")
@@ -139,7 +141,7 @@ def route(rule: str, method: str = "GET", *, tag: str, response: str | None = No
             rule=rule, method=method, endpoint=f"{bp.name}.{endpoint}", tag=tag,
             summary=summary.strip(), description=" ".join(rest.split()), auth=auth,
             query=tuple(query), body=body, response=response, status=status,
-            errors=tuple(errors), idempotent=idempotent))
+            errors=tuple(errors), idempotent=idempotent, media_type=media_type))
         return view
     return decorate
 

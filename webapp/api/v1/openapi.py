@@ -10,7 +10,7 @@ from flask import render_template
 from werkzeug.wrappers import Response
 
 from ...errors import ERROR_MESSAGES
-from .core import MAX_IDEMPOTENCY_KEY, MAX_PER_PAGE, OPERATIONS, Operation, route
+from .core import MAX_IDEMPOTENCY_KEY, MAX_PER_PAGE, OPERATIONS, SAFE_METHODS, Operation, route
 from .schemas import ID, SCHEMAS, ref
 
 API_VERSION = "1.0.0"
@@ -68,11 +68,17 @@ def _operation(op: Operation) -> dict[str, Any]:
                        "description": "重发同一请求时不重复创建，返回第一次的响应"})
     success: dict[str, Any] = {"description": STATUS_TEXT.get(op.status, "成功")}
     if op.response and op.status != 204:
-        success["content"] = {"application/json": {"schema": ref(op.response)}}
+        success["content"] = {op.media_type: {"schema": ref(op.response)}}
+    elif op.media_type != "application/json":
+        success["content"] = {op.media_type: {"schema": {"type": "string"}}}
     responses: dict[str, Any] = {str(op.status): success}
     # Every API request with an Authorization header is authenticated first (core._authenticate):
-    # a malformed, unknown or revoked token gets a 401 on any operation, public ones included.
-    for code in sorted({*op.errors, 401}):
+    # a malformed, unknown or revoked token gets a 401 on any operation, public ones included;
+    # a write through a browser session without its CSRF token gets a 400 (csrf_failed).
+    codes = {*op.errors, 401}
+    if op.method not in SAFE_METHODS and op.auth != "none":
+        codes.add(400)
+    for code in sorted(codes):
         responses[str(code)] = {"description": STATUS_TEXT[code],
                                 "content": {"application/json": {"schema": ref("Error")}}}
     out: dict[str, Any] = {
@@ -139,7 +145,7 @@ def document() -> dict[str, Any]:
     return build_document()
 
 
-@route("/docs", tag="docs", auth="none")
+@route("/docs", tag="docs", auth="none", media_type="text/html")
 def reference() -> Response:
     """The readable API reference (HTML), rendered from the OpenAPI document."""
     doc = build_document()
