@@ -36,8 +36,8 @@ from models import (
     User,
 )
 
-DOCKED_SHARE = 0.90  # of published needs with a same-topic result (most of them): docked
-INTEREST_ONLY_SHARE = 0.04  # interest shown, no answer yet
+TARGET_DOCKING_RATE = 0.65  # of published needs, a docking past interest
+INTEREST_ONLY_SHARE = 0.03  # interest shown, no answer yet
 DROPPED_SHARE = 0.03
 SIGNED_SHARE = 0.33  # of the dockings past interest
 NEGOTIATING_SHARE = 0.35
@@ -64,6 +64,14 @@ def load_dockings(session: Session, world: Any, needs: dict[str, Need],
         if result.status is ResultStatus.PUBLISHED:
             by_topic[world.topic_of.get(key, "")].append(result)
     already = set(session.scalars(select(Docking.need_id)))
+    # Only open needs with a result on their topic can dock; raise their odds so that the rate
+    # over every need ever published (closed and expired ones too) comes out at the target.
+    # Needs this loader has docked count as open, so a second run computes the same odds.
+    listed = [(k, n) for k, n in needs.items() if n.published_at is not None and n.status in (
+        NeedStatus.PUBLISHED, NeedStatus.DOCKING, NeedStatus.SIGNED)]
+    dockable = sum(1 for k, _ in listed if by_topic.get(world.topic_of.get(k, "")))
+    published = sum(1 for n in needs.values() if n.published_at is not None)
+    docked_share = min(0.95, TARGET_DOCKING_RATE * published / max(dockable, 1))
     authors = {u.id: u for u in users.values()}
     counts = {"dockings": 0, "deals": 0}
     for key, need in needs.items():
@@ -76,13 +84,13 @@ def load_dockings(session: Session, world: Any, needs: dict[str, Need],
                 or need.id in already or not candidates):
             continue
         result = rng.choice(candidates)
-        if roll < DOCKED_SHARE:
+        if roll < docked_share:
             step = rng.random()
             state = (DockingState.SIGNED if step < SIGNED_SHARE else DockingState.NEGOTIATING
                      if step < SIGNED_SHARE + NEGOTIATING_SHARE else DockingState.DOCKED)
-        elif roll < DOCKED_SHARE + INTEREST_ONLY_SHARE:
+        elif roll < docked_share + INTEREST_ONLY_SHARE:
             state = DockingState.INTEREST
-        elif roll < DOCKED_SHARE + INTEREST_ONLY_SHARE + DROPPED_SHARE:
+        elif roll < docked_share + INTEREST_ONLY_SHARE + DROPPED_SHARE:
             state = DockingState.DROPPED
         else:
             continue
