@@ -211,6 +211,14 @@ def test_a_budget_bound_finer_than_a_fen_or_beyond_any_budget_is_no_server_error
     assert client.get(f"/needs?min_budget={bound}").status_code == 200
 
 
+def test_a_budget_bound_finer_than_a_fen_still_selects_by_the_exact_amount(
+        client: FlaskClient, enterprise_user: User, make_need: Callable[..., Need]) -> None:
+    make_need(enterprise_user, budget_max_wan=Decimal("120"))
+    for bound, found in (("119.9999999", 1), ("120", 1), ("120.0000001", 0), ("1e30", 0)):
+        listed = client.get(f"/api/v1/needs?min_budget={bound}").get_json()
+        assert listed["total"] == found, bound
+
+
 @pytest.mark.parametrize("period", ["from=0001-01-01", "to=9999-12-31",
                                     "from=0001-01-01&to=9999-12-31"])
 def test_the_first_and_last_days_of_the_calendar_are_no_server_error(
