@@ -134,6 +134,8 @@ def main(argv: list[str] | None = None) -> int:
     peers: list[tuple[str, Callable[[Dataset], Searcher]]] = [
         ("innomatch Matcher (DEFAULT_PARAMS)", build_matcher(DEFAULT_PARAMS)),
         ("innomatch Matcher, no feedback", build_matcher({**DEFAULT_PARAMS, "prf_docs": 0})),
+        ("innomatch Matcher, sub-words at full weight (earlier DEFAULT_PARAMS)",
+         build_matcher({**DEFAULT_PARAMS, "subword_weight": 1.0})),
         (f"bm25s {bm25s.__version__} over jieba.lcut", lambda ds: build_bm25s(ds, lcut)),
         ("sklearn TfidfVectorizer(sublinear_tf) over jieba.lcut, cosine",
          lambda ds: build_sklearn(ds, lcut)),

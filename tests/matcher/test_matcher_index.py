@@ -477,3 +477,22 @@ def test_save_load_with_a_delta(tmp_path: Path) -> None:
     assert [[h[0] for h in r] for r in _answers(loaded)] == [
         [h[0] for h in r] for r in _answers(merged)
     ]
+
+
+def test_sub_words_of_a_query_compound_count_less(tmp_path: Path) -> None:
+    # Search mode adds 离子 and 电池 inside 锂离子电池: in the query they are the same evidence
+    # as the compound, so they weigh subword_weight times a word; a lone 电池 weighs in full.
+    m = Matcher().fit(RESULTS)
+    names = m._term_list()
+    tids, tf = m._query_terms("锂离子电池")
+    w = dict(zip([names[t] for t in tids.tolist()], m._query_weights(tids, tf).tolist(),
+                 strict=True))
+    assert w["电池"] == pytest.approx(DEFAULT_PARAMS["subword_weight"] * w["锂离子电池"])
+    tids, tf = m._query_terms("电池")
+    assert m._query_weights(tids, tf).tolist() == [1.0]
+    full = Matcher(subword_weight=1.0).fit(RESULTS)
+    tids, tf = full._query_terms("锂离子电池")
+    assert np.ptp(full._query_weights(tids, tf)) == 0
+    # The setting is saved with the index (similarities ignore it: see the tests above).
+    loaded = Matcher.load(m.save(tmp_path / "idx"))
+    assert loaded.subword_weight == m.subword_weight

@@ -1,8 +1,8 @@
 """Retrieval quality on the shared evaluation sets (skipped where they are absent).
 
-The thresholds are the targets reached with DEFAULT_PARAMS on the dev split (see
-docs/matching.md): csl-topic P@10 >= 0.44 is the issue's target (measured 0.451); csl-title's
-MRR@10 target of 0.96 was not reached, so that assertion is the measured 0.955 less a margin.
+The thresholds are the issue's targets, reached with DEFAULT_PARAMS on the dev split (see
+docs/matching.md): csl-topic P@10 >= 0.44 (measured 0.461) and csl-title MRR@10 >= 0.96
+(measured 0.9603: a thin margin, so a change that costs known-item search fails here).
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ def test_csl_topic_precision() -> None:
 
 def test_csl_title_mrr_and_speed() -> None:
     res = run_evaluation(_dataset("csl-title"), split="dev")
-    assert res["mrr@10"] >= 0.95
+    assert res["mrr@10"] >= 0.96
     assert res["recall@10"] >= 0.975
     # Far below scoring every doc densely (1.9 ms) even on a loaded 2-core machine.
     assert res["query_ms"] < 1.5
