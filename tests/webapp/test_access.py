@@ -130,7 +130,6 @@ RULES: dict[str, Rule] = {
     # Dockings: the two sides, the assigned broker and operators.
     "dockings.index": login_only(),
     "dockings.detail": only(*PARTIES),
-    "dockings.api_detail": only(*PARTIES),
     "dockings.move": only(*PARTIES),
     "dockings.message": only(*PARTIES),
     "dockings.deal": only(*PARTIES),
