@@ -80,7 +80,6 @@ _ARRAYS = "arrays.npz"
 _META = "meta.json"
 
 
-@dataclass(frozen=True)
 class Hit:
     """One result of :meth:`Matcher.query`.
 
@@ -96,12 +95,116 @@ class Hit:
     combining with other [0, 1] parts; rank by ``score``.
 
     Ids, scores and shares are plain Python ``str``/``int`` and ``float`` (JSON-ready).
+
+    Hits are immutable. The hits of one query compute ``terms`` and ``similarity`` together on
+    the first access to either (from the index snapshot and query vector the query used), so
+    callers that only rank pay nothing for them; the values are those an eager computation
+    gives. Equality, hashing, ``repr`` and pickling use all four attributes.
     """
+
+    __slots__ = ("_explain", "_similarity", "_terms", "id", "score")
 
     id: DocId
     score: float
-    terms: tuple[tuple[str, float], ...] = ()
-    similarity: float = 0.0
+    _terms: tuple[tuple[str, float], ...]
+    _similarity: float
+    _explain: tuple[_Explainer, int] | None
+
+    def __init__(
+        self,
+        id: DocId,
+        score: float,
+        terms: tuple[tuple[str, float], ...] = (),
+        similarity: float = 0.0,
+    ) -> None:
+        _set = object.__setattr__
+        _set(self, "id", id)
+        _set(self, "score", score)
+        _set(self, "_terms", terms)
+        _set(self, "_similarity", similarity)
+        _set(self, "_explain", None)
+
+    @classmethod
+    def _lazy(cls, id: DocId, score: float, explain: _Explainer, i: int) -> Hit:
+        h = cls.__new__(cls)
+        _set = object.__setattr__
+        _set(h, "id", id)
+        _set(h, "score", score)
+        _set(h, "_explain", (explain, i))
+        return h
+
+    def _resolve(self) -> None:
+        pending = self._explain
+        if pending is not None:
+            explain, i = pending
+            terms, sims = explain.results()
+            _set = object.__setattr__
+            _set(self, "_terms", terms[i])
+            _set(self, "_similarity", sims[i])
+            _set(self, "_explain", None)
+
+    @property
+    def terms(self) -> tuple[tuple[str, float], ...]:
+        if self._explain is not None:
+            self._resolve()
+        return self._terms
+
+    @property
+    def similarity(self) -> float:
+        if self._explain is not None:
+            self._resolve()
+        return self._similarity
+
+    def _key(self) -> tuple[DocId, float, tuple[tuple[str, float], ...], float]:
+        return (self.id, self.score, self.terms, self.similarity)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise dataclasses.FrozenInstanceError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise dataclasses.FrozenInstanceError(f"cannot delete field {name!r}")
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, Hit)
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return (f"Hit(id={self.id!r}, score={self.score!r}, terms={self.terms!r}, "
+                f"similarity={self.similarity!r})")
+
+    def __reduce__(self) -> tuple[type[Hit], tuple[Any, ...]]:
+        return (Hit, self._key())
+
+
+class _Explainer:
+    """Explanations and similarities of one query's hits, computed on first request.
+
+    Holds the index snapshot, the hits' slots and the query's vectors (no hit, no matcher),
+    and lets go of them once the results are made.
+    """
+
+    __slots__ = ("_args", "_out")
+
+    def __init__(self, args: tuple[Any, ...]) -> None:
+        self._args: tuple[Any, ...] | None = args
+        self._out: tuple[list[tuple[tuple[str, float], ...]], list[float]] | None = None
+
+    def results(self) -> tuple[list[tuple[tuple[str, float], ...]], list[float]]:
+        out = self._out
+        if out is None:
+            args = self._args
+            if args is None:  # another thread has just made them (it sets _out first)
+                out = self._out
+                assert out is not None
+            else:
+                out = self._out = _explain(*args)
+                self._args = None
+        return out
 
 
 class _Vocab(dict[str, int]):
@@ -145,6 +248,10 @@ def _count(
                 c[t] = c.get(t, 0) + w * n
     return list(c), [float(n) for n in c.values()]
 
+
+# (prf_weighting, number of feedback docs) -> each doc's share of the feedback, for the
+# weightings that do not depend on the scores (read-only arrays, the same for every query).
+_FEEDBACK_SHARES: dict[tuple[str, int], NDArray[np.float64]] = {}
 
 # The job of forked query_many workers (inherited, never pickled).
 _BATCH: dict[str, Any] = {}
@@ -990,12 +1097,12 @@ class Matcher:
         qw = self._query_weights(tids, tf)
         sim = (tids, self._similarity_weights(tids, tf))
         allowed = self._allowed(idx, where)
-        live_arr = idx.live[: idx.n].copy()
+        live_view = idx.live[: idx.n]
         # None: every slot is live (the usual case), so no mask need be applied.
-        live = None if live_arr.all() else live_arr
+        live = None if live_view.all() else live_view.copy()
         mask = live
         if isinstance(allowed, np.ndarray) or exclude:
-            mask = live_arr.copy()
+            mask = live_view.copy()
             if isinstance(allowed, np.ndarray):
                 mask &= allowed
             for doc_id in exclude:
@@ -1160,19 +1267,25 @@ class Matcher:
         scores: NDArray[np.float64],
     ) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
         """Rocchio: q' = q + prf_weight * centroid(feedback docs), trimmed and renormalised."""
-        fw = np.ones(len(fb))
-        if self.prf_weighting == "score":
-            fw = scores[fb]
-        elif self.prf_weighting == "rank":
-            # The first result (often the very item sought) leads the feedback.
-            fw = 1.0 / np.arange(1, len(fb) + 1)
+        fw_share = _FEEDBACK_SHARES.get((self.prf_weighting, len(fb)))
+        if fw_share is None:
+            fw = np.ones(len(fb))
+            if self.prf_weighting == "score":
+                fw = scores[fb]
+            elif self.prf_weighting == "rank":
+                # The first result (often the very item sought) leads the feedback.
+                fw = 1.0 / np.arange(1, len(fb) + 1)
+            fw_share = fw / fw.sum()
+            if self.prf_weighting != "score":
+                fw_share.setflags(write=False)
+                _FEEDBACK_SHARES[(self.prf_weighting, len(fb))] = fw_share
         fb_slots = np.asarray(fb, dtype=np.intp)
         owner, dterms, vals = self._gather(idx, fb_slots)
         norms = _norms_of(idx, fb_slots, owner, vals)
         if not (norms > 0).any():
             return tids, qw
         norms[norms == 0] = 1.0
-        scale = (fw / fw.sum()) / norms
+        scale = fw_share / norms
         # Sum each term's weights: a stable sort and one reduceat (np.unique costs more here).
         order = np.argsort(dterms, kind="stable")
         st = dterms[order]
@@ -1206,9 +1319,11 @@ class Matcher:
 
         ``owner`` is the position in ``slots``; an owner's entries come in term order.
         """
+        if idx.delta is None:
+            return _gather_main(idx.rows, slots)
         in_main = slots < idx.n_main
-        if idx.delta is None or in_main.all():
-            return _gather_rows(idx.rows, slots, np.arange(slots.size))
+        if in_main.all():
+            return _gather_main(idx.rows, slots)
         o1, t1, v1 = _gather_rows(idx.rows, slots[in_main], np.flatnonzero(in_main))
         o2, t2, v2 = _gather_rows(
             idx.delta, slots[~in_main] - idx.n_main, np.flatnonzero(~in_main)
@@ -1224,59 +1339,17 @@ class Matcher:
         qw: NDArray[np.float64],
         sim: tuple[NDArray[np.intp], NDArray[np.float64]],
     ) -> list[Hit]:
-        """Hits with their explanations and similarities, in one vectorised pass."""
+        """Hits whose explanations and similarities are made, for all of them in one vectorised
+        pass, on the first access to any."""
         if not slots:
             return []
         sl = np.asarray(slots, dtype=np.intp)
-        owner, dterms, vals = self._gather(idx, sl)
         ids = idx.ids
         score_list: list[float] = scores[sl].tolist()
-        stids, sweights = sim
-        n = sl.size
-        sims: list[float] | None = None
-        if tids.size == 0 or stids.size == 0:
-            sims = _cosines(owner, dterms, vals, n, stids, sweights)
-            return [Hit(id=ids[s], score=score_list[i], similarity=sims[i])
-                    for i, s in enumerate(slots)]
-        # One pass locates each doc term among the (sorted) query terms; the query as
-        # written is part of the expanded query, so its cosine weights share the positions.
-        spos = np.searchsorted(tids, stids)
-        if spos[-1] >= tids.size or not (tids[np.minimum(spos, tids.size - 1)] == stids).all():
-            sims = _cosines(owner, dterms, vals, n, stids, sweights)
-        qpos = np.searchsorted(tids, dterms)
-        np.minimum(qpos, tids.size - 1, out=qpos)
-        match = tids[qpos] == dterms
-        mo, mt, mv, mq = owner[match], dterms[match], vals[match], qpos[match]
-        if sims is None:
-            swf = np.zeros(tids.size)
-            swf[spos] = sweights
-            norms = _norms_of(idx, sl, owner, vals)
-            norms[norms == 0] = 1.0
-            dots = np.bincount(mo, weights=mv * swf[mq], minlength=n)
-            sims = np.clip(dots / norms, 0.0, 1.0).tolist()
-        if self.explain_terms <= 0:
-            return [Hit(id=ids[s], score=score_list[i], similarity=sims[i])
-                    for i, s in enumerate(slots)]
-        contrib = mv * qw[mq]
-        # Best contributions first within each hit; ties by term id for reproducibility.
-        order = np.lexsort((mt, -contrib, mo))
-        counts = np.bincount(mo, minlength=n)
-        totals = np.bincount(mo, weights=contrib, minlength=n)
-        o_sorted = mo[order]
-        # Keep each hit's first explain_terms entries without a Python loop over the rest.
-        first = np.cumsum(counts) - counts
-        keep = order[np.arange(order.size) - first[o_sorted] < self.explain_terms]
-        names = self._term_list()
-        per: list[list[tuple[str, float]]] = [[] for _ in slots]
-        kept_owner = mo[keep]
-        shares = contrib[keep] / totals[kept_owner]
-        for o, t, c in zip(kept_owner.tolist(), mt[keep].tolist(), shares.tolist(),
-                           strict=True):
-            per[o].append((names[t], c))
-        return [
-            Hit(id=ids[s], score=score_list[i], terms=tuple(per[i]), similarity=sims[i])
-            for i, s in enumerate(slots)
-        ]
+        explain = _Explainer(
+            (idx, sl, tids, qw, sim[0], sim[1], self._term_list(), self.explain_terms))
+        lazy = Hit._lazy
+        return [lazy(ids[s], score_list[i], explain, i) for i, s in enumerate(slots)]
 
     def _term_list(self) -> list[str]:
         names: list[str] | None = getattr(self, "_terms_cache", None)
@@ -1385,6 +1458,21 @@ def _gather_rows(
     return np.repeat(owners, lens), r.indices[pos], r.data[pos]
 
 
+def _gather_main(
+    r: sp.csr_matrix, rows: NDArray[np.intp]
+) -> tuple[NDArray[np.intp], NDArray[np.int32], NDArray[np.float64]]:
+    """:func:`_gather_rows` of a few rows, owners 0, 1, ...: slices joined (fewer numpy calls
+    than the vectorised gather for the 5-10 rows of feedback and hits)."""
+    ip = r.indptr
+    starts = ip[rows].tolist()
+    ends = ip[rows + 1].tolist()
+    ind, dat = r.indices, r.data
+    lens = [b - a for a, b in zip(starts, ends, strict=True)]
+    return (np.repeat(np.arange(len(lens)), lens),
+            np.concatenate([ind[a:b] for a, b in zip(starts, ends, strict=True)]),
+            np.concatenate([dat[a:b] for a, b in zip(starts, ends, strict=True)]))
+
+
 def _row_norms(m: sp.csr_matrix) -> NDArray[np.float64]:
     """The l2 norm of every row, a block of rows at a time (as :func:`_norms_of` sums)."""
     n = m.shape[0]
@@ -1427,6 +1515,59 @@ def _cosines(
     norms[norms == 0] = 1.0
     out: list[float] = np.clip(dots / norms, 0.0, 1.0).tolist()
     return out
+
+
+def _explain(
+    idx: _Index,
+    sl: NDArray[np.intp],
+    tids: NDArray[np.intp],
+    qw: NDArray[np.float64],
+    stids: NDArray[np.intp],
+    sweights: NDArray[np.float64],
+    names: list[str],
+    explain_terms: int,
+) -> tuple[list[tuple[tuple[str, float], ...]], list[float]]:
+    """(terms, similarity) of the hits at slots ``sl``, in one vectorised pass: ``tids``,
+    ``qw`` the (expanded) ranking query, ``stids``, ``sweights`` the query as written weighted
+    for the cosine, ``names`` the term list of the snapshot's vocabulary."""
+    owner, dterms, vals = Matcher._gather(idx, sl)
+    n = sl.size
+    sims: list[float] | None = None
+    if tids.size == 0 or stids.size == 0:
+        return [()] * n, _cosines(owner, dterms, vals, n, stids, sweights)
+    # One pass locates each doc term among the (sorted) query terms; the query as
+    # written is part of the expanded query, so its cosine weights share the positions.
+    spos = np.searchsorted(tids, stids)
+    if spos[-1] >= tids.size or not (tids[np.minimum(spos, tids.size - 1)] == stids).all():
+        sims = _cosines(owner, dterms, vals, n, stids, sweights)
+    qpos = np.searchsorted(tids, dterms)
+    np.minimum(qpos, tids.size - 1, out=qpos)
+    match = tids[qpos] == dterms
+    mo, mt, mv, mq = owner[match], dterms[match], vals[match], qpos[match]
+    if sims is None:
+        swf = np.zeros(tids.size)
+        swf[spos] = sweights
+        norms = _norms_of(idx, sl, owner, vals)
+        norms[norms == 0] = 1.0
+        dots = np.bincount(mo, weights=mv * swf[mq], minlength=n)
+        sims = np.clip(dots / norms, 0.0, 1.0).tolist()
+    if explain_terms <= 0:
+        return [()] * n, sims
+    contrib = mv * qw[mq]
+    # Best contributions first within each hit; ties by term id for reproducibility.
+    order = np.lexsort((mt, -contrib, mo))
+    counts = np.bincount(mo, minlength=n)
+    totals = np.bincount(mo, weights=contrib, minlength=n)
+    o_sorted = mo[order]
+    # Keep each hit's first explain_terms entries without a Python loop over the rest.
+    first = np.cumsum(counts) - counts
+    keep = order[np.arange(order.size) - first[o_sorted] < explain_terms]
+    per: list[list[tuple[str, float]]] = [[] for _ in range(n)]
+    kept_owner = mo[keep]
+    shares = contrib[keep] / totals[kept_owner]
+    for o, t, c in zip(kept_owner.tolist(), mt[keep].tolist(), shares.tolist(), strict=True):
+        per[o].append((names[t], c))
+    return [tuple(p) for p in per], sims
 
 
 def _doc_id(doc: Doc) -> DocId:
