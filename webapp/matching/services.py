@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -144,32 +144,32 @@ def _stored_pairs(session: Session, column: Any, listing_id: int) -> set[tuple[i
 def rematch_need(session: Session, need: Need) -> list[Match]:
     """Replace a need's stored suggestions with fresh ones (none when it is not open), and tell
     the institutions behind newly suggested results that score high."""
-    session.flush()
-    engine().listing_changed(need)
-    before = _stored_pairs(session, Match.need_id, need.id)
-    session.execute(delete(Match).where(Match.need_id == need.id))
-    if not is_matchable_need(need):
-        return []
-    stored = [_store(session, need.id, s.other_id, s) for s in suggest_results(session, need)]
-    session.flush()
-    _notify_new(session, [m for m in stored if (m.need_id, m.result_id) not in before],
-                notify_result_side=True)
-    return stored
+    return _rematch(session, need, Match.need_id, is_matchable_need(need),
+                    lambda: suggest_results(session, need),
+                    lambda other_id: (need.id, other_id), notify_result_side=True)
 
 
 def rematch_result(session: Session, result: Result) -> list[Match]:
     """Replace a result's stored suggestions with fresh ones (none when it is not published),
     and tell the enterprises behind newly suggested needs that score high."""
+    return _rematch(session, result, Match.result_id, is_matchable_result(result),
+                    lambda: suggest_needs(session, result),
+                    lambda other_id: (other_id, result.id), notify_result_side=False)
+
+
+def _rematch(session: Session, listing: Need | Result, column: Any, matchable: bool,
+             suggest: Callable[[], list[Suggestion]], pair: Callable[[int], tuple[int, int]],
+             notify_result_side: bool) -> list[Match]:
     session.flush()
-    engine().listing_changed(result)
-    before = _stored_pairs(session, Match.result_id, result.id)
-    session.execute(delete(Match).where(Match.result_id == result.id))
-    if not is_matchable_result(result):
+    engine().listing_changed(listing)
+    before = _stored_pairs(session, column, listing.id)
+    session.execute(delete(Match).where(column == listing.id))
+    if not matchable:
         return []
-    stored = [_store(session, s.other_id, result.id, s) for s in suggest_needs(session, result)]
+    stored = [_store(session, *pair(s.other_id), s) for s in suggest()]
     session.flush()
     _notify_new(session, [m for m in stored if (m.need_id, m.result_id) not in before],
-                notify_result_side=False)
+                notify_result_side=notify_result_side)
     return stored
 
 
