@@ -36,9 +36,7 @@ from webapp import create_app
 from webapp.db import make_engine
 from webapp.migrate import upgrade
 
-from support import PASSWORD, login
-
-CHEAP_ARGON2 = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
+from support import CHEAP_ARGON2, PASSWORD, login
 
 
 def _reset_postgres(engine: Engine) -> None:

@@ -59,5 +59,5 @@ def init_app(app: Flask) -> None:
     login_manager.login_message_category = "info"
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
-    if app.config["PASSWORD_HASH_PARAMS"]:
-        configure_password_hasher(**app.config["PASSWORD_HASH_PARAMS"])
+    # Always set, so that an app never inherits the parameters of one made before it.
+    configure_password_hasher(**(app.config["PASSWORD_HASH_PARAMS"] or {}))

@@ -24,6 +24,8 @@ from models import (
 from models.taxonomy import SUBFIELDS, Field, maturity_stage
 from models.validators import credit_code_check_char, is_valid_credit_code
 
+from support import CHEAP_ARGON2
+
 
 def test_credit_code_check_character() -> None:
     body = "91310000MA1FL0000"
@@ -69,6 +71,28 @@ def test_password_is_hashed_with_argon2id(make_user: Callable[..., User]) -> Non
     assert user.password_hash.startswith("$argon2id$")
     assert user.check_password("correct-horse-42")
     assert not user.check_password("wrong-password")
+
+
+def test_passwords_use_owasp_argon2id_and_older_hashes_are_upgraded() -> None:
+    from argon2 import PasswordHasher
+
+    from models import user as user_module
+
+    try:
+        user_module.configure_password_hasher()
+        user = User(email="a@example.cn", name="甲", password_hash="")
+        user.set_password("correct-horse-42")
+        assert user.password_hash.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+        # A hash made with argon2-cffi's own default (RFC 9106 low-memory) still verifies and
+        # is replaced by one with the current parameters.
+        old = PasswordHasher(time_cost=3, memory_cost=65536, parallelism=4).hash("correct-horse-42")
+        user.password_hash = old
+        assert not user.check_password("wrong-password")
+        assert user.password_hash == old
+        assert user.check_password("correct-horse-42")
+        assert user.password_hash.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    finally:
+        user_module.configure_password_hasher(**CHEAP_ARGON2)
 
 
 def test_email_is_normalised_and_unique(db: Session, make_user: Callable[..., User]) -> None:
