@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 #: profile (64 MiB, 3 passes, 4 lanes), cost 90 ms wall and two cores for each log-in on the
 #: 2-core host, so 50 people logging in at once held every page behind them for seconds;
 #: this costs 17 ms on one core. Hashes made with other parameters are upgraded at log-in.
-PASSWORD_HASH_PARAMS: dict[str, int] = {"time_cost": 2, "memory_cost": 19456, "parallelism": 1}
+PASSWORD_HASH_PARAMS: dict[str, Any] = {"time_cost": 2, "memory_cost": 19456, "parallelism": 1}
 _hasher = PasswordHasher(**PASSWORD_HASH_PARAMS)
 
 
