@@ -29,12 +29,10 @@ messages: install
 run: install
 	$(BIN)/innomatch db upgrade
 	$(BIN)/innomatch seed-demo
-	# Threaded workers: an Argon2id log-in (64 MiB, C code outside the GIL) must not hold a
-	# whole worker while page requests queue behind it. The access log leaves query strings
-	# out: a password-reset link carries its token there.
-	$(BIN)/gunicorn --workers $(WORKERS) --worker-class gthread --threads $(THREADS) \
-	  --bind 127.0.0.1:$(PORT) --access-logfile - \
-	  --access-logformat '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s "%(a)s"' wsgi:app
+	# webapp/gunicorn_conf.py: threaded workers, keep-alive, access log without query strings,
+	# matcher indexes warmed as each worker starts.
+	$(BIN)/gunicorn -c python:webapp.gunicorn_conf --workers $(WORKERS) --threads $(THREADS) \
+	  --bind 127.0.0.1:$(PORT) wsgi:app
 
 # Security in lint: no high-severity bandit finding (the medium ones, B704 on escaped Markup,
 # are reviewed); pip-audit on the locked versions, which says loudly when it cannot audit here.

@@ -5,7 +5,8 @@ Run against gunicorn serving the demo database (``innomatch seed-demo``), with t
 trust one proxy hop, so that each simulated user's X-Forwarded-For address counts as its own
 client for the log-in rate limit (all users come from 127.0.0.1 otherwise)::
 
-    INNOMATCH_PROXY_HOPS=1 .venv/bin/gunicorn --workers 4 --bind 127.0.0.1:8000 wsgi:app
+    INNOMATCH_PROXY_HOPS=1 .venv/bin/gunicorn -c python:webapp.gunicorn_conf \\
+        --bind 127.0.0.1:8000 wsgi:app       # as make run serves: 2 workers x 4 threads
     .venv/bin/locust -f benchmarks/locustfile.py --headless -u 50 -r 10 -t 2m \\
         --host http://127.0.0.1:8000 --csv /tmp/load --only-summary
 
@@ -62,7 +63,9 @@ class Visitor(HttpUser):
 
     def _page(self, path: str, name: str, marker: str) -> Any:
         with self.client.get(path, name=name, catch_response=True) as answer:
-            if answer.status_code != 200:
+            if answer.status_code == 0:  # no answer at all: say what the connection did
+                answer.failure(f"no response: {answer.error!r}")
+            elif answer.status_code != 200:
                 answer.failure(f"status {answer.status_code}")
             elif marker not in answer.text:
                 answer.failure(f"no {marker!r} on the page")

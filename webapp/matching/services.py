@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from flask import current_app, url_for
+from flask import Flask, current_app, url_for
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
@@ -17,6 +17,7 @@ from models import Match, Need, Organization, Result
 from models.i18n import N_
 from models.notification import NotificationKind
 
+from ..db import get_session
 from ..notifications.services import notify_organization
 from .compatibility import DEFAULT_WEIGHTS, combine
 from .engine import MatchingEngine, is_matchable_need, is_matchable_result, need_doc, result_doc
@@ -46,6 +47,23 @@ def engine() -> MatchingEngine:
                              database=database_key(current_app.config["DATABASE_URL"]))
         current_app.extensions["matching_engine"] = eng
     return eng
+
+
+def warm_up(app: Flask) -> tuple[int, int]:
+    """Make this process ready to suggest: load jieba's dictionaries and bring both indexes
+    up to date (from the latest snapshot where there is one). Returns how many results and
+    needs the indexes hold.
+
+    Served workers call it once at start, in a thread of their own (``gunicorn_conf``), so
+    that the first request needing suggestions does not stall every other request of its
+    worker for the second this takes while holding the GIL.
+    """
+    with app.app_context():
+        session = get_session()
+        results = engine().results_index(session)
+        needs = engine().needs_index(session)
+        results.query("预热", k=1)  # a query initialises the tokenizer a snapshot loads lazily
+        return len(results), len(needs)
 
 
 def index_dir() -> Path | None:
