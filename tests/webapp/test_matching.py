@@ -11,6 +11,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from matcher import Matcher
 from models import CooperationMode, Field, Match, Need, Result, ResultStatus, User
 from webapp import create_app
 from webapp.matching.compatibility import combine, maturity_part, price_part
@@ -129,6 +130,40 @@ def test_editing_a_need_rematches(as_enterprise: FlaskClient, db: Session,
     top = db.scalars(select(Match).where(Match.need_id == need.id)
                      .order_by(Match.score.desc())).first()
     assert top is not None and top.result_id == results[2].id
+
+
+def test_publishing_stores_the_tokens_that_workers_then_reuse(
+        app: Flask, as_enterprise: FlaskClient, db: Session, results: list[Result],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    need = _published_need(as_enterprise, db)
+    db.refresh(need)
+    tokens = need.tokens
+    assert tokens is not None and tokens["sig"] and tokens["hash"]
+    assert "机器视觉" in tokens["keywords"] and tokens["title"]
+    # Another worker catching up reads the stored tokens instead of tokenising the need.
+    other_worker = create_app({**app.config})
+    monkeypatch.setattr(Matcher, "_tokenize_doc", _refuse_to_tokenise(need.title))
+    with other_worker.test_request_context():
+        from webapp.db import get_session
+        from webapp.matching.services import engine
+        index = engine().needs_index(get_session())
+        assert need.id in index
+        assert need.id in {h.id for h in index.query("极片缺陷机器视觉检测")}
+    other_worker.extensions["db_engine"].dispose()
+    # Editing the text stores new tokens; editing nothing the matcher reads keeps them.
+    as_enterprise.post(f"/needs/{need.id}/edit", data={**NEED_FORM, "title": "极片涂布针孔在线检测"})
+    db.refresh(need)
+    assert need.tokens is not None and need.tokens["hash"] != tokens["hash"]
+
+
+def _refuse_to_tokenise(title: str) -> Callable[..., object]:
+    original = Matcher._tokenize_doc
+
+    def tokenise(self: Matcher, doc: dict[str, object]) -> object:
+        assert doc.get("title") != title or "tokens" in doc, "a stored need was tokenised again"
+        return original(self, doc)
+
+    return tokenise
 
 
 def test_closing_a_need_removes_its_suggestions(as_enterprise: FlaskClient, db: Session,

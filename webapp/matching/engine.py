@@ -58,6 +58,17 @@ def _text_digest(doc: dict[str, Any]) -> str:
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
 
 
+def valid_tokens(listing: Need | Result, doc: dict[str, Any], signature: str
+                 ) -> dict[str, Any] | None:
+    """The tokens stored with ``listing`` if they were made from its present text (``doc``)
+    under this tokenizer ``signature``; else ``None``."""
+    stored = listing.tokens
+    if (isinstance(stored, dict) and stored.get("sig") == signature
+            and stored.get("hash") == _text_digest(doc)):
+        return stored
+    return None
+
+
 def is_matchable_need(need: Need) -> bool:
     """Open needs are suggested to institutions."""
     return need.status in OPEN_NEED_STATUSES
@@ -92,6 +103,9 @@ class MatchingEngine:
         self.needs = _Side()
         self.index_dir = Path(index_dir) if index_dir else None
         self.database = database
+        # Tokenises listings as they are saved (its tokenizer is the indexes' tokenizer).
+        self._tokenizing = Matcher(**self.params)
+        self._tokenizing_lock = threading.Lock()
 
     @property
     def version(self) -> str:
@@ -145,7 +159,8 @@ class MatchingEngine:
                      if side.seen.get(row_id) != stamp}
             if fresh:
                 changed: Sequence[Any] = session.scalars(
-                    select(model).where(model.id.in_(list(fresh)))).all()
+                    select(model).options(undefer(model.tokens))
+                    .where(model.id.in_(list(fresh)))).all()
                 self._apply(side.matcher, changed, to_doc, matchable)
                 side.seen.update(fresh)
                 side.synced_until = max([*fresh.values(), side.synced_until or min(fresh.values())])
@@ -196,13 +211,11 @@ class MatchingEngine:
             if not matchable(r):
                 continue
             doc = to_doc(r)
-            digest = _text_digest(doc)
-            stored = r.tokens
-            if (isinstance(stored, dict) and stored.get("sig") == signature
-                    and stored.get("hash") == digest):
+            stored = valid_tokens(r, doc, signature)
+            if stored is not None:
                 doc["tokens"] = stored
             elif store_tokens:
-                doc["tokens"] = {"sig": signature, "hash": digest,
+                doc["tokens"] = {"sig": signature, "hash": _text_digest(doc),
                                  **matcher.tokenize_docs([doc])[0]}
                 fresh.append({"row_id": r.id, "tokens": doc["tokens"]})
             docs.append(doc)
@@ -220,8 +233,37 @@ class MatchingEngine:
     def _apply(matcher: Matcher, rows: Iterable[Need | Result], to_doc: Any,
                matchable: Any) -> None:
         current = list(rows)
-        matcher.add([to_doc(r) for r in current if matchable(r)])
+        signature = matcher.token_signature()
+        docs = []
+        for r in current:
+            if matchable(r):
+                doc = to_doc(r)
+                stored = valid_tokens(r, doc, signature)
+                if stored is not None:
+                    doc["tokens"] = stored
+                docs.append(doc)
+        matcher.add(docs)
         matcher.remove([r.id for r in current if not matchable(r)])
+
+    def store_tokens(self, listing: Need | Result) -> bool:
+        """Tokenise a listing that is to be matched and keep the tokens with it (unless the
+        ones it has are still valid), so that no index build or worker tokenises it again;
+        call before the flush that saves it. Tells whether new tokens were set."""
+        if isinstance(listing, Need):
+            if not is_matchable_need(listing):
+                return False
+            doc = need_doc(listing)
+        else:
+            if not is_matchable_result(listing):
+                return False
+            doc = result_doc(listing)
+        with self._tokenizing_lock:
+            signature = self._tokenizing.token_signature()
+            if valid_tokens(listing, doc, signature) is not None:
+                return False
+            tokens = self._tokenizing.tokenize_docs([doc])[0]
+        listing.tokens = {"sig": signature, "hash": _text_digest(doc), **tokens}
+        return True
 
     def listing_changed(self, listing: Need | Result) -> None:
         """Apply a change made in this process at once, before the database is read again."""

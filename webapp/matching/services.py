@@ -178,6 +178,7 @@ def rematch_result(session: Session, result: Result) -> list[Match]:
 def _rematch(session: Session, listing: Need | Result, column: Any, matchable: bool,
              suggest: Callable[[], list[Suggestion]], pair: Callable[[int], tuple[int, int]],
              notify_result_side: bool) -> list[Match]:
+    engine().store_tokens(listing)
     session.flush()
     engine().listing_changed(listing)
     before = _stored_pairs(session, column, listing.id)
