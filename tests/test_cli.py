@@ -81,4 +81,5 @@ def test_rematch_all_and_bench_commands(app: Flask, db: Session, enterprise_user
                                 "--json"])
     assert bench.exit_code == 0, bench.output
     assert list(json.loads(bench.output)) == ["docs", "fit_s", "add_ms", "query_p50_ms",
-                                              "query_p95_ms", "rss_mb"]
+                                              "query_p95_ms", "rss_mb",
+                                              "add_then_query_ms", "added_found"]

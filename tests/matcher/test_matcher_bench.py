@@ -32,10 +32,13 @@ def test_synthetic_listings_are_found() -> None:
 
 def test_run_bench_reports_the_cli_keys() -> None:
     res = run_bench(300, 20, seed=0)
-    assert list(res) == ["docs", "fit_s", "add_ms", "query_p50_ms", "query_p95_ms", "rss_mb"]
+    assert list(res) == ["docs", "fit_s", "add_ms", "query_p50_ms", "query_p95_ms", "rss_mb",
+                         "add_then_query_ms", "added_found"]
     assert res["docs"] == 300
     assert all(isinstance(v, (int, float)) and v >= 0 for v in res.values())
     assert res["query_p95_ms"] >= res["query_p50_ms"]
+    assert res["add_then_query_ms"] >= res["add_ms"]
+    assert res["added_found"] == 1.0  # every added listing is found by its own title
 
 
 def test_benchmark_script_wraps_run_bench(capsys: pytest.CaptureFixture[str]) -> None:
