@@ -124,9 +124,9 @@ def run_bench(
     ``add_ms`` (median over 50 single listings of ``add``: when it returns, the listing is
     among every query's candidates), ``query_p50_ms``/``query_p95_ms`` (top-10 queries of a
     short need, tokenising and feedback included), ``rss_mb`` (the process's peak resident
-    memory), ``add_then_query_ms`` (``add`` plus a top-10 query of the new listing's title, as
-    publishing does) and ``added_found`` (the share of added listings that this query
-    returns, so an ``add`` that left a listing unfindable shows). The corpus is generated
+    memory), ``add_then_query_ms`` (``add`` plus a top-10 query by the new listing itself, as
+    publishing matches it) and ``added_found`` (the share of added listings that this query
+    returns first, so an ``add`` that left a listing unfindable shows). The corpus is generated
     while it is indexed, never held whole, so ``rss_mb`` is the index's (plus one chunk's
     tokens). ``fit`` tokenises in ``n_jobs`` processes.
     """
@@ -155,11 +155,11 @@ def run_bench(
         t0 = time.perf_counter()
         m.add([doc])
         t1 = time.perf_counter()
-        hits = m.query(doc["title"], k=10)
+        hits = m.query(doc, k=10)
         t2 = time.perf_counter()
         adds.append((t1 - t0) * 1000)
         add_queries.append((t2 - t0) * 1000)
-        found += any(h.id == doc["id"] for h in hits)
+        found += bool(hits) and hits[0].id == doc["id"]
 
     return {
         "docs": n_docs,

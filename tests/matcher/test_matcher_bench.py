@@ -38,7 +38,7 @@ def test_run_bench_reports_the_cli_keys() -> None:
     assert all(isinstance(v, (int, float)) and v >= 0 for v in res.values())
     assert res["query_p95_ms"] >= res["query_p50_ms"]
     assert res["add_then_query_ms"] >= res["add_ms"]
-    assert res["added_found"] == 1.0  # every added listing is found by its own title
+    assert res["added_found"] == 1.0  # every added listing is its own query's best hit
 
 
 def test_benchmark_script_wraps_run_bench(capsys: pytest.CaptureFixture[str]) -> None:
