@@ -249,6 +249,26 @@ def _count(
     return list(c), [float(n) for n in c.values()]
 
 
+def _sum_chunk(
+    terms: list[str], weights: list[float], per_doc: NDArray[np.int64], vocab: _Vocab
+) -> tuple[NDArray[np.int32], NDArray[np.float32], NDArray[np.int64]]:
+    """Number a chunk's terms (new ones join ``vocab``) and add up each doc's repeated terms:
+    (term ids, weights, entries per doc) with each doc's entries in term-id order."""
+    n = per_doc.size
+    # A C-level map: only terms never seen before call back into Python.
+    tid = np.fromiter(map(vocab.__getitem__, terms), dtype=np.int64, count=len(terms))
+    rows = np.repeat(np.arange(n, dtype=np.int64), per_doc)
+    vals = np.asarray(weights, dtype=np.float64)
+    if tid.size == 0:
+        return tid.astype(np.int32), vals.astype(np.float32), np.zeros(n, dtype=np.int64)
+    # scipy's COO -> CSR conversion adds duplicate (doc, term) entries in C. The counts are
+    # sums of small multiples of the field weights, exact in float64 in any order.
+    summed = sp.csr_matrix((vals, (rows, tid)), shape=(n, len(vocab)))
+    summed.sum_duplicates()
+    return (summed.indices.astype(np.int32, copy=False), summed.data.astype(np.float32),
+            np.diff(summed.indptr).astype(np.int64))
+
+
 # (prf_weighting, number of feedback docs) -> each doc's share of the feedback, for the
 # weightings that do not depend on the scores (read-only arrays, the same for every query).
 _FEEDBACK_SHARES: dict[tuple[str, int], NDArray[np.float64]] = {}
@@ -493,19 +513,12 @@ class Matcher:
         indices: list[NDArray[np.int32]] = []
         data: list[NDArray[np.float32]] = []
         lengths: list[NDArray[np.int64]] = []
-        for chunk, parts in self._counted_chunks(docs):
+        for chunk, terms_flat, weights_flat, per_doc in self._counted_chunks(docs):
             ids.extend(_doc_id(d) for d in chunk)
             fields.extend(_doc_field(d) for d in chunk)
-            ind: list[int] = []
-            val: list[float] = []
-            lens = np.empty(len(parts), dtype=np.int64)
-            for i, (keys, counts) in enumerate(parts):
-                # A C-level map: only terms never seen before call back into Python.
-                ind.extend(map(vocab.__getitem__, keys))
-                val.extend(counts)
-                lens[i] = len(keys)
-            indices.append(np.asarray(ind, dtype=np.int32))
-            data.append(np.asarray(val, dtype=np.float32))
+            ind, val, lens = _sum_chunk(terms_flat, weights_flat, per_doc, vocab)
+            indices.append(ind)
+            data.append(val)
             lengths.append(lens)
         n_docs = len(ids)
         ind_all = np.concatenate(indices) if indices else np.empty(0, dtype=np.int32)
@@ -582,8 +595,9 @@ class Matcher:
 
     def _counted_chunks(
         self, docs: Iterable[Doc]
-    ) -> Iterator[tuple[list[Doc], list[tuple[list[str], list[float]]]]]:
-        """``docs`` in chunks, each with every doc's field-weighted (terms, counts)."""
+    ) -> Iterator[tuple[list[Doc], list[str], list[float], NDArray[np.int64]]]:
+        """``docs`` in chunks, each with its docs' terms and weights laid end to end and how
+        many entries each doc has (a term may repeat within a doc: :func:`_sum_chunk` adds)."""
         weights = (1.0, float(self.title_weight), float(self.keywords_weight))
         total = len(docs) if isinstance(docs, Sized) else None
         it = iter(docs)
@@ -596,13 +610,7 @@ class Matcher:
                 if not chunk:
                     return
                 raw = [i for i, d in enumerate(chunk) if not _has_tokens(d)]
-                counted: list[tuple[list[str], list[float]] | None] = [None] * len(chunk)
-                for i, d in enumerate(chunk):
-                    if _has_tokens(d):
-                        toks = d["tokens"]
-                        counted[i] = _count(
-                            (toks.get("text") or (), toks.get("title") or (),
-                             toks.get("keywords") or ()), weights)
+                counted: dict[int, tuple[list[str], list[float]]] = {}
                 if raw:
                     tok = self.tokenizer_
                     if pool is None and isinstance(tok, Tokenizer) and self._parallel(total, read):
@@ -614,9 +622,27 @@ class Matcher:
                                         chunksize=64)
                     else:
                         out = (_count(self._tokenize_doc(chunk[i]), weights) for i in raw)
-                    for i, c in zip(raw, out, strict=True):
-                        counted[i] = c
-                yield chunk, [c for c in counted if c is not None]
+                    counted = dict(zip(raw, out, strict=True))
+                terms_flat: list[str] = []
+                weights_flat: list[float] = []
+                per_doc = np.empty(len(chunk), dtype=np.int64)
+                for i, d in enumerate(chunk):
+                    before = len(terms_flat)
+                    done = counted.get(i)
+                    if done is not None:
+                        terms_flat.extend(done[0])
+                        weights_flat.extend(done[1])
+                    else:
+                        # Stored tokens: laid out as they are, repeats summed later in bulk
+                        # (a Counter per doc cost most of a refit from stored tokens).
+                        toks = d["tokens"]
+                        for w, key in zip(weights, ("text", "title", "keywords"), strict=True):
+                            part = toks.get(key) or ()
+                            if part and w:
+                                terms_flat.extend(part)
+                                weights_flat.extend(itertools.repeat(w, len(part)))
+                    per_doc[i] = len(terms_flat) - before
+                yield chunk, terms_flat, weights_flat, per_doc
         finally:
             if pool is not None:
                 pool.close()
