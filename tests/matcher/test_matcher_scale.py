@@ -34,6 +34,21 @@ def test_fit_with_stored_tokens_equals_fit_from_text(corpus: list[dict[str, Any]
     assert raw.token_signature() == cached.token_signature() != ""
 
 
+@pytest.mark.parametrize("weights", [{}, {"keywords_weight": 0.0, "title_weight": 3.0}])
+def test_a_mix_of_stored_and_raw_docs_gives_the_same_index(
+        corpus: list[dict[str, Any]], weights: dict[str, float]) -> None:
+    params = {**DEFAULT_PARAMS, **weights}
+    raw = Matcher(**params).fit(corpus)
+    tokens = raw.tokenize_docs(corpus)
+    mixed = Matcher(**params)
+    mixed.FIT_CHUNK = 64  # type: ignore[misc]  # stored and raw docs share chunks
+    mixed.fit({**d, "tokens": t} if i % 3 else d
+              for i, (d, t) in enumerate(zip(corpus, tokens, strict=True)))
+    for name in ("data", "indices", "indptr"):
+        assert np.array_equal(getattr(mixed._main_rows, name), getattr(raw._main_rows, name))
+    assert mixed.terms_.tolist() == raw.terms_.tolist()
+
+
 def test_parallel_fit_is_deterministic_and_equal(corpus: list[dict[str, Any]]) -> None:
     one = Matcher(**DEFAULT_PARAMS).fit(corpus)
     two = Matcher(**{**DEFAULT_PARAMS, "n_jobs": 2})
