@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from itertools import pairwise
+
 from flask.testing import FlaskClient
 
 from models import User
@@ -39,3 +42,19 @@ def test_english_switch_is_remembered(client: FlaskClient) -> None:
     assert '<html lang="en">' in page
     assert '<html lang="en">' in client.get("/needs").get_data(as_text=True)
     assert '<html lang="zh-CN">' in client.get("/?lang=zh_CN").get_data(as_text=True)
+
+
+def _heading_levels(html: str) -> list[int]:
+    return [int(level) for level in re.findall(r"<h([1-6])[\s>]", html)]
+
+
+def test_headings_never_skip_a_level(client: FlaskClient, enterprise_user: User,
+                                     institution_user: User, make_need,  # type: ignore[no-untyped-def]
+                                     make_result) -> None:
+    need = make_need(enterprise_user)
+    result = make_result(institution_user)
+    for path in ("/", "/needs", "/results", f"/needs/{need.id}", f"/results/{result.id}"):
+        levels = _heading_levels(client.get(path).get_data(as_text=True))
+        assert levels and levels[0] == 1, path
+        jumps = [(a, b) for a, b in pairwise(levels) if b > a + 1]
+        assert jumps == [], f"{path}: heading levels {levels}"
