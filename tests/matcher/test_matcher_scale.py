@@ -103,3 +103,18 @@ def test_feedback_rescoring_only_first_pass_candidates(corpus: list[dict[str, An
     full = Matcher(**{**DEFAULT_PARAMS, "prf_rerank": 0}).fit(corpus)
     q = synthetic_queries(1, 600, seed=5)[0]
     assert [h.id for h in many.query(q)] == [h.id for h in full.query(q)]
+
+
+def test_term_by_term_scoring_is_bit_identical(corpus: list[dict[str, Any]]) -> None:
+    one_bincount = Matcher(**DEFAULT_PARAMS).fit(corpus)
+    one_bincount.ACCUMULATE_PER_TERM = 1 << 40  # type: ignore[misc]
+    per_term = Matcher(**DEFAULT_PARAMS).fit(corpus)
+    per_term.ACCUMULATE_PER_TERM = 0  # type: ignore[misc]
+    idx_a, idx_b = one_bincount._index(), per_term._index()
+    for query in [*synthetic_queries(20, 600, seed=5), *corpus[:20]]:
+        tids, tf = one_bincount._query_terms(query)
+        weights = one_bincount._query_weights(tids, tf)
+        assert np.array_equal(one_bincount._accumulate(idx_a, tids, weights),
+                              per_term._accumulate(idx_b, tids, weights))
+        assert ([(h.id, h.score) for h in one_bincount.query(query, k=10)]
+                == [(h.id, h.score) for h in per_term.query(query, k=10)])
