@@ -117,11 +117,13 @@ def test_vulnerability_in_a_latest_pin_fails(lock: Path, monkeypatch: pytest.Mon
 def test_older_pin_is_not_audited(lock: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _pip_audit_not_found(monkeypatch)
     _projects(monkeypatch, {"alpha": _project("1.0.0"),  # PEP 440: the same release as 1.0
-                            "beta-pkg": _project("3.0", _vuln("PYSEC-1", "3.1"))})
+                            "beta-pkg": {**_project("3.0", _vuln("PYSEC-1", "3.1")),
+                                         "info": {"version": "3.0",
+                                                  "requires_python": ">=3.12"}}})
     message = _audit_says(lock, 0,
                           "audited 1 (the pins that are the latest release), 0 vulnerable",
                           "NOT audited by any source: 1",
-                          "Beta_Pkg 2.1: pinned 2.1, the service only describes 3.0",
+                          "Beta_Pkg 2.1: pinned 2.1, the service only describes 3.0 (Python >=3.12)",
                           "*** 1 of 2 requirements were NOT audited")
     assert "known vulnerabilities" not in message
 
