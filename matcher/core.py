@@ -1094,6 +1094,9 @@ class Matcher:
             return mask
         raise TypeError("where must be a callable on the doc id, a {'field': ...} dict or None")
 
+    #: Top-k selections up to this k bound the k-th score from a sample (see :meth:`_top`).
+    SAMPLED_TOP_K = 64
+
     def _top(
         self,
         scores: NDArray[np.float64],
@@ -1110,9 +1113,21 @@ class Matcher:
         # Ties are broken by slot (index order) so rankings are reproducible.
         if pred is None:
             if cand.size > k:
-                part = np.argpartition(-s, k - 1)[:k]
-                cand, s = cand[part], s[part]
-            order = np.lexsort((cand, -s))
+                if k <= self.SAMPLED_TOP_K and cand.size > 16 * k:
+                    # Any k candidates bound the k-th best score from below: the k-th best
+                    # of a strided sample keeps about 1/16 of them, all ties included, for
+                    # the sort. Cheaper than argpartition over all (~5 against ~16-27 us at
+                    # 12k docs), and ties at the k-th place go to the lowest slots.
+                    sample = s[:: cand.size // (16 * k)]
+                    bound = np.partition(sample, sample.size - k)[sample.size - k]
+                    keep = s >= bound
+                    cand, s = cand[keep], s[keep]
+                else:
+                    # All candidates tied with the k-th best, so that the slot decides.
+                    kth = s[np.argpartition(-s, k - 1)[k - 1]]
+                    keep = s >= kth
+                    cand, s = cand[keep], s[keep]
+            order = np.lexsort((cand, -s))[:k]
             best: list[int] = cand[order].tolist()
             return best
         order = np.lexsort((cand, -s))

@@ -496,3 +496,17 @@ def test_sub_words_of_a_query_compound_count_less(tmp_path: Path) -> None:
     # The setting is saved with the index (similarities ignore it: see the tests above).
     loaded = Matcher.load(m.save(tmp_path / "idx"))
     assert loaded.subword_weight == m.subword_weight
+
+
+@pytest.mark.parametrize("k", [1, 5, 10, 64, 65, 300])
+def test_top_k_breaks_ties_by_slot_whatever_the_selection(k: int) -> None:
+    rng = np.random.default_rng(7)
+    # Few distinct values, so ties straddle the k-th place; zeros are never returned.
+    scores = rng.integers(0, 6, size=5000).astype(np.float64) / 4
+    expected = sorted(np.flatnonzero(scores > 0).tolist(), key=lambda i: (-scores[i], i))[:k]
+    m = Matcher()
+    assert m._top(scores, k, None, None) == expected
+    mask = rng.random(5000) < 0.5
+    masked = sorted(np.flatnonzero((scores > 0) & mask).tolist(),
+                    key=lambda i: (-scores[i], i))[:k]
+    assert m._top(scores, k, mask, None) == masked
