@@ -107,9 +107,10 @@ def test_feedback_rescoring_only_first_pass_candidates(corpus: list[dict[str, An
 
 def test_term_by_term_scoring_is_bit_identical(corpus: list[dict[str, Any]]) -> None:
     one_bincount = Matcher(**DEFAULT_PARAMS).fit(corpus)
-    one_bincount.ACCUMULATE_PER_TERM = 1 << 40  # type: ignore[misc]
+    one_bincount.PER_TERM_AVG_POSTINGS = 1 << 40  # type: ignore[misc]
+    one_bincount.GATHER_MAX_POSTINGS = 1 << 40  # type: ignore[misc]
     per_term = Matcher(**DEFAULT_PARAMS).fit(corpus)
-    per_term.ACCUMULATE_PER_TERM = 0  # type: ignore[misc]
+    per_term.PER_TERM_AVG_POSTINGS = 0  # type: ignore[misc]
     idx_a, idx_b = one_bincount._index(), per_term._index()
     for query in [*synthetic_queries(20, 600, seed=5), *corpus[:20]]:
         tids, tf = one_bincount._query_terms(query)
