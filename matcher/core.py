@@ -249,24 +249,52 @@ def _count(
     return list(c), [float(n) for n in c.values()]
 
 
+@dataclass
+class _Stream:
+    """One field's tokens of a chunk of docs laid end to end: ``terms``, the count each
+    entry adds (``None``: 1 each) and how many entries each doc has."""
+
+    terms: list[str]
+    per_doc: NDArray[np.int64]
+    counts: list[float] | None = None
+
+
 def _sum_chunk(
-    terms: list[str], weights: list[float], per_doc: NDArray[np.int64], vocab: _Vocab
+    streams: Sequence[tuple[float, _Stream]], n: int, vocab: _Vocab
 ) -> tuple[NDArray[np.int32], NDArray[np.float32], NDArray[np.int64]]:
-    """Number a chunk's terms (new ones join ``vocab``) and add up each doc's repeated terms:
-    (term ids, weights, entries per doc) with each doc's entries in term-id order."""
-    n = per_doc.size
-    # A C-level map: only terms never seen before call back into Python.
-    tid = np.fromiter(map(vocab.__getitem__, terms), dtype=np.int64, count=len(terms))
-    rows = np.repeat(np.arange(n, dtype=np.int64), per_doc)
-    vals = np.asarray(weights, dtype=np.float64)
-    if tid.size == 0:
-        return tid.astype(np.int32), vals.astype(np.float32), np.zeros(n, dtype=np.int64)
-    # scipy's COO -> CSR conversion adds duplicate (doc, term) entries in C. The counts are
-    # sums of small multiples of the field weights, exact in float64 in any order.
-    summed = sp.csr_matrix((vals, (rows, tid)), shape=(n, len(vocab)))
-    summed.sum_duplicates()
-    return (summed.indices.astype(np.int32, copy=False), summed.data.astype(np.float32),
-            np.diff(summed.indptr).astype(np.int64))
+    """Number a chunk's terms (new ones join ``vocab``) and add up each doc's counts per
+    field, then the fields, each times its weight: (term ids, weights, entries per doc), each
+    doc's entries in term-id order.
+
+    The arithmetic is the per-doc ``Counter``'s of :func:`_count` (whole counts per field,
+    then body + weight x count, field after field), so the values are bit-identical to it
+    whatever the weights; only the bulk work is done in C.
+    """
+    total: sp.csr_matrix | None = None
+    for weight, stream in streams:
+        # A C-level map: only terms never seen before call back into Python.
+        tid = np.fromiter(map(vocab.__getitem__, stream.terms), dtype=np.int64,
+                          count=len(stream.terms))
+        if tid.size == 0:
+            continue
+        rows = np.repeat(np.arange(n, dtype=np.int64), stream.per_doc)
+        vals = (np.ones(tid.size) if stream.counts is None
+                else np.asarray(stream.counts, dtype=np.float64))
+        # scipy's COO -> CSR conversion adds the duplicate (doc, term) entries: whole counts.
+        part = sp.csr_matrix((vals, (rows, tid)), shape=(n, len(vocab)))
+        part.sum_duplicates()
+        if weight != 1.0:
+            part.data *= weight
+        if total is None:
+            total = part
+        else:
+            total.resize(n, len(vocab))
+            total = total + part
+    if total is None:
+        return np.empty(0, dtype=np.int32), np.empty(0, dtype=np.float32), np.zeros(n, np.int64)
+    total.sort_indices()
+    return (total.indices.astype(np.int32, copy=False), total.data.astype(np.float32),
+            np.diff(total.indptr).astype(np.int64))
 
 
 # (prf_weighting, number of feedback docs) -> each doc's share of the feedback, for the
@@ -513,10 +541,10 @@ class Matcher:
         indices: list[NDArray[np.int32]] = []
         data: list[NDArray[np.float32]] = []
         lengths: list[NDArray[np.int64]] = []
-        for chunk, terms_flat, weights_flat, per_doc in self._counted_chunks(docs):
+        for chunk, streams in self._counted_chunks(docs):
             ids.extend(_doc_id(d) for d in chunk)
             fields.extend(_doc_field(d) for d in chunk)
-            ind, val, lens = _sum_chunk(terms_flat, weights_flat, per_doc, vocab)
+            ind, val, lens = _sum_chunk(streams, len(chunk), vocab)
             indices.append(ind)
             data.append(val)
             lengths.append(lens)
@@ -595,9 +623,10 @@ class Matcher:
 
     def _counted_chunks(
         self, docs: Iterable[Doc]
-    ) -> Iterator[tuple[list[Doc], list[str], list[float], NDArray[np.int64]]]:
-        """``docs`` in chunks, each with its docs' terms and weights laid end to end and how
-        many entries each doc has (a term may repeat within a doc: :func:`_sum_chunk` adds)."""
+    ) -> Iterator[tuple[list[Doc], list[tuple[float, _Stream]]]]:
+        """``docs`` in chunks, each with its (field weight, tokens) streams for
+        :func:`_sum_chunk`: body tokens of docs with stored tokens together with the finished
+        counts of docs tokenised here (weight 1), then title and keyword tokens."""
         weights = (1.0, float(self.title_weight), float(self.keywords_weight))
         total = len(docs) if isinstance(docs, Sized) else None
         it = iter(docs)
@@ -623,26 +652,28 @@ class Matcher:
                     else:
                         out = (_count(self._tokenize_doc(chunk[i]), weights) for i in raw)
                     counted = dict(zip(raw, out, strict=True))
-                terms_flat: list[str] = []
-                weights_flat: list[float] = []
-                per_doc = np.empty(len(chunk), dtype=np.int64)
+                n = len(chunk)
+                # Stored tokens are laid out as they are and counted in bulk (a Counter per
+                # doc cost most of a refit from stored tokens).
+                body = _Stream([], np.zeros(n, dtype=np.int64), [])
+                title = _Stream([], np.zeros(n, dtype=np.int64))
+                keywords = _Stream([], np.zeros(n, dtype=np.int64))
+                assert body.counts is not None
                 for i, d in enumerate(chunk):
-                    before = len(terms_flat)
                     done = counted.get(i)
                     if done is not None:
-                        terms_flat.extend(done[0])
-                        weights_flat.extend(done[1])
-                    else:
-                        # Stored tokens: laid out as they are, repeats summed later in bulk
-                        # (a Counter per doc cost most of a refit from stored tokens).
-                        toks = d["tokens"]
-                        for w, key in zip(weights, ("text", "title", "keywords"), strict=True):
-                            part = toks.get(key) or ()
-                            if part and w:
-                                terms_flat.extend(part)
-                                weights_flat.extend(itertools.repeat(w, len(part)))
-                    per_doc[i] = len(terms_flat) - before
-                yield chunk, terms_flat, weights_flat, per_doc
+                        body.terms.extend(done[0])
+                        body.counts.extend(done[1])
+                        body.per_doc[i] = len(done[0])
+                        continue
+                    toks = d["tokens"]
+                    for stream, key in ((body, "text"), (title, "title"), (keywords, "keywords")):
+                        part = toks.get(key) or ()
+                        stream.terms.extend(part)
+                        stream.per_doc[i] = len(part)
+                    body.counts.extend(itertools.repeat(1.0, body.per_doc[i]))
+                streams = [(1.0, body), (weights[1], title), (weights[2], keywords)]
+                yield chunk, [(w, st) for w, st in streams if w]
         finally:
             if pool is not None:
                 pool.close()

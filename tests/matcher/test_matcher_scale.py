@@ -34,7 +34,8 @@ def test_fit_with_stored_tokens_equals_fit_from_text(corpus: list[dict[str, Any]
     assert raw.token_signature() == cached.token_signature() != ""
 
 
-@pytest.mark.parametrize("weights", [{}, {"keywords_weight": 0.0, "title_weight": 3.0}])
+@pytest.mark.parametrize("weights", [{}, {"keywords_weight": 0.0, "title_weight": 3.0},
+                                     {"title_weight": 0.35, "keywords_weight": 2.2}])
 def test_a_mix_of_stored_and_raw_docs_gives_the_same_index(
         corpus: list[dict[str, Any]], weights: dict[str, float]) -> None:
     params = {**DEFAULT_PARAMS, **weights}
