@@ -134,26 +134,58 @@ def test_editing_a_need_rematches(as_enterprise: FlaskClient, db: Session,
 
 def test_publishing_stores_the_tokens_that_workers_then_reuse(
         app: Flask, as_enterprise: FlaskClient, db: Session, results: list[Result],
+        enterprise_user: User, make_need: Callable[..., Need],
         monkeypatch: pytest.MonkeyPatch) -> None:
+    from webapp.db import get_session
+    from webapp.matching.services import engine
+
+    # Another worker has built its needs index (knowing these terms) before the need exists.
+    make_need(enterprise_user, title="极片缺陷机器视觉检测", problem="涂布极片缺陷需要在线检测。")
+    other_worker = create_app({**app.config})
+    with other_worker.test_request_context():
+        assert len(engine().needs_index(get_session())) == 1
     need = _published_need(as_enterprise, db)
     db.refresh(need)
     tokens = need.tokens
     assert tokens is not None and tokens["sig"] and tokens["hash"]
     assert "机器视觉" in tokens["keywords"] and tokens["title"]
-    # Another worker catching up reads the stored tokens instead of tokenising the need.
-    other_worker = create_app({**app.config})
+    # Catching up, that worker adds the need from its stored tokens, never tokenising it.
     monkeypatch.setattr(Matcher, "_tokenize_doc", _refuse_to_tokenise(need.title))
     with other_worker.test_request_context():
-        from webapp.db import get_session
-        from webapp.matching.services import engine
         index = engine().needs_index(get_session())
         assert need.id in index
         assert need.id in {h.id for h in index.query("极片缺陷机器视觉检测")}
     other_worker.extensions["db_engine"].dispose()
-    # Editing the text stores new tokens; editing nothing the matcher reads keeps them.
+    monkeypatch.undo()
+    # An edit leaving the matched text alone keeps the tokens; a new title replaces them.
+    as_enterprise.post(f"/needs/{need.id}/edit", data={**NEED_FORM, "budget_max": "110"})
+    db.refresh(need)
+    assert need.tokens is not None and need.tokens["hash"] == tokens["hash"]
     as_enterprise.post(f"/needs/{need.id}/edit", data={**NEED_FORM, "title": "极片涂布针孔在线检测"})
     db.refresh(need)
     assert need.tokens is not None and need.tokens["hash"] != tokens["hash"]
+
+
+def test_storing_tokens_alone_keeps_the_change_stamp(
+        app: Flask, db: Session, enterprise_user: User,
+        make_need: Callable[..., Need]) -> None:
+    need = make_need(enterprise_user)  # saved without tokens, as before they were stored
+    stamp = need.updated_at
+    with app.test_request_context():
+        from webapp.db import get_session
+        from webapp.matching.services import engine
+
+        session = get_session()
+        same = session.get(Need, need.id)
+        assert same is not None
+        assert engine().store_tokens(same) is True
+        assert same not in session.dirty
+        session.commit()
+        assert engine().store_tokens(same) is False  # valid now: nothing to do
+    db.expire_all()
+    fresh = db.get(Need, need.id)
+    assert fresh is not None and fresh.tokens is not None
+    assert fresh.updated_at == stamp
 
 
 def _refuse_to_tokenise(title: str) -> Callable[..., object]:

@@ -24,7 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import bindparam, select, update
-from sqlalchemy.orm import Session, undefer
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm import InstanceState, Session, undefer
+from sqlalchemy.orm.attributes import set_committed_value
 
 from matcher import DEFAULT_PARAMS, Matcher
 from models import Need, NeedStatus, Result, ResultStatus
@@ -106,6 +108,7 @@ class MatchingEngine:
         # Tokenises listings as they are saved (its tokenizer is the indexes' tokenizer).
         self._tokenizing = Matcher(**self.params)
         self._tokenizing_lock = threading.Lock()
+        self._signature: str | None = None
 
     @property
     def version(self) -> str:
@@ -257,13 +260,32 @@ class MatchingEngine:
             if not is_matchable_result(listing):
                 return False
             doc = result_doc(listing)
+        signature = self._token_signature()
+        # Read (perhaps loading the deferred column) outside the lock other publishers share.
+        if valid_tokens(listing, doc, signature) is not None:
+            return False
         with self._tokenizing_lock:
-            signature = self._tokenizing.token_signature()
-            if valid_tokens(listing, doc, signature) is not None:
-                return False
             tokens = self._tokenizing.tokenize_docs([doc])[0]
-        listing.tokens = {"sig": signature, "hash": _text_digest(doc), **tokens}
+        value = {"sig": signature, "hash": _text_digest(doc), **tokens}
+        state: InstanceState[Any] = sa_inspect(listing)
+        session = state.session
+        if state.persistent and session is not None and not session.is_modified(listing):
+            # Nothing else of the listing changes (an unchanged edit of a listing saved before
+            # tokens were stored): storing them is not a change of it, so its change stamp
+            # stays, as in index builds, and no worker re-reads it.
+            table: Any = type(listing).__table__
+            session.execute(update(table).where(table.c.id == listing.id)
+                            .values(tokens=value, updated_at=table.c.updated_at))
+            set_committed_value(listing, "tokens", value)
+        else:
+            listing.tokens = value
         return True
+
+    def _token_signature(self) -> str:
+        if self._signature is None:
+            with self._tokenizing_lock:
+                self._signature = self._tokenizing.token_signature()
+        return self._signature
 
     def listing_changed(self, listing: Need | Result) -> None:
         """Apply a change made in this process at once, before the database is read again."""

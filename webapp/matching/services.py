@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,15 +38,24 @@ class Suggestion:
     terms: list[tuple[str, float]]
 
 
+_ENGINE_LOCK = threading.Lock()
+
+
 def engine() -> MatchingEngine:
     """This process's matching engine, created on first use."""
-    eng = current_app.extensions.get("matching_engine")
+    eng: MatchingEngine | None = current_app.extensions.get("matching_engine")
     if eng is None:
-        from .snapshot import database_key
+        # One engine per app even when the warm-up thread and a first request ask at once
+        # (the loser's would be dropped, with the indexes it had built).
+        with _ENGINE_LOCK:
+            eng = current_app.extensions.get("matching_engine")
+            if eng is None:
+                from .snapshot import database_key
 
-        eng = MatchingEngine(current_app.config.get("MATCHER_PARAMS"), index_dir=index_dir(),
-                             database=database_key(current_app.config["DATABASE_URL"]))
-        current_app.extensions["matching_engine"] = eng
+                eng = MatchingEngine(current_app.config.get("MATCHER_PARAMS"),
+                                     index_dir=index_dir(),
+                                     database=database_key(current_app.config["DATABASE_URL"]))
+                current_app.extensions["matching_engine"] = eng
     return eng
 
 
