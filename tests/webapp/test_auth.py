@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -78,6 +79,22 @@ def test_login_and_logout(client: FlaskClient, db: Session, enterprise_user: Use
     assert client.post("/logout").status_code == 302
     response = client.get("/account")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_log_in_upgrades_a_hash_made_with_older_parameters(
+        client: FlaskClient, db: Session, enterprise_user: User) -> None:
+    # A hash from before the parameters changed (argon2-cffi's own default profile).
+    old = PasswordHasher(time_cost=3, memory_cost=65536, parallelism=4).hash(PASSWORD)
+    enterprise_user.password_hash = old
+    db.commit()
+    login(client, enterprise_user)
+    db.expire_all()
+    stored = db.get(User, enterprise_user.id)
+    assert stored is not None and stored.password_hash != old
+    # Now the app's parameters (the suite's cheap ones), and the password still works.
+    assert stored.password_hash.startswith("$argon2id$v=19$m=8,t=1,p=1$")
+    client.post("/logout")
+    login(client, enterprise_user)
 
 
 def test_unknown_email_gets_the_same_message(client: FlaskClient) -> None:

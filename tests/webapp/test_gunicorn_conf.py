@@ -13,13 +13,18 @@ from models import Need, Result, User
 from webapp import gunicorn_conf
 from webapp.matching.services import engine, warm_up
 
+from support import CHEAP_ARGON2
+
 
 def test_settings_are_the_served_ones() -> None:
     assert gunicorn_conf.worker_class == "gthread"
     assert gunicorn_conf.threads >= 2
     # Longer than the 0.5-2 s pauses between a person's pages, gunicorn's default being 2 s.
     assert gunicorn_conf.keepalive > 2
-    assert "%(q)s" not in gunicorn_conf.access_log_format  # no query strings (reset tokens)
+    # No query strings (password-reset links carry their token there): not %(q)s, nor the
+    # request line %(r)s, which includes them.
+    assert "%(q)s" not in gunicorn_conf.access_log_format
+    assert "%(r)s" not in gunicorn_conf.access_log_format
     assert "%(U)s" in gunicorn_conf.access_log_format
 
 
@@ -59,7 +64,10 @@ def test_a_failed_warm_up_is_logged_not_raised(caplog: pytest.LogCaptureFixture,
 
     # A database without tables: the warm-up fails, the worker goes on serving.
     broken = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path}/empty.db",
-                         "SECRET_KEY": "test"})
-    with caplog.at_level(logging.WARNING, logger="test.gunicorn"):
-        gunicorn_conf.post_worker_init(_Worker(broken)).join(timeout=60)
+                         "SECRET_KEY": "test", "PASSWORD_HASH_PARAMS": CHEAP_ARGON2})
+    try:
+        with caplog.at_level(logging.WARNING, logger="test.gunicorn"):
+            gunicorn_conf.post_worker_init(_Worker(broken)).join(timeout=60)
+    finally:
+        broken.extensions["db_engine"].dispose()
     assert "matcher warm-up failed" in caplog.text
