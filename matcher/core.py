@@ -655,15 +655,15 @@ class Matcher:
                 n = len(chunk)
                 # Stored tokens are laid out as they are and counted in bulk (a Counter per
                 # doc cost most of a refit from stored tokens).
-                body = _Stream([], np.zeros(n, dtype=np.int64), [])
+                body_counts: list[float] = []
+                body = _Stream([], np.zeros(n, dtype=np.int64), body_counts)
                 title = _Stream([], np.zeros(n, dtype=np.int64))
                 keywords = _Stream([], np.zeros(n, dtype=np.int64))
-                assert body.counts is not None
                 for i, d in enumerate(chunk):
                     done = counted.get(i)
                     if done is not None:
                         body.terms.extend(done[0])
-                        body.counts.extend(done[1])
+                        body_counts.extend(done[1])
                         body.per_doc[i] = len(done[0])
                         continue
                     toks = d["tokens"]
@@ -671,7 +671,7 @@ class Matcher:
                         part = toks.get(key) or ()
                         stream.terms.extend(part)
                         stream.per_doc[i] = len(part)
-                    body.counts.extend(itertools.repeat(1.0, body.per_doc[i]))
+                    body_counts.extend(itertools.repeat(1.0, len(toks.get("text") or ())))
                 streams = [(1.0, body), (weights[1], title), (weights[2], keywords)]
                 yield chunk, [(w, st) for w, st in streams if w]
         finally:
@@ -1075,7 +1075,7 @@ class Matcher:
                 indices[pos], weights=data[pos] * np.repeat(weights, lens), minlength=idx.n
             ).astype(np.float64, copy=False)
         else:
-            scores = self._accumulate_blocks(idx.n, indices, data, starts, lens, weights)
+            scores = self._accumulate_per_term(idx.n, indices, data, starts, lens, weights)
         if idx.delta is not None:
             q = np.zeros(idx.delta.shape[1], dtype=np.float64)
             q[tids] = weights
@@ -1094,7 +1094,7 @@ class Matcher:
     GATHER_MAX_POSTINGS = 1 << 22
 
     @staticmethod
-    def _accumulate_blocks(
+    def _accumulate_per_term(
         n: int, indices: NDArray[np.int32], data: NDArray[np.float32],
         starts: NDArray[np.intp], lens: NDArray[np.intp], weights: NDArray[np.float64],
     ) -> NDArray[np.float64]:

@@ -232,11 +232,11 @@ class MatchingEngine:
                             fresh)
         return matcher.fit(docs), max(seen.values(), default=None), seen
 
-    @staticmethod
-    def _apply(matcher: Matcher, rows: Iterable[Need | Result], to_doc: Any,
+    def _apply(self, matcher: Matcher, rows: Iterable[Need | Result], to_doc: Any,
                matchable: Any) -> None:
         current = list(rows)
-        signature = matcher.token_signature()
+        # The indexes' tokenizer settings are the engine's: its signature, computed once.
+        signature = self._token_signature()
         docs = []
         for r in current:
             if matchable(r):
@@ -252,14 +252,10 @@ class MatchingEngine:
         """Tokenise a listing that is to be matched and keep the tokens with it (unless the
         ones it has are still valid), so that no index build or worker tokenises it again;
         call before the flush that saves it. Tells whether new tokens were set."""
-        if isinstance(listing, Need):
-            if not is_matchable_need(listing):
-                return False
-            doc = need_doc(listing)
-        else:
-            if not is_matchable_result(listing):
-                return False
-            doc = result_doc(listing)
+        _, to_doc, matchable = self._side_of(listing)
+        if not matchable(listing):
+            return False
+        doc = to_doc(listing)
         signature = self._token_signature()
         # Read (perhaps loading the deferred column) outside the lock other publishers share.
         if valid_tokens(listing, doc, signature) is not None:
@@ -287,14 +283,15 @@ class MatchingEngine:
                 self._signature = self._tokenizing.token_signature()
         return self._signature
 
+    def _side_of(self, listing: Need | Result) -> tuple[_Side, Any, Any]:
+        """A listing's index side, how the matcher reads it and whether it is matched."""
+        if isinstance(listing, Need):
+            return self.needs, need_doc, is_matchable_need
+        return self.results, result_doc, is_matchable_result
+
     def listing_changed(self, listing: Need | Result) -> None:
         """Apply a change made in this process at once, before the database is read again."""
-        if isinstance(listing, Need):
-            self._apply_to(self.needs, listing, need_doc, is_matchable_need)
-        else:
-            self._apply_to(self.results, listing, result_doc, is_matchable_result)
-
-    def _apply_to(self, side: _Side, listing: Any, to_doc: Any, matchable: Any) -> None:
+        side, to_doc, matchable = self._side_of(listing)
         with side.lock:
             if side.matcher is not None:
                 self._apply(side.matcher, [listing], to_doc, matchable)
