@@ -149,7 +149,7 @@ def judge(pin: Pin) -> Verdict:
         # The list describes the latest release only: what was fixed since the pin, or what
         # affects the pin but not the latest, is not in it. So the pin is not audited at all.
         detail = f"pinned {pin.version}, the service only describes {latest}"
-        requires = info.get("requires_python") if isinstance(info, dict) else None
+        requires = info.get("requires_python")  # info is a dict: it gave ``latest``
         if isinstance(requires, str) and requires:
             # Often why the pin is not the latest: that release needs a newer Python.
             detail += f" (Python {requires})"
