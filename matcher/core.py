@@ -33,7 +33,7 @@ from collections.abc import (
 )
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import scipy.sparse as sp
@@ -297,6 +297,15 @@ def _sum_chunk(
             np.diff(total.indptr).astype(np.int64))
 
 
+_NO_TERMS: frozenset[int] = frozenset()
+
+# A ranking query: sorted term ids, their weights and, when feedback is not merged into them
+# yet, the centroid's (terms, weights) to add (see Matcher._feedback).
+_Ranking = tuple[
+    NDArray[np.intp], NDArray[np.float64],
+    tuple[NDArray[np.intp], NDArray[np.float64]] | None,
+]
+
 # (prf_weighting, number of feedback docs) -> each doc's share of the feedback, for the
 # weightings that do not depend on the scores (read-only arrays, the same for every query).
 _FEEDBACK_SHARES: dict[tuple[str, int], NDArray[np.float64]] = {}
@@ -396,9 +405,10 @@ class Matcher:
     explain_terms:
         How many (term, share) pairs each :class:`Hit` lists.
     prf_rerank:
-        0: the expanded query scores every doc again (feedback can bring in docs sharing no
-        word with the query). N > 0: where the expanded query's postings hold more than twice
-        as many entries as N docs' rows, it rescores only the first pass's N best docs, so
+        0: the expanded query scores every doc (feedback can bring in docs sharing no word
+        with the query; the first pass's scores are reused, so only the feedback terms'
+        postings are read again). N > 0: where the feedback terms' postings hold more than
+        twice as many entries as N docs' rows, it rescores only the first pass's N best docs, so
         its cost stops growing with the index (the second pass over the feedback terms' long
         postings dominates a query's tail latency at a million docs); small indexes score
         every doc as with 0. Evaluation sets: unchanged at 12k docs; with rescoring forced,
@@ -534,7 +544,6 @@ class Matcher:
         """
         self._validate()
         self.tokenizer_ = self._make_tokenizer()
-        self._terms_cache: list[str] | None = None
         ids: list[DocId] = []
         fields: list[str | None] = []
         vocab = _Vocab()
@@ -558,7 +567,7 @@ class Matcher:
             np.cumsum(np.concatenate(lengths), out=indptr[1:])
         terms, remap = self._prune(vocab, ind_all, n_docs)
         del vocab
-        self._set_phrase_factor(terms)
+        self._set_term_caches(terms)
         # Terms are numbered in sorted order (as scikit-learn's CountVectorizer does), so
         # term ids, and the tie-breaks that use them, do not depend on the order of the docs.
         new_ind = remap[ind_all]
@@ -595,13 +604,18 @@ class Matcher:
         self._reset(ids, fields, rows)
         return self
 
-    def _set_phrase_factor(self, terms: NDArray[np.str_]) -> None:
-        """Per-term count factor: ``phrase_weight`` for phrase tokens, else 1 (None: all 1)."""
+    def _set_term_caches(self, terms: NDArray[np.str_]) -> None:
+        """Per-term values of a new vocabulary: the count factor (``phrase_weight`` for
+        phrase tokens, else 1; None: all 1), and empty caches of the term list and of each
+        term's sub-words."""
+        self._terms_cache: list[str] | None = None
+        self._subterms: dict[int, frozenset[int]] = {}
         self._phrase_factor: NDArray[np.float32] | None = None
         if self.phrase_weight != 1.0 and terms.size:
             is_phrase = np.char.find(terms, " ") >= 0
             self._phrase_factor = np.where(
                 is_phrase, np.float32(self.phrase_weight), np.float32(1.0)).astype(np.float32)
+        self._phrase_factor_value = np.float32(self.phrase_weight)
 
     def _prune(
         self, vocab: dict[str, int], indices: NDArray[np.int32], n_docs: int
@@ -1002,53 +1016,75 @@ class Matcher:
                     row[j] = row.get(j, 0.0) + w
         if not row:
             return np.empty(0, dtype=np.intp), np.empty(0, dtype=np.float64)
-        tids = np.fromiter(row.keys(), dtype=np.intp, count=len(row))
-        tf = np.fromiter(row.values(), dtype=np.float64, count=len(row))
-        order = np.argsort(tids)
-        tids, tf = tids[order], tf[order]
-        fac = self._phrase_factor
-        if fac is not None:
-            tf = tf * fac[tids]
+        keys = sorted(row)
+        tids = np.array(keys, dtype=np.intp)
+        if self._phrase_factor is None:
+            tf = np.array([row[j] for j in keys], dtype=np.float64)
+        else:
+            # Phrase tokens (the only terms holding a space) count phrase_weight, as in docs.
+            names = self._term_list()
+            pw = float(self._phrase_factor_value)
+            tf = np.array([row[j] * pw if " " in names[j] else row[j] for j in keys],
+                          dtype=np.float64)
         return tids, tf
 
     def _query_weights(
         self, tids: NDArray[np.intp], tf: NDArray[np.float64]
     ) -> NDArray[np.float64]:
         """l2-normalised ranking weights of a query's terms."""
-        if self.subword_weight != 1.0 and tids.size > 1:
-            tf = tf * self._subword_factors(tids)
+        # A query has tens of terms: Python floats cost less here than a chain of numpy calls.
+        counts: list[float] = tf.tolist()
+        if self.subword_weight != 1.0 and len(counts) > 1:
+            subwords = self._subwords_of(tids.tolist())
+            if subwords:
+                sw = float(self.subword_weight)
+                counts = [c * sw if t in subwords else c
+                          for t, c in zip(tids.tolist(), counts, strict=True)]
         # Queries are short: log saturation suits them whatever the docs use.
-        w_ = np.where(tf >= 1, 1.0 + np.log(np.maximum(tf, 1.0)), tf)
+        sat = [1.0 + math.log(c) if c >= 1 else c for c in counts]
         if self.query_idf:
-            w_ = w_ * self.idf_[tids]
-        norm = math.sqrt(float(w_ @ w_))
-        return w_ / norm if norm > 0 else w_
+            w_ = np.array(sat, dtype=np.float64) * self.idf_[tids]
+            norm = math.sqrt(float(w_ @ w_))
+            return w_ / norm if norm > 0 else w_
+        norm = math.sqrt(sum(x * x for x in sat))
+        return np.array([x / norm for x in sat] if norm > 0 else sat, dtype=np.float64)
 
-    def _subword_factors(self, tids: NDArray[np.intp]) -> NDArray[np.float64]:
-        """``subword_weight`` for the query terms lying inside a longer word of the query (the
-        sub-words search mode adds), 1 for the others."""
-        names = self._term_list()
-        terms = [names[t] for t in tids.tolist()]
-        longs = [t for t in terms if len(t) > 2 and " " not in t]
-        out = np.ones(len(terms))
-        if longs:
-            for i, t in enumerate(terms):
-                if " " not in t and any(len(o) > len(t) and t in o for o in longs):
-                    out[i] = self.subword_weight
-        return out
+    def _subwords_of(self, tids: list[int]) -> set[int]:
+        """The query terms lying inside a longer word of the same query (the sub-words that
+        search mode adds), to be weighed ``subword_weight``."""
+        cache = self._subterms
+        names: list[str] | None = None
+        found: set[int] = set()
+        for t in tids:
+            subs = cache.get(t)
+            if subs is None:
+                if names is None:
+                    names = self._term_list()
+                subs = cache[t] = self._subterms_of(names[t])
+            if subs:
+                found.update(subs)
+        return found.intersection(tids) if found else found
+
+    def _subterms_of(self, term: str) -> frozenset[int]:
+        """Ids of the indexed words that are proper substrings of ``term`` (a word of more
+        than two characters, not a phrase); computed once per term and cached."""
+        if len(term) <= 2 or " " in term:
+            return _NO_TERMS
+        vocab = self.vocabulary_
+        n = len(term)
+        subs = {vocab[p] for i in range(n) for j in range(i + 1, n + 1 - (i == 0))
+                if (p := term[i:j]) in vocab}
+        return frozenset(subs) if subs else _NO_TERMS
 
     def _similarity_weights(
         self, tids: NDArray[np.intp], tf: NDArray[np.float64]
     ) -> NDArray[np.float64]:
         """A query's terms weighted exactly as an indexed doc's (for the cosine), l2-normalised."""
-        if self.tf == "log":
-            sat = np.where(tf >= 1, 1.0 + np.log(np.maximum(tf, 1.0)), tf)
-        else:
-            norm = self.k1 * (1 - self.b + self.b * float(tf.sum()) / self.avgdl_)
-            sat = tf * (self.k1 + 1) / (tf + norm)
-        w_ = sat * self.idf_[tids]
-        n = math.sqrt(float(w_ @ w_))
-        return w_ / n if n > 0 else w_
+        return _doc_weights(tids, tf, self._doc_weighting())
+
+    def _doc_weighting(self) -> _DocWeighting:
+        """What :func:`_doc_weights` needs to weigh a text as an indexed doc."""
+        return (self.tf, float(self.k1), float(self.b), self.avgdl_, self.idf_)
 
     def _query_vector(self, query: str | Doc) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
         """(term ids, l2-normalised ranking weights) of a query, sorted by term id."""
@@ -1061,19 +1097,38 @@ class Matcher:
         """Scores of all slots: the main segment touching only the postings of the query's
         terms, the (small) delta segment with one sparse matrix-vector product. Both add a
         doc's contributions in term order, so a doc scores the same in either segment."""
+        return self._accumulate_spans(idx, tids, weights, *self._spans(idx, tids))
+
+    @staticmethod
+    def _spans(idx: _Index, tids: NDArray[np.intp]) -> tuple[NDArray[np.intp], NDArray[np.intp], int]:
+        """Where the postings of ``tids`` start, their lengths and their total length."""
+        indptr = idx.postings.indptr
+        starts = indptr[tids]
+        lens = indptr[tids + 1] - starts
+        return starts, lens, int(lens.sum())
+
+    def _accumulate_spans(
+        self, idx: _Index, tids: NDArray[np.intp], weights: NDArray[np.float64],
+        starts: NDArray[np.intp], lens: NDArray[np.intp], total: int,
+    ) -> NDArray[np.float64]:
+        """:meth:`_accumulate` given the :meth:`_spans` of ``tids``."""
         p = idx.postings
-        indptr, indices, data = p.indptr, p.indices, p.data
+        indices, data = p.indices, p.data
         # One bincount over the gathered postings: faster than a loop of slice-adds even for
         # two or three terms (~10 against ~30 us for a 10-term title at 12k docs), and every
         # product is taken in float64, as in the delta segment's matrix-vector product.
-        starts = indptr[tids]
-        lens = indptr[tids + 1] - starts
-        total = int(lens.sum())
         if total <= min(self.GATHER_MAX_POSTINGS, self.PER_TERM_AVG_POSTINGS * tids.size):
-            pos = np.arange(total) + np.repeat(starts - (np.cumsum(lens) - lens), lens)
-            scores = np.bincount(
-                indices[pos], weights=data[pos] * np.repeat(weights, lens), minlength=idx.n
-            ).astype(np.float64, copy=False)
+            if tids.size <= self.SLICE_TERMS:
+                # Joining a few slices costs fewer numpy calls than computing their positions.
+                spans = list(zip(starts.tolist(), (starts + lens).tolist(), strict=True))
+                docs = np.concatenate([indices[a:b] for a, b in spans])
+                vals = np.concatenate([data[a:b] for a, b in spans])
+            else:
+                pos = np.arange(total) + np.repeat(starts - (np.cumsum(lens) - lens), lens)
+                docs, vals = indices[pos], data[pos]
+            # Weighted bincounts are float64.
+            scores = cast("NDArray[np.float64]", np.bincount(
+                docs, weights=vals * np.repeat(weights, lens), minlength=idx.n))
         else:
             scores = self._accumulate_per_term(idx.n, indices, data, starts, lens, weights)
         if idx.delta is not None:
@@ -1089,6 +1144,8 @@ class Matcher:
     #: 4.7 ms for a listing as query over 950k; at 12k abstracts a 42-term expanded query
     #: over 3.6k postings takes 32 us gathered, 127 us term by term).
     PER_TERM_AVG_POSTINGS = 1500
+    #: Up to this many terms, the postings are gathered by joining slices.
+    SLICE_TERMS = 16
     #: ... and so do all queries with more postings than this, whatever their average, so
     #: that one query's gathered temporaries stay under ~170 MB.
     GATHER_MAX_POSTINGS = 1 << 22
@@ -1141,8 +1198,29 @@ class Matcher:
     ) -> list[int]:
         """Slots of the k best positive scores among allowed slots (``mask`` None: all),
         best first."""
+        if k <= 0:
+            return []
+        n = scores.size
+        if mask is None and pred is None and k <= self.SAMPLED_TOP_K and n >= 64 * k:
+            # Any k slots bound the k-th best score from below: the k-th best of a strided
+            # sample of sqrt(n * k) slots keeps about as many candidates, all ties included,
+            # for the sort, so both the selection and the sort stay small (at 12k docs ~250
+            # of each, against a pass for the positive scores and a sort of a sixteenth).
+            stride = max(1, int(math.sqrt(n / k)))
+            sample = scores[::stride]
+            bound = np.partition(sample, sample.size - k)[sample.size - k]
+            if bound > 0:
+                cand = np.flatnonzero(scores >= bound)
+                s = scores[cand]
+                if cand.size > 4 * k:
+                    # Only the k best and their ties go to the sort.
+                    keep = s >= np.partition(s, cand.size - k)[cand.size - k]
+                    cand, s = cand[keep], s[keep]
+                # A stable sort of the descending scores keeps ties in slot order.
+                best_first: list[int] = cand[np.argsort(-s, kind="stable")[:k]].tolist()
+                return best_first
         cand = np.flatnonzero(scores > 0 if mask is None else (scores > 0) & mask)
-        if cand.size == 0 or k <= 0:
+        if cand.size == 0:
             return []
         s = scores[cand]
         # Ties are broken by slot (index order) so rankings are reproducible.
@@ -1162,10 +1240,9 @@ class Matcher:
                     kth = s[np.argpartition(-s, k - 1)[k - 1]]
                     keep = s >= kth
                     cand, s = cand[keep], s[keep]
-            order = np.lexsort((cand, -s))[:k]
-            best: list[int] = cand[order].tolist()
+            best: list[int] = cand[np.argsort(-s, kind="stable")[:k]].tolist()
             return best
-        order = np.lexsort((cand, -s))
+        order = np.argsort(-s, kind="stable")
         out: list[int] = []
         for slot in cand[order].tolist():
             if pred(slot):
@@ -1193,7 +1270,7 @@ class Matcher:
         if tids.size == 0 or k <= 0:
             return []
         qw = self._query_weights(tids, tf)
-        sim = (tids, self._similarity_weights(tids, tf))
+        sim = (tids, tf)
         allowed = self._allowed(idx, where)
         live_view = idx.live[: idx.n]
         # None: every slot is live (the usual case), so no mask need be applied.
@@ -1210,15 +1287,47 @@ class Matcher:
         pred = allowed if callable(allowed) else None
 
         scores = self._accumulate(idx, tids, qw)
+        ranking: _Ranking = (tids, qw, None)
         if self.prf_docs > 0 and self.prf_weight > 0:
             # Feedback docs come from the whole live index, not only allowed ones: they stand
             # for what the query is about, the filter only for what may be shown.
             fb = self._top(scores, self.prf_docs, live, None)
             if fb:
-                tids, qw = self._expand(idx, tids, qw, fb, scores)
-                scores = self._second_pass(idx, scores, live, tids, qw)
+                scores, ranking = self._feedback(idx, scores, live, tids, qw, fb)
         slots = self._top(scores, k, mask, pred)
-        return self._hits(idx, slots, scores, tids, qw, sim)
+        return self._hits(idx, slots, scores, ranking, sim)
+
+    def _feedback(
+        self,
+        idx: _Index,
+        first: NDArray[np.float64],
+        live: NDArray[np.bool_] | None,
+        tids: NDArray[np.intp],
+        qw: NDArray[np.float64],
+        fb: list[int],
+    ) -> tuple[NDArray[np.float64], _Ranking]:
+        """Scores of the query expanded by the centroid of the feedback docs ``fb``, and the
+        expanded query (its centroid part kept apart until an explanation needs the merge).
+
+        Scoring is linear in the query: the expanded query's scores are the first pass's plus
+        the centroid's, over the norm of their sum, so only the centroid's postings are read.
+        """
+        terms, cen, cen_sq = self._centroid(idx, fb, first)
+        if terms.size == 0:
+            return first, (tids, qw, None)
+        spans = self._spans(idx, terms)
+        if self.prf_rerank > 0 and self._rerank_pays(idx, spans[2]):
+            etids, eqw = _merged(tids, qw, terms, cen)
+            return self._rescore(idx, first, live, etids, eqw), (etids, eqw, None)
+        # |q + c|^2 = |q|^2 + |c|^2 + 2 q.c, where q.c runs over the terms both hold (a
+        # few tens of them: Python floats cost less than the numpy calls of an intersection).
+        qmap = dict(zip(tids.tolist(), qw.tolist(), strict=True))
+        qc = sum(qmap.get(t, 0.0) * c for t, c in zip(terms.tolist(), cen.tolist(), strict=True))
+        sq = sum(w * w for w in qmap.values()) + cen_sq + 2.0 * qc
+        scores = self._accumulate_spans(idx, terms, cen, *spans)
+        scores += first
+        scores *= 1.0 / math.sqrt(sq)
+        return scores, (tids, qw, (terms, cen))
 
     #: ``prf_rerank`` applies when the expanded query's postings hold more entries than this
     #: many times N docs' rows (a row entry costs more to read than a posting).
@@ -1286,14 +1395,25 @@ class Matcher:
         terms: list[tuple[NDArray[np.intp], NDArray[np.float64]]] = list(zip(
             [t for t, _ in vecs], qws, strict=True))
         if self.prf_docs > 0 and self.prf_weight > 0:
-            expanded = []
+            expanded: list[tuple[NDArray[np.intp], NDArray[np.float64]]] = []
+            rescore: list[bool] = []
             for i, (tids, qw) in enumerate(terms):
                 fb = self._top(scores[i], self.prf_docs, live, None) if tids.size else []
-                expanded.append(self._expand(idx, tids, qw, fb, scores[i]) if fb else (tids, qw))
+                cterms, cen, _ = self._centroid(idx, fb, scores[i]) if fb else (tids[:0], qw[:0], 0.0)
+                if cterms.size:
+                    expanded.append(_merged(tids, qw, cterms, cen))
+                    # The same rule as query's, so that both rank alike.
+                    rescore.append(self.prf_rerank > 0
+                                   and self._rerank_pays(idx, self._spans(idx, cterms)[2]))
+                else:
+                    expanded.append((tids, qw))
+                    rescore.append(False)
             terms = expanded
-            if self.prf_rerank > 0:
-                scores = np.stack([self._second_pass(idx, scores[i], live, t, w)
-                                   for i, (t, w) in enumerate(terms)]) if terms else scores
+            if any(rescore):
+                scores = np.stack([
+                    self._rescore(idx, scores[i], live, t, w) if again
+                    else self._accumulate(idx, t, w)
+                    for i, ((t, w), again) in enumerate(zip(terms, rescore, strict=True))])
             else:
                 scores = self._batch_scores(idx, terms)
         out: list[list[Hit]] = []
@@ -1301,12 +1421,20 @@ class Matcher:
             if tids.size == 0 or k <= 0:
                 out.append([])
                 continue
-            sim = (tids, self._similarity_weights(tids, tf))
             slots = self._top(scores[i], k, live, None)
-            out.append(self._hits(idx, slots, scores[i], etids, eqw, sim))
+            out.append(self._hits(idx, slots, scores[i], (etids, eqw, None), (tids, tf)))
         return out
 
-    def _second_pass(
+    def _rerank_pays(self, idx: _Index, postings: int) -> bool:
+        """Whether ``postings`` (a query's postings in the main segment) hold more entries
+        than ``prf_rerank`` docs' rows (by :attr:`RERANK_COST_FACTOR`), so rescoring those
+        docs reads less."""
+        if not idx.n_main:
+            return False
+        per_doc = idx.rows.nnz / idx.n_main
+        return postings > self.RERANK_COST_FACTOR * self.prf_rerank * per_doc
+
+    def _rescore(
         self,
         idx: _Index,
         first: NDArray[np.float64],
@@ -1314,16 +1442,8 @@ class Matcher:
         tids: NDArray[np.intp],
         qw: NDArray[np.float64],
     ) -> NDArray[np.float64]:
-        """Scores of the expanded query: of every doc, or (``prf_rerank``) of the first pass's
-        best docs only, from their doc-major rows, when that reads fewer entries."""
-        if self.prf_rerank <= 0:
-            return self._accumulate(idx, tids, qw)
-        p = idx.postings.indptr
-        full_cost = int((p[tids + 1] - p[tids]).sum()) if idx.n_main else 0
-        per_doc = idx.rows.nnz / max(idx.n_main, 1)
-        if full_cost <= self.RERANK_COST_FACTOR * self.prf_rerank * per_doc:
-            # Small indexes: the postings of the expanded query are short, read them all.
-            return self._accumulate(idx, tids, qw)
+        """Scores of the (expanded) query for the first pass's ``prf_rerank`` best docs only,
+        from their doc-major rows; 0 for the others."""
         cands = np.asarray(self._top(first, self.prf_rerank, live, None), dtype=np.intp)
         out = np.zeros(idx.n, dtype=np.float64)
         if cands.size == 0 or tids.size == 0:
@@ -1356,15 +1476,12 @@ class Matcher:
             scores[:, idx.n_main :] = (q @ idx.delta.T).toarray()
         return scores
 
-    def _expand(
-        self,
-        idx: _Index,
-        tids: NDArray[np.intp],
-        qw: NDArray[np.float64],
-        fb: list[int],
-        scores: NDArray[np.float64],
-    ) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
-        """Rocchio: q' = q + prf_weight * centroid(feedback docs), trimmed and renormalised."""
+    def _centroid(
+        self, idx: _Index, fb: list[int], scores: NDArray[np.float64]
+    ) -> tuple[NDArray[np.intp], NDArray[np.float64], float]:
+        """The ``prf_terms`` heaviest terms (in no particular order) of the weighted centroid
+        of the l2-normalised rows of the feedback docs ``fb``, scaled to norm ``prf_weight``,
+        and its squared norm."""
         fw_share = _FEEDBACK_SHARES.get((self.prf_weighting, len(fb)))
         if fw_share is None:
             fw = np.ones(len(fb))
@@ -1379,35 +1496,23 @@ class Matcher:
                 _FEEDBACK_SHARES[(self.prf_weighting, len(fb))] = fw_share
         fb_slots = np.asarray(fb, dtype=np.intp)
         owner, dterms, vals = self._gather(idx, fb_slots)
-        norms = _norms_of(idx, fb_slots, owner, vals)
-        if not (norms > 0).any():
-            return tids, qw
-        norms[norms == 0] = 1.0
-        scale = fw_share / norms
+        # Feedback docs scored above 0, so each holds a positive weight: no norm is 0.
+        scale = fw_share / _norms_of(idx, fb_slots, owner, vals)
         # Sum each term's weights: a stable sort and one reduceat (np.unique costs more here).
         order = np.argsort(dterms, kind="stable")
         st = dterms[order]
         starts = np.flatnonzero(np.concatenate(([True], st[1:] != st[:-1])))
         terms = st[starts].astype(np.intp)
-        cen: NDArray[np.float64] = np.add.reduceat(
-            (vals * scale[owner])[order].astype(np.float64, copy=False), starts)
+        cen: NDArray[np.float64] = np.add.reduceat((vals * scale[owner])[order], starts)
         if cen.size > self.prf_terms:
-            top = np.sort(np.argpartition(-cen, self.prf_terms - 1)[: self.prf_terms])
+            top = np.argpartition(-cen, self.prf_terms - 1)[: self.prf_terms]
             terms, cen = terms[top], cen[top]
-        cen *= self.prf_weight / math.sqrt(float(cen @ cen))
-        # Both term lists are sorted and unique: merge them, adding the weights of shared terms.
-        pos = np.searchsorted(tids, terms)
-        shared = pos < tids.size
-        shared[shared] = tids[pos[shared]] == terms[shared]
-        w = qw.copy()
-        w[pos[shared]] += cen[shared]
-        new = tids
-        if not shared.all():
-            extra = ~shared
-            new = np.concatenate([tids, terms[extra]])
-            order = np.argsort(new)
-            new, w = new[order], np.concatenate([w, cen[extra]])[order]
-        return new, w / math.sqrt(float(w @ w))
+        sq = float(cen @ cen)
+        if sq == 0:
+            return terms[:0], cen[:0], 0.0
+        scale_to = self.prf_weight / math.sqrt(sq)
+        cen *= scale_to
+        return terms, cen, sq * scale_to * scale_to
 
     @staticmethod
     def _gather(
@@ -1433,19 +1538,20 @@ class Matcher:
         idx: _Index,
         slots: list[int],
         scores: NDArray[np.float64],
-        tids: NDArray[np.intp],
-        qw: NDArray[np.float64],
-        sim: tuple[NDArray[np.intp], NDArray[np.float64]],
+        ranking: _Ranking,
+        written: tuple[NDArray[np.intp], NDArray[np.float64]],
     ) -> list[Hit]:
         """Hits whose explanations and similarities are made, for all of them in one vectorised
-        pass, on the first access to any."""
+        pass, on the first access to any (``written``: the query's terms and counts as
+        written, for the similarity)."""
         if not slots:
             return []
         sl = np.asarray(slots, dtype=np.intp)
         ids = idx.ids
         score_list: list[float] = scores[sl].tolist()
         explain = _Explainer(
-            (idx, sl, tids, qw, sim[0], sim[1], self._term_list(), self.explain_terms))
+            (idx, sl, ranking, written, self._doc_weighting(), self._term_list(),
+             self.explain_terms))
         lazy = Hit._lazy
         return [lazy(ids[s], score_list[i], explain, i) for i, s in enumerate(slots)]
 
@@ -1521,13 +1627,53 @@ class Matcher:
                 (z["data"], z["indices"], z["indptr"]), shape=(n_docs, len(terms))
             )
         m.terms_ = terms
-        m._set_phrase_factor(terms)
-        m._terms_cache = None
+        m._set_term_caches(terms)
         m.vocabulary_ = {t: i for i, t in enumerate(terms.tolist())}
         m.avgdl_ = float(meta["avgdl"])
         m._reset(list(meta["ids"]), list(meta["fields"]), rows)
         m.saved_version_ = str(meta.get("version", ""))
         return m
+
+
+# (tf, k1, b, avgdl_, idf_) of a fitted Matcher: how an indexed doc's terms are weighted.
+_DocWeighting = tuple[str, float, float, float, NDArray[np.float64]]
+
+
+def _doc_weights(
+    tids: NDArray[np.intp], tf: NDArray[np.float64], weighting: _DocWeighting
+) -> NDArray[np.float64]:
+    """Counts ``tf`` of the terms ``tids`` weighted as an indexed doc's, l2-normalised."""
+    tf_mode, k1, b, avgdl, idf = weighting
+    if tf_mode == "log":
+        sat = np.where(tf >= 1, 1.0 + np.log(np.maximum(tf, 1.0)), tf)
+    else:
+        norm = k1 * (1 - b + b * float(tf.sum()) / avgdl)
+        sat = tf * (k1 + 1) / (tf + norm)
+    w_ = sat * idf[tids]
+    n = math.sqrt(float(w_ @ w_))
+    return w_ / n if n > 0 else w_
+
+
+def _merged(
+    tids: NDArray[np.intp], qw: NDArray[np.float64],
+    terms: NDArray[np.intp], cen: NDArray[np.float64],
+) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
+    """The query ``(tids, qw)`` (sorted terms) plus the centroid ``(terms, cen)`` (any order),
+    as sorted terms and l2-normalised weights, the weights of shared terms added."""
+    order = np.argsort(terms)
+    terms, cen = terms[order], cen[order]
+    pos = np.searchsorted(tids, terms)
+    shared = pos < tids.size
+    shared[shared] = tids[pos[shared]] == terms[shared]
+    w = qw.copy()
+    w[pos[shared]] += cen[shared]
+    new = tids
+    if not shared.all():
+        extra = ~shared
+        new = np.concatenate([tids, terms[extra]])
+        order = np.argsort(new)
+        new, w = new[order], np.concatenate([w, cen[extra]])[order]
+    return new, w / math.sqrt(float(w @ w))
 
 
 def _csr(rows: sp.spmatrix, n_terms: int) -> sp.csr_matrix:
@@ -1618,16 +1764,21 @@ def _cosines(
 def _explain(
     idx: _Index,
     sl: NDArray[np.intp],
-    tids: NDArray[np.intp],
-    qw: NDArray[np.float64],
-    stids: NDArray[np.intp],
-    sweights: NDArray[np.float64],
+    ranking: _Ranking,
+    written: tuple[NDArray[np.intp], NDArray[np.float64]],
+    weighting: _DocWeighting,
     names: list[str],
     explain_terms: int,
 ) -> tuple[list[tuple[tuple[str, float], ...]], list[float]]:
-    """(terms, similarity) of the hits at slots ``sl``, in one vectorised pass: ``tids``,
-    ``qw`` the (expanded) ranking query, ``stids``, ``sweights`` the query as written weighted
-    for the cosine, ``names`` the term list of the snapshot's vocabulary."""
+    """(terms, similarity) of the hits at slots ``sl``, in one vectorised pass: ``ranking``
+    the (expanded) ranking query, ``written`` the query's terms and counts as written (to be
+    weighted as a doc, ``weighting``, for the cosine), ``names`` the term list of the
+    snapshot's vocabulary."""
+    stids = written[0]
+    sweights = _doc_weights(stids, written[1], weighting)
+    tids, qw, centroid = ranking
+    if centroid is not None:
+        tids, qw = _merged(tids, qw, *centroid)
     owner, dterms, vals = Matcher._gather(idx, sl)
     n = sl.size
     sims: list[float] | None = None
