@@ -4,7 +4,7 @@ from .api import ApiToken, IdempotencyKey
 from .base import Base, utcnow
 from .deal import ContractType, Deal, DealCorrection
 from .docking import Docking, DockingEvent, DockingMessage, DockingState, DropReason, Side
-from .enums import NeedStatus, OrgKind, ResultStatus, Role, SolutionStatus
+from .enums import Language, NeedStatus, OrgKind, ResultStatus, Role, SolutionStatus
 from .match import Match
 from .need import Need, NeedMode
 from .notification import Notification, NotificationKind, NotificationPreference, OutboxEmail
@@ -30,6 +30,7 @@ __all__ = [
     "Field",
     "IPType",
     "IdempotencyKey",
+    "Language",
     "Match",
     "Need",
     "NeedMode",

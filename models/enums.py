@@ -89,3 +89,16 @@ class SolutionStatus(enum.StrEnum):
         """The status's Chinese name."""
         return {"submitted": N_("已提交"), "shortlisted": N_("入围"), "accepted": N_("已采纳"),
                 "declined": N_("未采纳"), "withdrawn": N_("已撤回")}[self.value]
+
+
+class Language(enum.StrEnum):
+    """The language a user reads the platform in: pages follow the visitor's choice, e-mails
+    (sent when nobody is looking at a page) follow this stored one."""
+
+    ZH_CN = "zh_CN"
+    EN = "en"
+
+    @property
+    def label(self) -> str:
+        """The language's name, written in that language (as language menus show them)."""
+        return {"zh_CN": "简体中文", "en": "English"}[self.value]

@@ -11,7 +11,7 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from .base import Base, enum_column, utcnow
-from .enums import Role
+from .enums import Language, Role
 
 if TYPE_CHECKING:
     from .organization import Organization
@@ -48,6 +48,11 @@ class User(Base):
     # Part of the id kept in session and remember-me cookies: raising it (log-out, password
     # change or reset) makes every cookie issued before stop working.
     session_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    # The language of the e-mails the user is sent; set from the language the user last
+    # chose on the site.
+    language: Mapped[Language] = mapped_column(
+        enum_column(Language, "user_language"), default=Language.ZH_CN,
+        server_default=Language.ZH_CN.value)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     organization: Mapped[Organization] = relationship(back_populates="members")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import Flask, has_request_context, request, session
 from flask_babel import Babel, gettext
-from flask_login import LoginManager
+from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
 
-from models import User
+from models import Language, User
 from models.i18n import N_
 from models.user import configure_password_hasher
 
@@ -31,23 +31,37 @@ def _load_user(user_id: str) -> User | None:
     return user
 
 
+LANGUAGES = tuple(language.value for language in Language)
+
+
 def select_locale() -> str:
-    """Chinese unless the visitor chose English (``?lang=en``, kept in the session).
+    """Chinese unless the visitor chose English (``?lang=en``, kept in the session), or,
+    without a choice in this session, the language of the logged-in account.
 
     The same holds for the JSON API: ``?lang=en`` on a request (or a session that chose
     English) answers in English. Outside a request (commands) the language is Chinese.
     """
-    languages = ("zh_CN", "en")
     if not has_request_context():
         return "zh_CN"
     chosen = request.args.get("lang")
-    if chosen in languages:
+    if chosen in LANGUAGES:
         session["lang"] = chosen
         return chosen
     stored = session.get("lang")
-    if stored in languages:
+    if stored in LANGUAGES:
         return str(stored)
+    if current_user.is_authenticated:
+        return str(current_user.language.value)
     return "zh_CN"
+
+
+def remember_language() -> None:
+    """Keep a logged-in user's explicit choice of language (``?lang=``) on the account, so
+    that the e-mails the user is sent, and the site on other devices, use it too."""
+    chosen = request.args.get("lang")
+    if chosen in LANGUAGES and current_user.is_authenticated and current_user.language != chosen:
+        current_user.language = Language(chosen)
+        get_session().commit()
 
 
 def init_app(app: Flask) -> None:
@@ -59,5 +73,6 @@ def init_app(app: Flask) -> None:
     login_manager.login_message_category = "info"
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    app.before_request(remember_language)
     # Always set, so that an app never inherits the parameters of one made before it.
     configure_password_hasher(**(app.config["PASSWORD_HASH_PARAMS"] or {}))

@@ -7,12 +7,13 @@ from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.orm import Session
 
 from models import (
     CooperationMode,
+    Language,
     Need,
     NeedStatus,
     Organization,
@@ -205,3 +206,11 @@ def test_result_maturity_stage(db: Session, institution_user: User,
     assert [maturity_stage(n) for n in (6, 7, 8, 9)] == ["中试", "中试", "产业化", "产业化"]
     with pytest.raises(ValueError):
         maturity_stage(0)
+
+
+def test_user_language_is_checked_by_the_database(db: Session, make_user: Callable[..., User]) -> None:
+    user = make_user()
+    assert user.language is Language.ZH_CN
+    with pytest.raises(IntegrityError):
+        db.execute(text("UPDATE users SET language = 'fr' WHERE id = :id"), {"id": user.id})
+    db.rollback()

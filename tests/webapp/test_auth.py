@@ -8,7 +8,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Organization, OrgKind, Role, User
+from models import Language, Organization, OrgKind, Role, User
 from models.validators import credit_code_check_char
 
 from support import PASSWORD, login, page_text
@@ -131,3 +131,13 @@ def test_forms_need_a_csrf_token(app: Flask, enterprise_user: User) -> None:
     assert response.status_code == 400
     page = client.get("/login").get_data(as_text=True)
     assert 'name="csrf_token"' in page
+
+
+def test_signup_in_english_stays_in_english(client: FlaskClient, db: Session) -> None:
+    client.get("/signup?lang=en")
+    body = "91330100MA2AB1234"
+    response = client.post("/signup", data={**SIGNUP, "credit_code": body + credit_code_check_char(body)})
+    assert response.status_code == 302
+    user = db.scalar(select(User).where(User.email == "li.na@example.cn"))
+    assert user is not None and user.language is Language.EN
+    assert '<html lang="en">' in client.get("/account").get_data(as_text=True)

@@ -26,7 +26,8 @@ from support import login, page_text
 CJK = re.compile(r"[\u4e00-\u9fff]")
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 # The language switch names the other language in that language.
-SWITCH = re.compile(r'<a href="\?lang=zh_CN" lang="zh-CN">中文</a>')
+# A language named in itself (the switch, the e-mail language menu), marked lang="zh-CN".
+MARKED_CHINESE = re.compile(r'<(\w+)[^>]*\slang="zh-CN"[^>]*>[^<]*</\1>')
 
 
 def _catalogue(locale: str) -> Any:
@@ -172,7 +173,7 @@ HIDDEN_ATTRIBUTES = re.compile(r'\s(?:value|href|action)="[^"]*"')
 
 
 def _chinese_left(html: str) -> list[str]:
-    html = HIDDEN_ATTRIBUTES.sub("", SWITCH.sub("", html))
+    html = HIDDEN_ATTRIBUTES.sub("", MARKED_CHINESE.sub("", html))
     return sorted({line.strip()[:120] for line in html.splitlines() if CJK.search(line)})
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from models import (
     Docking,
     DockingState,
+    Language,
     Need,
     Notification,
     NotificationKind,
@@ -27,7 +28,7 @@ from models import (
 from webapp.cli import main
 from webapp.notifications.services import notify_organization
 
-from support import page_text
+from support import login, page_text
 
 MakeDocking = Callable[..., Docking]
 
@@ -118,6 +119,7 @@ def test_preferences_choose_channels(as_institution: FlaskClient, as_enterprise:
     choices = {f"in_app_{k.value}": "y" for k in NotificationKind if k is not NotificationKind.MESSAGE}
     choices.update({f"email_{k.value}": "y" for k in NotificationKind
                     if k not in (NotificationKind.INTEREST, NotificationKind.MESSAGE)})
+    choices["language"] = "zh_CN"
     assert as_enterprise.post("/notifications/settings", data=choices).status_code == 302
     stored = {p.kind: (p.in_app, p.email) for p in db.scalars(select(NotificationPreference))}
     assert stored[NotificationKind.INTEREST] == (True, False)
@@ -235,3 +237,60 @@ def test_role_is_irrelevant_to_preferences_defaults(db: Session, make_user: Call
     rows = notify_organization(db, enterprise_user.organization_id, NotificationKind.MESSAGE,
                                "新消息", "/dockings")
     assert {r.user_id for r in rows} == {enterprise_user.id, operator.id}
+
+
+def test_emails_are_written_in_each_recipients_language(
+        as_institution: FlaskClient, enterprise_user: User, make_user: Callable[..., User],
+        make_need: Callable[..., Need], make_result: Callable[..., Result],
+        institution_user: User, db: Session) -> None:
+    english = make_user(enterprise_user.organization, language=Language.EN)
+    need, result = make_need(enterprise_user), make_result(institution_user)
+    # The sender reads the site in Chinese; each e-mail follows its recipient.
+    as_institution.post("/dockings/interest", data={"need_id": need.id, "result_id": result.id})
+    mails = {m.to_address: m for m in db.scalars(select(OutboxEmail))}
+    chinese_mail, english_mail = mails[enterprise_user.email], mails[english.email]
+    assert "表达了对接意向" in chinese_mail.subject and "您好" in chinese_mail.body
+    assert "is interested in" in english_mail.subject and "表达" not in english_mail.subject
+    assert english_mail.body.startswith(f"Dear {english.name},")
+    assert "Details: " in english_mail.body and "Notification settings" in english_mail.body
+    assert "查看详情" not in english_mail.body and need.title in english_mail.body
+    # The in-app rows stay stored once, in Chinese, and are shown in the reader's language.
+    titles = {n.title for n in db.scalars(select(Notification))}
+    assert len(titles) == 1 and "表达了对接意向" in next(iter(titles))
+
+
+def test_settings_choose_the_email_language(as_enterprise: FlaskClient, enterprise_user: User,
+                                            db: Session) -> None:
+    page = as_enterprise.get("/notifications/settings").get_data(as_text=True)
+    assert '<option lang="zh-CN" selected value="zh_CN">简体中文</option>' in page
+    boxes = {f"{channel}_{k.value}": "y" for k in NotificationKind for channel in ("in_app", "email")}
+    assert as_enterprise.post("/notifications/settings",
+                              data={**boxes, "language": "en"}).status_code == 302
+    db.refresh(enterprise_user)
+    assert enterprise_user.language is Language.EN
+    # The account's language now applies to its pages too (no choice made in this session).
+    # A language the platform does not offer is refused next to the field, nothing stored.
+    response = as_enterprise.post("/notifications/settings", data={**boxes, "language": "fr"})
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert '<html lang="en">' in html
+    assert '<p class="error" id="language-error">Not a valid choice.</p>' in html
+    db.refresh(enterprise_user)
+    assert enterprise_user.language is Language.EN
+
+
+def test_choosing_a_language_on_the_site_is_kept_on_the_account(
+        app: Flask, as_enterprise: FlaskClient, enterprise_user: User, db: Session) -> None:
+    assert enterprise_user.language is Language.ZH_CN
+    as_enterprise.get("/?lang=en")
+    db.refresh(enterprise_user)
+    assert enterprise_user.language is Language.EN
+    # Another device, no choice made there: the account's language applies.
+    elsewhere = login(app.test_client(), enterprise_user)
+    assert '<html lang="en">' in elsewhere.get("/").get_data(as_text=True)
+    # A choice made before logging in is kept on the account too.
+    anonymous = app.test_client()
+    anonymous.get("/?lang=zh_CN")
+    login(anonymous, enterprise_user)
+    db.refresh(enterprise_user)
+    assert enterprise_user.language is Language.ZH_CN

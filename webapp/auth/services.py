@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from models import ApiToken, Organization, OrgKind, PasswordResetToken, Role, User, utcnow
+from models import ApiToken, Language, Organization, OrgKind, PasswordResetToken, Role, User, utcnow
 from models.security import hash_reset_token, new_reset_token
 
 MIN_PASSWORD_LENGTH = 8
@@ -59,8 +59,10 @@ def find_user_by_email(session: Session, email: str) -> User | None:
 
 
 def sign_up(session: Session, *, email: str, name: str, password: str,
-            organization: NewOrganization | None = None, invite_code: str | None = None) -> User:
-    """Create a member account in a new organisation or in the one the invitation names."""
+            organization: NewOrganization | None = None, invite_code: str | None = None,
+            language: Language = Language.ZH_CN) -> User:
+    """Create a member account in a new organisation or in the one the invitation names,
+    reading the platform (and its e-mails) in ``language``."""
     if find_user_by_email(session, email) is not None:
         raise SignupError("email", _("该邮箱已注册"))
     if organization is not None:
@@ -81,7 +83,8 @@ def sign_up(session: Session, *, email: str, name: str, password: str,
         if org_or_none is None:
             raise SignupError("invite_code", _("邀请码无效"))
         org = org_or_none
-    user = User(email=email, name=name.strip(), role=Role.MEMBER, organization=org)
+    user = User(email=email, name=name.strip(), role=Role.MEMBER, organization=org,
+                language=language)
     user.set_password(password)
     session.add(user)
     session.flush()

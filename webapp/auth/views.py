@@ -16,9 +16,10 @@ from flask_babel import gettext as _
 from flask_login import login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from models import OrgKind, OutboxEmail, SecurityEventKind, User
+from models import Language, OrgKind, OutboxEmail, SecurityEventKind, User
 
 from ..db import get_session
+from ..extensions import LANGUAGES, select_locale
 from ..permissions import acting_user
 from ..security.limiter import limit_login, limit_password_reset, limit_signup
 from ..security.log import record_event
@@ -66,26 +67,30 @@ def signup() -> Response | str:
         try:
             user = sign_up(db, email=form.email.data or "", name=form.name.data or "",
                            password=form.password.data or "", organization=new_org,
-                           invite_code=form.invite_code.data)
+                           invite_code=form.invite_code.data,
+                           language=Language(select_locale()))
         except SignupError as exc:
             db.rollback()
             field = getattr(form, exc.field)
             field.errors = [*field.errors, exc.message]
         else:
             db.commit()
-            session.clear()
-            login_user(user)
+            _fresh_session(user, remember=False)
             flash(_("注册成功，欢迎加入！"), "success")
             return redirect(url_for("main.index"))
     return render_template("auth/signup.html", form=form)
 
 
 def _fresh_session(user: User, remember: bool) -> None:
-    """Log ``user`` in on a new session, keeping only the chosen language."""
+    """Log ``user`` in on a new session, keeping only the chosen language (which the
+    account then keeps too, for its e-mails)."""
     lang = session.get("lang")
     session.clear()
-    if lang:
+    if lang in LANGUAGES:
         session["lang"] = lang
+        if user.language != lang:
+            user.language = Language(lang)
+            get_session().commit()
     login_user(user, remember=remember)
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Any
 
+from flask_babel import force_locale, gettext
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
@@ -24,10 +25,13 @@ from models import (
     User,
     utcnow,
 )
+from models.i18n import N_
+
+from ..i18n import recorded
 
 log = logging.getLogger(__name__)
 
-SITE_NAME = "InnoMatch 技术供需对接平台"
+SITE_NAME = N_("InnoMatch 技术供需对接平台")
 
 
 @dataclass(frozen=True)
@@ -74,8 +78,12 @@ def notify_users(session: Session, users: Iterable[User], kind: NotificationKind
             session.add(note)
             created.append(note)
         if channels.email:
-            session.add(OutboxEmail(to_address=user.email, subject=f"[InnoMatch] {title}"[:200],
-                                    body=_email_body(user, kind, title, link)))
+            # Written in the recipient's language, whoever's request sends it.
+            with force_locale(user.language.value):
+                shown = recorded(title)
+                session.add(OutboxEmail(to_address=user.email,
+                                        subject=f"[InnoMatch] {shown}"[:200],
+                                        body=_email_body(user, kind, shown, link)))
     session.flush()
     return created
 
@@ -90,9 +98,11 @@ def notify_organization(session: Session, organization_id: int, kind: Notificati
 
 
 def _email_body(user: User, kind: NotificationKind, title: str, link: str) -> str:
-    return (f"{user.name}，您好：\n\n{title}\n\n"
-            f"查看详情：{link}\n\n"
-            f"（{kind.label}提醒；可在“通知设置”中修改接收方式。）\n{SITE_NAME}\n")
+    """A notification e-mail's text, in the current locale."""
+    return gettext("%(name)s，您好：\n\n%(title)s\n\n查看详情：%(link)s\n\n"
+                   "（%(kind)s提醒；可在“通知设置”中修改接收方式和邮件语言。）\n%(site)s\n",
+                   name=user.name, title=title, link=link, kind=gettext(kind.label),
+                   site=gettext(SITE_NAME))
 
 
 def unread_count(session: Session, user_id: int) -> int:

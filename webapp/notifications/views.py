@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from werkzeug.wrappers import Response
 
-from models import Notification, NotificationKind
+from models import Language, Notification, NotificationKind
 
 from ..db import get_session
 from ..permissions import acting_user
@@ -69,7 +69,7 @@ def read_all() -> Response:
 @bp.route("/settings", methods=["GET", "POST"])
 @login_required
 def settings() -> Response | str:
-    """Choose which notifications arrive in the app and by e-mail."""
+    """Choose which notifications arrive in the app and by e-mail, and the e-mails' language."""
     user = acting_user()
     assert user is not None
     db = get_session()
@@ -78,11 +78,13 @@ def settings() -> Response | str:
         for kind, channels in preferences(db, user.id).items():
             form[f"in_app_{kind.value}"].data = channels.in_app
             form[f"email_{kind.value}"].data = channels.email
+        form["language"].data = user.language.value
     if form.validate_on_submit():
         save_preferences(db, user.id, {
             kind: Channels(in_app=bool(form[f"in_app_{kind.value}"].data),
                            email=bool(form[f"email_{kind.value}"].data))
             for kind in NotificationKind})
+        user.language = Language(form["language"].data)
         db.commit()
         flash(_("通知设置已保存。"), "success")
         return redirect(url_for("notifications.settings"))
