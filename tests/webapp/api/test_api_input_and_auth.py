@@ -140,6 +140,7 @@ def test_account_page_creates_a_token_once_and_stores_only_its_hash(
     bearer = app.test_client()
     me = bearer.get("/api/v1/me", headers={"Authorization": f"Bearer {token[0]}"})
     assert me.status_code == 200 and me.get_json()["auth"] == "token"
+    assert me.get_json()["language"] == "zh_CN"
     assert "Set-Cookie" not in me.headers
     revoked = as_enterprise.post(f"/account/tokens/{record.id}/revoke")
     assert revoked.status_code == 302

@@ -14,6 +14,7 @@ def me() -> dict[str, Any]:
     org = user.organization
     return {
         "id": user.id, "email": user.email, "name": user.name, "role": user.role.value,
+        "language": user.language.value,
         "organization": {"id": org.id, "name": org.name, "kind": org.kind.value,
                          "province": org.province, "city": org.city, "verified": org.verified},
         "auth": auth_method(),

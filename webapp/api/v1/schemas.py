@@ -16,6 +16,7 @@ from models import (
     DropReason,
     Field,
     IPType,
+    Language,
     NeedStatus,
     OrgKind,
     ResultForm,
@@ -226,7 +227,10 @@ SCHEMAS: dict[str, Schema] = {
                          required=["body"]),
     "Me": obj({
         "id": ID, "email": {"type": "string"}, "name": {"type": "string"},
-        "role": {"type": "string", "enum": values(Role)}, "organization": obj({
+        "role": {"type": "string", "enum": values(Role)},
+        "language": {"type": "string", "enum": values(Language),
+                     "description": "e-mails are written in this language"},
+        "organization": obj({
             **ORG_BRIEF["properties"], "province": {"type": "string"},
             "city": {"type": "string"}, "verified": {"type": "boolean"}}),
         "auth": {"type": "string", "enum": ["session", "token"]}}),
