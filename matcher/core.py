@@ -615,7 +615,6 @@ class Matcher:
             is_phrase = np.char.find(terms, " ") >= 0
             self._phrase_factor = np.where(
                 is_phrase, np.float32(self.phrase_weight), np.float32(1.0)).astype(np.float32)
-        self._phrase_factor_value = np.float32(self.phrase_weight)
 
     def _prune(
         self, vocab: dict[str, int], indices: NDArray[np.int32], n_docs: int
@@ -1022,8 +1021,9 @@ class Matcher:
             tf = np.array([row[j] for j in keys], dtype=np.float64)
         else:
             # Phrase tokens (the only terms holding a space) count phrase_weight, as in docs.
+            # The factor the docs' counts were multiplied by (float32, as _phrase_factor).
             names = self._term_list()
-            pw = float(self._phrase_factor_value)
+            pw = float(np.float32(self.phrase_weight))
             tf = np.array([row[j] * pw if " " in names[j] else row[j] for j in keys],
                           dtype=np.float64)
         return tids, tf
@@ -1035,11 +1035,12 @@ class Matcher:
         # A query has tens of terms: Python floats cost less here than a chain of numpy calls.
         counts: list[float] = tf.tolist()
         if self.subword_weight != 1.0 and len(counts) > 1:
-            subwords = self._subwords_of(tids.tolist())
+            term_ids: list[int] = tids.tolist()
+            subwords = self._subwords_of(term_ids)
             if subwords:
                 sw = float(self.subword_weight)
                 counts = [c * sw if t in subwords else c
-                          for t, c in zip(tids.tolist(), counts, strict=True)]
+                          for t, c in zip(term_ids, counts, strict=True)]
         # Queries are short: log saturation suits them whatever the docs use.
         sat = [1.0 + math.log(c) if c >= 1 else c for c in counts]
         if self.query_idf:

@@ -55,13 +55,19 @@ def select_locale() -> str:
     return "zh_CN"
 
 
-def remember_language() -> None:
-    """Keep a logged-in user's explicit choice of language (``?lang=``) on the account, so
-    that the e-mails the user is sent, and the site on other devices, use it too."""
-    chosen = request.args.get("lang")
-    if chosen in LANGUAGES and current_user.is_authenticated and current_user.language != chosen:
-        current_user.language = Language(chosen)
+def keep_language(user: User, chosen: object) -> None:
+    """Keep a language the user chose on the site (``?lang=``, or before logging in) on the
+    account, so that the e-mails the user is sent, and the site on other devices, use it."""
+    if chosen in LANGUAGES and user.language != chosen:
+        user.language = Language(str(chosen))
         get_session().commit()
+
+
+def remember_language() -> None:
+    """:func:`keep_language` for a logged-in user's ``?lang=`` (the user is loaded only then)."""
+    chosen = request.args.get("lang")
+    if chosen in LANGUAGES and current_user.is_authenticated:
+        keep_language(current_user, chosen)
 
 
 def init_app(app: Flask) -> None:

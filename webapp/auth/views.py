@@ -19,7 +19,7 @@ from werkzeug.wrappers import Response
 from models import Language, OrgKind, OutboxEmail, SecurityEventKind, User
 
 from ..db import get_session
-from ..extensions import LANGUAGES, select_locale
+from ..extensions import LANGUAGES, keep_language, select_locale
 from ..permissions import acting_user
 from ..security.limiter import limit_login, limit_password_reset, limit_signup
 from ..security.log import record_event
@@ -88,9 +88,7 @@ def _fresh_session(user: User, remember: bool) -> None:
     session.clear()
     if lang in LANGUAGES:
         session["lang"] = lang
-        if user.language != lang:
-            user.language = Language(lang)
-            get_session().commit()
+        keep_language(user, lang)
     login_user(user, remember=remember)
 
 
