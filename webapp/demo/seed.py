@@ -53,14 +53,17 @@ def _days_ago(now: dt.datetime, days: int | None) -> dt.datetime | None:
 
 
 def load_world(session: Session, seed: int = 2025, scale: float = 1.0,
-               sizes: Sizes | None = None) -> dict[str, int]:
+               sizes: Sizes | None = None, now: dt.datetime | None = None) -> dict[str, int]:
     """Insert the demo world generated for ``seed`` and ``scale``; return how many rows were new.
 
     Organisations are found by name, users by e-mail, needs and results by organisation and
-    title, solutions by need and organisation, so a second run adds nothing.
+    title, solutions by need and organisation, so a second run adds nothing. ``now`` is the
+    moment the world is dated back from (the clock by default; a fixed one makes the rows
+    reproducible), and needs past their validity on its date are expired.
     """
     world = build_world(seed=seed, scale=scale, sizes=sizes)
-    now = utcnow()
+    today = None if now is None else now.date()
+    now = now or utcnow()
     counts = {"organizations": 0, "users": 0, "needs": 0, "results": 0, "solutions": 0}
 
     orgs: dict[str, Organization] = {o.name: o for o in session.scalars(select(Organization))}
@@ -102,7 +105,7 @@ def load_world(session: Session, seed: int = 2025, scale: float = 1.0,
     _load_solutions(session, world.solutions, need_by_key, result_by_key, org_by_key,
                     user_by_key, now, counts)
     session.flush()
-    counts["expired"] = len(expire_due_needs(session))
+    counts["expired"] = len(expire_due_needs(session, today=today))
     counts.update(load_dockings(session, world, need_by_key, result_by_key, user_by_key, now,
                                 seed))
     return counts
