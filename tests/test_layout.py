@@ -1,4 +1,5 @@
-"""The package layout the design card fixes: a pure matcher, Flask-free models."""
+"""The package layout the design card fixes: a pure matcher, Flask-free models, a web package
+whose modules do not import back up from it."""
 
 from __future__ import annotations
 
@@ -27,6 +28,33 @@ def _imported_roots(package: str) -> set[str]:
 ])
 def test_layers_do_not_import_upwards(package: str, forbidden: set[str]) -> None:
     assert _imported_roots(package) & forbidden == set()
+
+
+def _imported_from_webapp_package(path: Path) -> list[str]:
+    """The names ``path`` imports from the ``webapp`` package itself (its ``__init__``)."""
+    package = path.relative_to(ROOT).parts[:-1]
+    names: list[str] = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not isinstance(node, ast.ImportFrom):
+            continue
+        module = tuple(node.module.split(".")) if node.module else ()
+        target = (package[:len(package) - node.level + 1] + module) if node.level else module
+        if target == ("webapp",):
+            names += [alias.name for alias in node.names]
+    return names
+
+
+def test_nothing_in_webapp_imports_back_up_from_its_init() -> None:
+    """webapp/__init__.py re-exports create_app for the outside (wsgi, tests); the package's
+    own modules import submodules from it, never names defined there."""
+    webapp = ROOT / "webapp"
+    found = {
+        f"{path.relative_to(ROOT)}: {name}"
+        for path in webapp.rglob("*.py") if path != webapp / "__init__.py"
+        for name in _imported_from_webapp_package(path)
+        if not ((webapp / name).is_dir() or (webapp / f"{name}.py").is_file())
+    }
+    assert found == set()
 
 
 def test_wsgi_builds_the_app() -> None:

@@ -6,7 +6,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from . import create_app
+from .app import create_app
 from .db import get_engine, get_session
 
 
