@@ -107,7 +107,17 @@ def test_inactive_user_cannot_log_in(client: FlaskClient, db: Session,
     enterprise_user.is_active = False
     db.commit()
     response = client.post("/login", data={"email": enterprise_user.email, "password": PASSWORD})
-    assert response.status_code == 200
+    assert response.status_code == 200 and "邮箱或密码不正确" in page_text(response)
+    # Not logged in: the account page still sends to the log-in form.
+    account = client.get("/account")
+    assert account.status_code == 302 and "/login" in account.headers["Location"]
+    db.refresh(enterprise_user)
+    assert enterprise_user.last_login_at is None
+    # The same credentials work once the account is active again.
+    enterprise_user.is_active = True
+    db.commit()
+    login(client, enterprise_user)
+    assert enterprise_user.email in page_text(client.get("/account"))
 
 
 def test_login_follows_only_local_next(client: FlaskClient, enterprise_user: User) -> None:
@@ -119,9 +129,15 @@ def test_login_follows_only_local_next(client: FlaskClient, enterprise_user: Use
     assert response.headers["Location"] == "/needs/new"
 
 
-def test_get_logout_does_not_log_out(as_enterprise: FlaskClient) -> None:
-    assert as_enterprise.get("/logout").status_code == 200
-    assert as_enterprise.get("/account").status_code == 200
+def test_get_logout_does_not_log_out(as_enterprise: FlaskClient, enterprise_user: User) -> None:
+    page = as_enterprise.get("/logout")
+    assert page.status_code == 200
+    assert '<form method="post" action="/logout"' in page.get_data(as_text=True)
+    account = as_enterprise.get("/account")
+    assert account.status_code == 200 and enterprise_user.email in page_text(account)
+    # The button it shows does log out.
+    assert as_enterprise.post("/logout").status_code == 302
+    assert as_enterprise.get("/account").status_code == 302
 
 
 def test_forms_need_a_csrf_token(app: Flask, enterprise_user: User) -> None:

@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models import Field, Match, Need, Notification, Result, User
+from models import Field, Match, Need, Notification, Organization, OrgKind, Result, User
 
 from support import login
 
@@ -101,9 +101,16 @@ def test_a_draft_without_a_field_is_scored_for_the_field_its_text_fits(
 
 
 def test_own_results_are_left_out(api_as: ApiFor, institution_user: User,
-                                  sensor_results: list[Result]) -> None:
+                                  sensor_results: list[Result], make_user: Callable[..., User],
+                                  make_org: Callable[..., Organization],
+                                  make_result: Callable[..., Result]) -> None:
     body = api_as(institution_user).post("/suggestions/preview", json=DRAFT).get_json()
     assert body["items"] == []
+    # Positive control: the same results of another institution are suggested to it.
+    other = make_user(make_org(OrgKind.UNIVERSITY, name="西岭理工大学"))
+    twin = make_result(other, **SENSOR_RESULTS[0])
+    body = api_as(institution_user).post("/suggestions/preview", json=DRAFT).get_json()
+    assert [item["url"] for item in body["items"]] == [f"/results/{twin.id}"]
 
 
 def test_preview_checks_its_input_and_needs_a_user(
@@ -151,11 +158,13 @@ def test_the_answer_fits_the_openapi_document(api_as: ApiFor, client: FlaskClien
         "/SuggestionPreview")
     schemas = doc["components"]["schemas"]
     body = api_as(enterprise_user).post("/suggestions/preview", json=DRAFT).get_json()
+    assert len(body["items"]) >= 2  # the gas sensor results: the item schema is exercised
     item_schema = schemas["SuggestedResult"]
     assert all(validate(item, {**item_schema, "properties": {
         **item_schema["properties"], "organization": {"type": "object"}}}) == {}
         for item in body["items"])
     advice = api_as(enterprise_user).post("/suggestions/preview", json={}).get_json()["advice"]
+    assert len(advice) == 4
     assert all(validate(a, schemas["Advice"]) == {} for a in advice)
 
 
