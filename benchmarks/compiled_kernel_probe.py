@@ -147,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
         tids, tf = m._query_terms(text)
         if tids.size == 0:
             return []
-        qw = m._query_weights(tids, tf)
+        qw = m._query_weighting.weights(tids, tf)
         slots, _ = kernel(post.indptr, post.indices, post.data, rows.indptr, rows.indices,
                           rows.data, idx.norms, idx.n, tids, qw, fw_share, m.prf_terms,
                           float(m.prf_weight), 10, scratch)
@@ -158,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
 
     def weighting_only(text: str) -> list[str]:
         tids, tf = m._query_terms(text)
-        m._query_weights(tids, tf)
+        m._query_weighting.weights(tids, tf)
         return []
 
     compiled("预热")  # compile outside the timings

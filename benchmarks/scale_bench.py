@@ -147,7 +147,7 @@ def mode_rematch(n: int, n_queries: int, max_terms: int | None) -> dict[str, Any
     import scipy.sparse as sp
 
     vecs = [m._query_terms(d) for d in needs]
-    rows = [(t, m._query_weights(t, tf)) for t, tf in vecs]
+    rows = [(t, m._query_weighting.weights(t, tf)) for t, tf in vecs]
     indptr = np.cumsum([0] + [t.size for t, _ in rows])
     q = sp.csr_matrix((np.concatenate([w for _, w in rows]).astype(np.float32),
                        np.concatenate([t for t, _ in rows]).astype(np.int32), indptr),

@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from matcher import Matcher
+from matcher import Tokenizer
 from models import CooperationMode, Field, Match, Need, Result, ResultStatus, User
 from webapp import create_app
 from webapp.matching.compatibility import combine, maturity_part, price_part
@@ -150,7 +150,7 @@ def test_publishing_stores_the_tokens_that_workers_then_reuse(
     assert tokens is not None and tokens["sig"] and tokens["hash"]
     assert "机器视觉" in tokens["keywords"] and tokens["title"]
     # Catching up, that worker adds the need from its stored tokens, never tokenising it.
-    monkeypatch.setattr(Matcher, "_tokenize_doc", _refuse_to_tokenise(need.title))
+    monkeypatch.setattr(Tokenizer, "__call__", _refuse_to_tokenise(need.title))
     with other_worker.test_request_context():
         index = engine().needs_index(get_session())
         assert need.id in index
@@ -188,12 +188,12 @@ def test_storing_tokens_alone_keeps_the_change_stamp(
     assert fresh.updated_at == stamp
 
 
-def _refuse_to_tokenise(title: str) -> Callable[..., object]:
-    original = Matcher._tokenize_doc
+def _refuse_to_tokenise(title: str) -> Callable[..., list[str]]:
+    original = Tokenizer.__call__
 
-    def tokenise(self: Matcher, doc: dict[str, object]) -> object:
-        assert doc.get("title") != title or "tokens" in doc, "a stored need was tokenised again"
-        return original(self, doc)
+    def tokenise(self: Tokenizer, text: str) -> list[str]:
+        assert text != title, "a stored need was tokenised again"
+        return original(self, text)
 
     return tokenise
 

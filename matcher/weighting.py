@@ -1,0 +1,229 @@
+"""Term weighting: how counts become the weights that are indexed and queried.
+
+Docs: field-weighted counts (phrase tokens counting ``phrase_weight``) are saturated (BM25's
+curve with ``k1`` and length norm ``b``, or 1 + ln tf), multiplied by idf (BM25's, or
+scikit-learn's smoothed idf) and, with ``norm="l2"``, l2-normalised (:class:`DocWeighting`).
+Queries: counted per field alike, the dictionary sub-words of a longer query word weighed
+``subword_weight``, log-saturated and l2-normalised (:class:`QueryWeighting`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+
+__all__ = ["WEIGH_BLOCK", "DocWeighting", "QueryWeighting", "Vocabulary", "idf_of"]
+
+#: Stored entries transformed per step by the weighting (bounds its float64 temporaries).
+WEIGH_BLOCK = 1 << 22
+
+_NO_TERMS: frozenset[int] = frozenset()
+
+
+def idf_of(df: NDArray[np.float64], n_docs: int, kind: str) -> NDArray[np.float64]:
+    """Each term's idf from its document frequency: ``"bm25"`` or ``"smooth"``."""
+    if kind == "bm25":
+        out: NDArray[np.float64] = np.log1p((n_docs - df + 0.5) / (df + 0.5))
+        return out
+    # scikit-learn's smoothed idf (TfidfTransformer(smooth_idf=True)), from df alone.
+    smooth: NDArray[np.float64] = np.log((1.0 + n_docs) / (1.0 + df)) + 1.0
+    return smooth
+
+
+class Vocabulary:
+    """A fit's terms (sorted, so ids do not depend on the order of the docs), their ids and
+    per-term values: the count factor of phrase tokens and, cached, each term's sub-words."""
+
+    def __init__(self, terms: NDArray[np.str_], phrase_weight: float) -> None:
+        self.terms = terms
+        self.ids: dict[str, int] = {t: i for i, t in enumerate(terms.tolist())}
+        self.phrase_weight = phrase_weight
+        #: ``phrase_weight`` for phrase tokens (the only terms holding a space), else 1;
+        #: None: all 1.
+        self.phrase_factor: NDArray[np.float32] | None = None
+        if phrase_weight != 1.0 and terms.size:
+            is_phrase = np.char.find(terms, " ") >= 0
+            self.phrase_factor = np.where(
+                is_phrase, np.float32(phrase_weight), np.float32(1.0)).astype(np.float32)
+        self._names: list[str] | None = None
+        self.subterms: dict[int, frozenset[int]] = {}
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def names(self) -> list[str]:
+        """The terms as a list of ``str`` (made on first use)."""
+        names = self._names
+        if names is None:
+            names = self._names = self.terms.tolist()
+        return names
+
+    def count_phrases(self, counts: sp.csr_matrix) -> sp.csr_matrix:
+        """``counts`` (docs x terms) with phrase tokens counting ``phrase_weight``, in place."""
+        if self.phrase_factor is not None:
+            counts.data *= self.phrase_factor[counts.indices]
+        return counts
+
+    def subwords_of(self, tids: list[int]) -> set[int]:
+        """The query terms lying inside a longer word of the same query (the sub-words that
+        search mode adds), to be weighed ``subword_weight``."""
+        cache = self.subterms
+        names: list[str] | None = None
+        found: set[int] = set()
+        for t in tids:
+            subs = cache.get(t)
+            if subs is None:
+                if names is None:
+                    names = self.names()
+                subs = cache[t] = self._subterms_of(names[t])
+            if subs:
+                found.update(subs)
+        return found.intersection(tids) if found else found
+
+    def _subterms_of(self, term: str) -> frozenset[int]:
+        """Ids of the indexed words that are proper substrings of ``term`` (a word of more
+        than two characters, not a phrase); computed once per term and cached."""
+        if len(term) <= 2 or " " in term:
+            return _NO_TERMS
+        vocab = self.ids
+        n = len(term)
+        subs = {vocab[p] for i in range(n) for j in range(i + 1, n + 1 - (i == 0))
+                if (p := term[i:j]) in vocab}
+        return frozenset(subs) if subs else _NO_TERMS
+
+
+@dataclass(frozen=True, eq=False)
+class DocWeighting:
+    """How an indexed doc's counts are weighted (the fitted ``avgdl`` and ``idf``)."""
+
+    tf: str
+    k1: float
+    b: float
+    avgdl: float
+    idf: NDArray[np.float64]
+    norm: str | None
+
+    def saturate(self, counts: sp.csr_matrix, lengths: NDArray[np.float64] | None = None,
+                 inplace: bool = False) -> sp.csr_matrix:
+        """Dampen repeated terms: a doc saying 电池 ten times is not ten times about 电池."""
+        m = counts if inplace else counts.copy()
+        m.data = m.data.astype(np.float32, copy=False)
+        if self.tf == "bm25" and lengths is None:
+            lengths = np.asarray(counts.sum(axis=1), dtype=np.float64).ravel()
+        norm = None
+        if lengths is not None:
+            norm = self.k1 * (1 - self.b + self.b * lengths / self.avgdl)
+        row_len = np.diff(m.indptr)
+        # A block of rows at a time: the float64 temporaries of a million docs would double
+        # the peak memory of a fit.
+        step = max(1, WEIGH_BLOCK // max(1, int(row_len.mean()) if row_len.size else 1))
+        for a in range(0, m.shape[0], step):
+            b = min(a + step, m.shape[0])
+            lo, hi = int(m.indptr[a]), int(m.indptr[b])
+            d = m.data[lo:hi].astype(np.float64)
+            if self.tf == "log":
+                # Field weights can make a count fall below 1; keep the curve monotone there.
+                d = np.where(d >= 1, 1.0 + np.log(np.maximum(d, 1.0)), d)
+            else:
+                assert norm is not None
+                d = d * (self.k1 + 1) / (d + np.repeat(norm[a:b], row_len[a:b]))
+            m.data[lo:hi] = d
+        return m
+
+    def weigh(self, sat: sp.csr_matrix) -> sp.csr_matrix:
+        """Multiply by idf and (with ``norm="l2"``) l2-normalise each row; float32 values."""
+        m = sp.csr_matrix(sat, copy=False)
+        if m.shape[1]:
+            m.data = m.data.astype(np.float32, copy=False)
+            for lo in range(0, m.data.size, WEIGH_BLOCK):
+                hi = lo + WEIGH_BLOCK
+                m.data[lo:hi] = m.data[lo:hi] * self.idf[m.indices[lo:hi]]
+        if self.norm is not None:
+            sq = m.data.astype(np.float64) ** 2
+            norms = np.sqrt(np.add.reduceat(sq, m.indptr[:-1]) if sq.size else sq)
+            if sq.size:
+                # reduceat gives the next row's first value for empty rows.
+                norms[np.diff(m.indptr) == 0] = 0.0
+            norms = np.where(norms == 0, 1.0, norms) if norms.size else np.ones(m.shape[0])
+            m.data = (m.data / np.repeat(norms, np.diff(m.indptr))).astype(np.float32)
+        m.sort_indices()
+        return m
+
+    def as_doc(self, tids: NDArray[np.intp], tf: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Counts ``tf`` of the terms ``tids`` weighted as an indexed doc's, l2-normalised
+        (the query side of a hit's similarity)."""
+        if self.tf == "log":
+            sat = np.where(tf >= 1, 1.0 + np.log(np.maximum(tf, 1.0)), tf)
+        else:
+            norm = self.k1 * (1 - self.b + self.b * float(tf.sum()) / self.avgdl)
+            sat = tf * (self.k1 + 1) / (tf + norm)
+        w_ = sat * self.idf[tids]
+        n = math.sqrt(float(w_ @ w_))
+        out: NDArray[np.float64] = w_ / n if n > 0 else w_
+        return out
+
+
+@dataclass(frozen=True, eq=False)
+class QueryWeighting:
+    """How a query's tokens become its ranking weights."""
+
+    vocab: Vocabulary
+    field_weights: tuple[float, float, float]
+    subword_weight: float
+    query_idf: bool
+    idf: NDArray[np.float64]
+
+    def counts(
+        self, tokens: Sequence[list[str]]
+    ) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
+        """(term ids, field-weighted counts) of a query's (body, title, keywords) tokens,
+        sorted by term id (terms unknown to the fit ignored)."""
+        vocab = self.vocab.ids
+        row: dict[int, float] = {}
+        for w, part in zip(self.field_weights, tokens, strict=False):
+            if w == 0:
+                continue
+            for t in part:
+                j = vocab.get(t)
+                if j is not None:
+                    row[j] = row.get(j, 0.0) + w
+        if not row:
+            return np.empty(0, dtype=np.intp), np.empty(0, dtype=np.float64)
+        keys = sorted(row)
+        tids = np.array(keys, dtype=np.intp)
+        if self.vocab.phrase_factor is None:
+            tf = np.array([row[j] for j in keys], dtype=np.float64)
+        else:
+            # Phrase tokens (the only terms holding a space) count phrase_weight, as in docs:
+            # the factor the docs' counts were multiplied by (float32, as phrase_factor).
+            names = self.vocab.names()
+            pw = float(np.float32(self.vocab.phrase_weight))
+            tf = np.array([row[j] * pw if " " in names[j] else row[j] for j in keys],
+                          dtype=np.float64)
+        return tids, tf
+
+    def weights(self, tids: NDArray[np.intp], tf: NDArray[np.float64]) -> NDArray[np.float64]:
+        """l2-normalised ranking weights of a query's terms."""
+        # A query has tens of terms: Python floats cost less here than a chain of numpy calls.
+        counts: list[float] = tf.tolist()
+        if self.subword_weight != 1.0 and len(counts) > 1:
+            term_ids: list[int] = tids.tolist()
+            subwords = self.vocab.subwords_of(term_ids)
+            if subwords:
+                sw = float(self.subword_weight)
+                counts = [c * sw if t in subwords else c
+                          for t, c in zip(term_ids, counts, strict=True)]
+        # Queries are short: log saturation suits them whatever the docs use.
+        sat = [1.0 + math.log(c) if c >= 1 else c for c in counts]
+        if self.query_idf:
+            w_ = np.array(sat, dtype=np.float64) * self.idf[tids]
+            norm = math.sqrt(float(w_ @ w_))
+            out: NDArray[np.float64] = w_ / norm if norm > 0 else w_
+            return out
+        norm = math.sqrt(sum(x * x for x in sat))
+        return np.array([x / norm for x in sat] if norm > 0 else sat, dtype=np.float64)

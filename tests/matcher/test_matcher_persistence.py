@@ -1,0 +1,95 @@
+"""Persistence: a saved index loads with the same answers; no pickle; older saves load."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import matcher
+from matcher import Hit, Matcher
+
+from .listings import NEEDS, RESULTS
+from .test_matcher_explanation import golden_hits, same_hits
+from .test_matcher_segments import delta_and_merged
+
+#: An index of the shared listings saved by version 0.1.0 before the matcher was split into
+#: modules (issue 19); its answers are the golden hits of test_matcher_explanation.
+SAVED_BEFORE_SPLIT = Path(__file__).with_name("data") / "snapshot_0.1.0"
+
+
+@pytest.fixture(scope="module")
+def fitted() -> Matcher:
+    return Matcher().fit(RESULTS)
+
+
+def _ids(hits: list[Hit]) -> list[str | int]:
+    return [h.id for h in hits]
+
+
+def test_save_load_gives_identical_rankings(tmp_path: Path, fitted: Matcher) -> None:
+    fitted.save(tmp_path / "idx")
+    loaded = Matcher.load(tmp_path / "idx")
+    assert loaded.get_params()["title_weight"] == fitted.title_weight
+    assert loaded.saved_version_ == matcher.__version__ == Matcher.version
+    assert len(loaded) == len(fitted)
+    for need, _ in [*NEEDS, ("电池", None), ("检测 系统", None)]:
+        a, b = fitted.query(need, k=10), loaded.query(need, k=10)
+        assert _ids(a) == _ids(b)
+        assert [h.score for h in a] == [h.score for h in b]
+        assert [h.terms for h in a] == [h.terms for h in b]
+    assert isinstance(loaded.query("钙钛矿", k=1)[0].id, int)
+
+
+def test_an_index_saved_before_the_split_loads_with_the_same_answers() -> None:
+    loaded = Matcher.load(SAVED_BEFORE_SPLIT)
+    assert loaded.saved_version_ == "0.1.0" and len(loaded) == len(RESULTS)
+    for q, want in golden_hits().items():
+        same_hits(loaded.query(q, k=8), want)
+
+
+def test_save_uses_no_pickle(tmp_path: Path, fitted: Matcher) -> None:
+    d = fitted.save(tmp_path / "idx")
+    meta = json.loads((d / "meta.json").read_text(encoding="utf-8"))
+    assert meta["version"] == matcher.__version__
+    assert 12 in meta["ids"] and "r-5g" in meta["ids"]
+    with np.load(d / "arrays.npz", allow_pickle=False) as z:
+        assert all(z[name].dtype != object for name in z.files)
+
+
+def test_a_folder_without_an_index_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "meta.json").write_text(json.dumps({"format": "other"}), encoding="utf-8")
+    with pytest.raises(ValueError, match="does not hold a saved Matcher"):
+        Matcher.load(tmp_path)
+
+
+def test_save_after_add_and_remove(tmp_path: Path) -> None:
+    m = Matcher().fit(RESULTS)
+    m.remove(["r-uav"])
+    patrol = {"id": 99, "title": "无人机巡检", "text": "输电线路无人机巡检", "field": "aerospace"}
+    m.add([patrol])
+    loaded = Matcher.load(m.save(tmp_path / "idx"))
+    assert "r-uav" not in loaded and 99 in loaded
+    assert _ids(loaded.query("无人机", where={"field": "aerospace"})) == [99]
+
+
+def test_save_load_with_a_delta(tmp_path: Path) -> None:
+    delta, merged = delta_and_merged()
+    loaded = Matcher.load(delta.save(tmp_path / "idx"))
+    assert loaded._segments.delta_docs == 0
+    for q in [need for need, _ in NEEDS]:
+        assert _ids(loaded.query(q, k=8)) == _ids(merged.query(q, k=8))
+
+
+def test_custom_tokenizer_needs_passing_at_load(tmp_path: Path) -> None:
+    def chars(text: str) -> list[str]:
+        return [c for c in text if not c.isspace()]
+
+    m = Matcher(tokenizer=chars).fit(RESULTS)
+    m.save(tmp_path / "idx")
+    with pytest.raises(ValueError):
+        Matcher.load(tmp_path / "idx")
+    loaded = Matcher.load(tmp_path / "idx", tokenizer=chars)
+    assert _ids(loaded.query("钙钛矿")) == _ids(m.query("钙钛矿"))
