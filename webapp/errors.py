@@ -27,6 +27,11 @@ ERROR_MESSAGES = {
 }
 
 
+class Refused(ValueError):
+    """A service's refusal of an action in the record's present state, with a message for the
+    user (a 409 in the API); the areas' own refusals derive from it."""
+
+
 def wants_json() -> bool:
     """API paths and clients that prefer JSON get JSON errors; browsers get a page."""
     if request.path.startswith("/api/") or request.path == "/healthz":
@@ -53,7 +58,8 @@ def _error_code(code: int) -> str:
             422: "unprocessable", 429: "rate_limited"}.get(code, "server_error")
 
 
-def _handle_http(exc: HTTPException) -> tuple[Response | str, int] | WerkzeugResponse:
+def handle_http_error(exc: HTTPException) -> tuple[Response | str, int] | WerkzeugResponse:
+    """An HTTP error as JSON or as a page; redirects pass through."""
     if exc.code is None:
         return exc.get_response()
     if exc.code in (301, 302, 303, 307, 308):
@@ -70,5 +76,5 @@ def _handle_unexpected(exc: Exception) -> tuple[Response | str, int]:
 
 def init_app(app: Flask) -> None:
     """Register the handlers."""
-    app.register_error_handler(HTTPException, _handle_http)
+    app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(Exception, _handle_unexpected)

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from decimal import Decimal, InvalidOperation
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
 from typing import Any
 
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from werkzeug.datastructures import MultiDict
 from wtforms import DecimalField, Field, SelectMultipleField, widgets
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # stubs lag 3.3
-from wtforms.validators import StopValidation, ValidationError
+from wtforms.validators import InputRequired, Length, NumberRange, StopValidation, ValidationError
 
 from models.taxonomy import FIELD_LABELS, MODE_LABELS, PROVINCES, SUBFIELDS
-from models.taxonomy import Field as TechField
+
+from .input_rules import Text, Whole, parse_wan, subfield_problem, wan_problem
 
 
 def choices(pairs: Iterable[tuple[Any, Any]], blank: Any = None) -> list[SelectChoice]:
@@ -28,7 +29,6 @@ SUBFIELD_CHOICES = [SelectChoice("", _l("（可选）"))] + [
     SelectChoice(sub, _l(sub), optgroup=_l(FIELD_LABELS[field]))
     for field, subs in SUBFIELDS.items() for sub in subs
 ]
-FIELD_VALUES = frozenset(f.value for f in TechField)
 MODE_CHOICES = choices((m.value, _l(label)) for m, label in MODE_LABELS.items())
 PROVINCE_CHOICES = choices(((p, _l(p)) for p in PROVINCES), _l("请选择所属地区"))
 
@@ -41,46 +41,42 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 class WanField(DecimalField):
-    """An amount in 万元: non-negative, at most four decimals (one yuan), below 10 billion."""
+    """An amount in 万元 (``input_rules.parse_wan``: full-width digits and separators allowed)."""
 
     def process_formdata(self, valuelist: list[Any]) -> None:
-        """Parse the typed amount, accepting full-width digits and thousands separators."""
-        if not valuelist or str(valuelist[0]).strip() == "":
-            self.data = None
-            return
-        import unicodedata
-
-        raw = unicodedata.normalize("NFKC", str(valuelist[0])).replace(",", "").strip()
-        try:
-            self.data = Decimal(raw)
-        except InvalidOperation:
-            self.data = None
-            raise ValueError(_("请输入数字金额（万元）")) from None
-        if not self.data.is_finite():
-            self.data = None
-            raise ValueError(_("请输入数字金额（万元）"))
+        """Parse the typed amount."""
+        self.data = None
+        if valuelist:
+            self.data = parse_wan(valuelist[0])
 
 
 def check_wan_amount(form: Any, field: Field) -> None:
-    """Validator for ``WanField`` values."""
-    value = field.data
-    if value is None:
-        return
-    if value < 0:
-        raise ValidationError(_("金额不能为负数"))
-    if value >= Decimal("1000000"):
-        raise ValidationError(_("金额过大（单位为万元）"))
-    exponent = value.as_tuple().exponent
-    if isinstance(exponent, int) and exponent < -4:
-        raise ValidationError(_("金额最多保留四位小数（精确到元）"))
+    """Validator for ``WanField`` values (``input_rules.wan_problem``)."""
+    problem = wan_problem(field.data)
+    if problem:
+        raise ValidationError(problem)
 
 
 def check_subfield(form: Any, field: Field) -> None:
     """The chosen sub-field must belong to the chosen field."""
-    if not field.data or form.field.data not in FIELD_VALUES:
-        return
-    if field.data not in SUBFIELDS[TechField(form.field.data)]:
-        raise ValidationError(_("该子领域不属于所选技术领域"))
+    problem = subfield_problem(form.field.data, field.data)
+    if problem:
+        raise ValidationError(problem)
+
+
+def required(rule: Text | Whole) -> InputRequired:
+    """The form's "must be given" check of a rule, with the rule's message."""
+    return InputRequired(rule.required)
+
+
+def length(rule: Text) -> Length:
+    """The form's length check of a text rule, with the rule's message."""
+    return Length(min=rule.min or -1, max=rule.max, message=rule.message)
+
+
+def number_range(rule: Whole) -> NumberRange:
+    """The form's range check of a whole-number rule, with the rule's message."""
+    return NumberRange(rule.min, rule.max, rule.message)
 
 
 class AtLeastOne:
@@ -93,3 +89,42 @@ class AtLeastOne:
         """Refuse an empty selection."""
         if not field.data:
             raise StopValidation(self.message)
+
+
+def as_text(value: Any) -> str:
+    """A plain value (from a spreadsheet cell or a JSON document) as a form field receives it."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "y" if value else ""
+    if isinstance(value, Decimal):
+        return f"{value:f}" if value.is_finite() else str(value)
+    return str(value)
+
+
+def keywords_text(value: Any) -> str:
+    """Keywords sent as a list or typed as one text, as the keywords field takes them."""
+    if isinstance(value, list):
+        return "，".join(str(v) for v in value)
+    return str(value or "")
+
+
+def formdata(values: Mapping[str, Any]) -> MultiDict[str, str]:
+    """Form data for a form filled from plain values: lists become repeated keys, ``None`` and
+    ``False`` vanish."""
+    data: MultiDict[str, str] = MultiDict()
+    for key, value in values.items():
+        if value is None or value is False:
+            continue
+        for item in value if isinstance(value, list) else [value]:
+            data.add(key, as_text(item))
+    return data
+
+
+def form_problems(form: Any, names: Mapping[str, str]) -> dict[str, str]:
+    """The form's first message for each field at fault, under the caller's name for it."""
+    problems: dict[str, str] = {}
+    for key, errors in form.errors.items():
+        if errors and not isinstance(errors[0], list | dict):
+            problems.setdefault(names.get(key, key), str(errors[0]))
+    return problems

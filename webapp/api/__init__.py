@@ -1,4 +1,4 @@
-"""The JSON API (``/api/v1``) and the account page's token management."""
+"""The JSON API (``/api/v1``, on flask-smorest) and the account page's token management."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the API's routes and the token pages."""
+    """Register the API's operations, its OpenAPI document and the token pages."""
     from ..extensions import csrf
     from . import tokens_views
-    from .v1 import (  # noqa: F401 - importing a module registers its routes
+    from .v1 import (  # noqa: F401 - importing a module declares its operations
         deals,
         dockings,
         matches,
@@ -27,5 +27,5 @@ def init_app(app: Flask) -> None:
     # Bearer requests cannot be forged by another site; session writes are checked in
     # core._authenticate, with the header the reference page documents.
     csrf.exempt(bp)
-    app.register_blueprint(bp)
+    openapi.init_api(app)
     app.register_blueprint(tokens_views.bp)

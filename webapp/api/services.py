@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session
 from models import ApiToken, User, utcnow
 from models.api import TOKEN_PREFIX, hash_token, new_token
 
+from ..errors import Refused
+
 MAX_TOKENS_PER_USER = 20
 MAX_TOKEN_LENGTH = 100
 # Recording every use would turn each read into a write; once in a while is enough to tell
@@ -18,7 +20,7 @@ MAX_TOKEN_LENGTH = 100
 LAST_USED_PRECISION = dt.timedelta(minutes=5)
 
 
-class TokenRefused(ValueError):
+class TokenRefused(Refused):
     """A token cannot be created (too many, or a bad name)."""
 
 

@@ -11,9 +11,10 @@ from flask_login import login_required
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import StringField
-from wtforms.validators import InputRequired, Length
 
+from .. import input_rules as rules
 from ..db import get_session
+from ..forms_common import length, required
 from ..permissions import acting_user
 from .services import TokenRefused, create_token, revoke_token, tokens_of
 
@@ -23,8 +24,7 @@ bp = Blueprint("api_tokens", __name__)
 class TokenForm(FlaskForm):
     """A new token's name, so that its owner can tell it apart later."""
 
-    name = StringField(_l("令牌名称"), validators=[InputRequired(_l("请填写令牌名称")),
-                                           Length(max=60, message=_l("令牌名称最多 60 个字"))])
+    name = StringField(_l("令牌名称"), validators=[required(rules.TOKEN_NAME), length(rules.TOKEN_NAME)])
 
 
 class RevokeForm(FlaskForm):

@@ -6,12 +6,13 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
 from models import ContractType, DockingState, DropReason
 
-from ..forms_common import WanField, check_wan_amount, choices
+from .. import input_rules as rules
+from ..forms_common import WanField, check_wan_amount, choices, length, required
 
 
 class InterestForm(FlaskForm):
@@ -19,7 +20,7 @@ class InterestForm(FlaskForm):
 
     need_id = IntegerField(_l("需求"), validators=[InputRequired()])
     result_id = IntegerField(_l("成果"), validators=[InputRequired()])
-    message = TextAreaField(_l("留言（可选）"), validators=[Optional(), Length(max=500)])
+    message = TextAreaField(_l("留言（可选）"), validators=[Optional(), length(rules.INTEREST_MESSAGE)])
 
 
 class VersionedForm(FlaskForm):
@@ -36,7 +37,7 @@ class MoveForm(VersionedForm):
     drop_reason = SelectField(_l("终止原因"), validators=[Optional()],
                               choices=choices(((r.value, _l(r.label)) for r in DropReason),
                                               _l("请选择")))
-    note = TextAreaField(_l("说明（可选）"), validators=[Optional(), Length(max=500)])
+    note = TextAreaField(_l("说明（可选）"), validators=[Optional(), length(rules.NOTE)])
 
 
 class BrokerForm(VersionedForm):
@@ -48,7 +49,7 @@ class BrokerForm(VersionedForm):
 class MessageForm(FlaskForm):
     """A message in the thread, or a broker's note."""
 
-    body = TextAreaField(_l("消息"), validators=[InputRequired(_l("请填写消息内容")), Length(max=4000)])
+    body = TextAreaField(_l("消息"), validators=[required(rules.MESSAGE_BODY), length(rules.MESSAGE_BODY)])
     is_note = BooleanField(_l("仅作为经理人备注"))
 
 
@@ -58,16 +59,17 @@ class DealForm(VersionedForm):
     contract_type = SelectField(
         _l("合同类型"), choices=choices(((c.value, _l(c.label)) for c in ContractType),
                                  _l("请选择合同类型")),
-        validators=[InputRequired(_l("请选择合同类型"))])
-    amount = WanField(_l("合同金额（万元）"), validators=[InputRequired(_l("请填写合同金额")),
+        validators=[InputRequired(rules.CONTRACT_TYPE_REQUIRED)])
+    amount = WanField(_l("合同金额（万元）"), validators=[InputRequired(rules.AMOUNT_REQUIRED),
                                                check_wan_amount])
-    signed_on = DateField(_l("签约日期"), validators=[InputRequired(_l("请填写签约日期"))])
-    contract_number = StringField(_l("技术合同登记号（可选）"), validators=[Optional(), Length(max=60)])
+    signed_on = DateField(_l("签约日期"), validators=[InputRequired(rules.SIGNED_ON_REQUIRED)])
+    contract_number = StringField(_l("技术合同登记号（可选）"),
+                                  validators=[Optional(), length(rules.CONTRACT_NUMBER)])
 
 
 class DealCorrectionForm(VersionedForm):
     """Correct a deal's amount and date."""
 
-    amount = WanField(_l("合同金额（万元）"), validators=[InputRequired(_l("请填写合同金额")),
+    amount = WanField(_l("合同金额（万元）"), validators=[InputRequired(rules.AMOUNT_REQUIRED),
                                                check_wan_amount])
-    signed_on = DateField(_l("签约日期"), validators=[InputRequired(_l("请填写签约日期"))])
+    signed_on = DateField(_l("签约日期"), validators=[InputRequired(rules.SIGNED_ON_REQUIRED)])

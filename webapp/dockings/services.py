@@ -39,13 +39,14 @@ from models.docking import OPEN_STATES, TRANSITIONS, Actor
 from models.i18n import N_
 from models.taxonomy import Field
 
+from ..errors import Refused
 from ..notifications.services import notify_organization, notify_users
 
 # "Not in the future" is judged by the platform's calendar, not the server's.
 PLATFORM_TZ = ZoneInfo("Asia/Shanghai")
 
 
-class DockingRefused(ValueError):
+class DockingRefused(Refused):
     """The docking is not in a state that allows the action, or the form was stale (409)."""
 
 

@@ -1,8 +1,7 @@
-"""The need form."""
+"""The need form, on the shared input rules (``webapp.input_rules``)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -10,10 +9,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.validators import InputRequired, Optional, ValidationError
 
 from models import CooperationMode, Field
 
+from .. import input_rules as rules
 from ..forms_common import (
     FIELD_CHOICES,
     MODE_CHOICES,
@@ -24,34 +24,42 @@ from ..forms_common import (
     WanField,
     check_subfield,
     check_wan_amount,
+    formdata,
+    keywords_text,
+    length,
+    required,
 )
 from .services import NeedInput
+
+# Form field name → the name a plain value goes by (API bodies, spreadsheet columns), for
+# messages that point at what was sent.
+NEED_FORM_NAMES = {"budget_min": "budget_min_wan", "budget_max": "budget_max_wan",
+                   "budget_negotiable": "budget_min_wan"}
 
 
 class NeedForm(FlaskForm):
     """Everything an enterprise tells about a need."""
 
     title = StringField(_l("需求名称"), validators=[
-        InputRequired(_l("请填写需求名称")), Length(min=4, max=120, message=_l("需求名称需 4–120 个字"))])
+        required(rules.NEED_TITLE), length(rules.NEED_TITLE)])
     field = SelectField(_l("技术领域"), choices=FIELD_CHOICES,
-                        validators=[InputRequired(_l("请选择技术领域"))])
+                        validators=[InputRequired(rules.FIELD_REQUIRED)])
     subfield = SelectField(_l("子领域"), choices=SUBFIELD_CHOICES,
                            validators=[Optional(), check_subfield])
     problem = TextAreaField(_l("拟解决的技术难题"), validators=[
-        InputRequired(_l("请描述拟解决的技术难题")),
-        Length(min=10, max=5000, message=_l("技术难题需 10–5000 个字"))])
-    indicators = TextAreaField(_l("技术指标"), validators=[Optional(), Length(max=3000)])
-    basis = TextAreaField(_l("现有基础"), validators=[Optional(), Length(max=3000)])
+        required(rules.NEED_PROBLEM), length(rules.NEED_PROBLEM)])
+    indicators = TextAreaField(_l("技术指标"), validators=[Optional(), length(rules.INDICATORS)])
+    basis = TextAreaField(_l("现有基础"), validators=[Optional(), length(rules.BASIS)])
     keywords = StringField(_l("关键词"), description=_l("用逗号或空格分隔，最多 10 个"),
-                           validators=[Optional(), Length(max=300)])
+                           validators=[Optional(), length(rules.KEYWORDS)])
     budget_negotiable = BooleanField(_l("预算面议"))
     budget_min = WanField(_l("预算下限（万元）"), validators=[Optional(), check_wan_amount])
     budget_max = WanField(_l("预算上限（万元）"), validators=[Optional(), check_wan_amount])
     modes = MultiCheckboxField(_l("合作方式"), choices=MODE_CHOICES,
-                               validators=[AtLeastOne(_l("请至少选择一种合作方式"))])
+                               validators=[AtLeastOne(rules.NEED_MODES_REQUIRED)])
     province = SelectField(_l("所属地区"), choices=PROVINCE_CHOICES,
-                           validators=[InputRequired(_l("请选择所属地区"))])
-    city = StringField(_l("城市"), validators=[Optional(), Length(max=40)])
+                           validators=[InputRequired(rules.PROVINCE_REQUIRED)])
+    city = StringField(_l("城市"), validators=[Optional(), length(rules.CITY)])
     valid_until = DateField(_l("有效期至"), validators=[Optional()])
     show_org_name = BooleanField(_l("公开显示机构名称"), default=True)
 
@@ -64,22 +72,23 @@ class NeedForm(FlaskForm):
         if low is None and high is None:
             self.budget_max.errors = [*self.budget_max.errors, _("请填写预算范围，或勾选“预算面议”")]
             return False
-        if low is not None and high is not None and high < low:
-            self.budget_max.errors = [*self.budget_max.errors, _("预算上限不能低于下限")]
+        problem = rules.budget_problem(low, high)
+        if problem:
+            self.budget_max.errors = [*self.budget_max.errors, problem]
             return False
         return valid
 
     def validate_valid_until(self, field: DateField) -> None:
         """The need must stay valid for a while."""
-        if field.data is not None and field.data < dt.date.today():
-            raise ValidationError(_("有效期不能早于今天"))
+        problem = rules.valid_until_problem(field.data)
+        if problem:
+            raise ValidationError(problem)
 
     def validate_keywords(self, field: StringField) -> None:
         """At most ten keywords."""
-        from models.listing import MAX_KEYWORDS, split_keywords
-
-        if len(split_keywords(field.data or "")) > MAX_KEYWORDS:
-            raise ValidationError(_("关键词最多 %(n)s 个", n=MAX_KEYWORDS))
+        problem = rules.keywords_problem(field.data)
+        if problem:
+            raise ValidationError(problem)
 
     def to_input(self) -> NeedInput:
         """The validated fields as the services take them."""
@@ -93,3 +102,20 @@ class NeedForm(FlaskForm):
             modes=[CooperationMode(m) for m in self.modes.data or []],
             province=self.province.data or "", city=self.city.data or "",
             valid_until=self.valid_until.data, show_org_name=bool(self.show_org_name.data))
+
+
+def need_form(values: Mapping[str, Any]) -> NeedForm:
+    """The need form filled from plain values (an imported row), named as the API names them;
+    both budget ends empty means 面议."""
+    negotiable = values.get("budget_min_wan") is None and values.get("budget_max_wan") is None
+    data = formdata({
+        "title": values.get("title"), "field": values.get("field"),
+        "subfield": values.get("subfield"), "problem": values.get("problem"),
+        "indicators": values.get("indicators"), "basis": values.get("basis"),
+        "keywords": keywords_text(values.get("keywords")), "budget_negotiable": negotiable,
+        "budget_min": values.get("budget_min_wan"), "budget_max": values.get("budget_max_wan"),
+        "modes": list(values.get("modes") or []), "province": values.get("province"),
+        "city": values.get("city"), "valid_until": values.get("valid_until"),
+        "show_org_name": bool(values.get("show_org_name", True)),
+    })
+    return NeedForm(formdata=data, meta={"csrf": False})

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from models import CooperationMode, Field, Need, NeedMode, NeedStatus, User, utcnow
 
+from ..errors import Refused
 from ..pagination import Page, paginate
 from ..search import like_any
 
@@ -20,7 +21,7 @@ FEN = Decimal("0.000001")
 BUDGET_CEILING = Decimal(1_000_000)
 
 
-class NeedStateError(ValueError):
+class NeedStateError(Refused):
     """The need is not in a state that allows the action."""
 
 

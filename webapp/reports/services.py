@@ -210,6 +210,12 @@ class ReportFilters:
                 "region": self.province}
 
 
+def check_period(date_from: dt.date | None, date_to: dt.date | None) -> None:
+    """A period must not end before it starts (``ReportFilterError``)."""
+    if date_from and date_to and date_from > date_to:
+        raise ReportFilterError(_("开始日期不能晚于结束日期。"))
+
+
 def parse_filters(args: Mapping[str, str | None]) -> ReportFilters:
     """Read ``from``, ``to`` (YYYY-MM-DD), ``field`` (a Field value) and ``region`` (a province).
 
@@ -225,8 +231,7 @@ def parse_filters(args: Mapping[str, str | None]) -> ReportFilters:
             raise ReportFilterError(_("日期格式应为 YYYY-MM-DD：%(raw)s", raw=raw)) from None
 
     date_from, date_to = day("from"), day("to")
-    if date_from and date_to and date_from > date_to:
-        raise ReportFilterError(_("开始日期不能晚于结束日期。"))
+    check_period(date_from, date_to)
     raw_field = (args.get("field") or "").strip()
     try:
         tech_field = Field(raw_field) if raw_field else None

@@ -23,11 +23,12 @@ from models import (
     utcnow,
 )
 
+from ..errors import Refused
 from ..pagination import Page, paginate
 from ..search import like_any
 
 
-class ResultStateError(ValueError):
+class ResultStateError(Refused):
     """The result is not in a state that allows the action."""
 
 

@@ -1,22 +1,23 @@
-"""The solution form."""
+"""The solution form, on the shared input rules (``webapp.input_rules``)."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import TextAreaField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import Optional
 
-from ..forms_common import MultiCheckboxField, WanField, check_wan_amount
+from .. import input_rules as rules
+from ..forms_common import MultiCheckboxField, WanField, check_wan_amount, length, required
 
 
 class SolutionForm(FlaskForm):
     """An institution's proposal for a need."""
 
     summary = TextAreaField(_l("方案概述"), validators=[
-        InputRequired(_l("请填写方案概述")), Length(min=10, max=2000, message=_l("方案概述需 10–2000 个字"))])
+        required(rules.SOLUTION_SUMMARY), length(rules.SOLUTION_SUMMARY)])
     approach = TextAreaField(_l("技术路线"), validators=[
-        InputRequired(_l("请填写技术路线")), Length(min=10, max=8000, message=_l("技术路线需 10–8000 个字"))])
+        required(rules.SOLUTION_APPROACH), length(rules.SOLUTION_APPROACH)])
     result_ids = MultiCheckboxField(_l("关联成果"), coerce=int, validators=[Optional()])
     price = WanField(_l("报价（万元，留空为面议）"), validators=[Optional(), check_wan_amount])
-    timeline = TextAreaField(_l("实施周期"), validators=[Optional(), Length(max=2000)])
+    timeline = TextAreaField(_l("实施周期"), validators=[Optional(), length(rules.TIMELINE)])

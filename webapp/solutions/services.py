@@ -12,10 +12,11 @@ from models import Need, NotificationKind, Result, ResultStatus, Solution, Solut
 from models.i18n import N_
 
 from ..dockings.services import open_solution_docking
+from ..errors import Refused
 from ..notifications.services import notify_organization
 
 
-class SolutionRefused(ValueError):
+class SolutionRefused(Refused):
     """A solution cannot be submitted to this need."""
 
 

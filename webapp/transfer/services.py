@@ -35,15 +35,11 @@ from models import (
     User,
 )
 
-from ..api.inputs import (
-    NEED_FORM_NAMES,
-    RESULT_FORM_NAMES,
-    form_problems,
-    need_form,
-    result_form,
-)
+from ..forms_common import form_problems
 from ..matching.services import rematch_need, rematch_result
+from ..needs.forms import NEED_FORM_NAMES, need_form
 from ..needs.services import close_need, create_need
+from ..results.forms import RESULT_FORM_NAMES, result_form
 from ..results.services import create_result, withdraw_result
 from .columns import (
     COLUMNS,

@@ -9,8 +9,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from models import Need, Result, User
-from webapp.api.v1.core import validate
 from webapp.api.v1.openapi import openapi_path
+
+from support import validate
 
 METHODS = {"get", "post", "put", "patch", "delete"}
 

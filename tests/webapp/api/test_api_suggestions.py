@@ -150,7 +150,7 @@ def test_session_calls_need_the_csrf_header(app: Flask, enterprise_user: User,
 def test_the_answer_fits_the_openapi_document(api_as: ApiFor, client: FlaskClient,
                                               enterprise_user: User,
                                               sensor_results: list[Result]) -> None:
-    from webapp.api.v1.core import validate
+    from support import validate
 
     doc = client.get("/api/v1/openapi.json").get_json()
     op = doc["paths"]["/suggestions/preview"]["post"]

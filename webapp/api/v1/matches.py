@@ -4,33 +4,37 @@ from __future__ import annotations
 
 from typing import Any
 
+from marshmallow import validate
+
 from ...db import get_session
 from ...matching.services import matches_for_need, matches_for_result
-from .core import Param, query_args, route
+from .core import operation
+from .fields import Int, Query
 from .needs import visible_need
 from .results import visible_result
-from .serializers import match_json
+from .schemas import MatchList
 
 MAX_LIMIT = 50
-LIMIT = (Param("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": 10},
-               f"最多返回多少条（≤{MAX_LIMIT}）"),)
 
 
-@route("/needs/<int:need_id>/matches", tag="matches", response="MatchList", query=LIMIT,
-       auth="optional", errors=(400, 404))
-def for_need(need_id: int) -> dict[str, Any]:
+class MatchQuery(Query):
+    """How many suggestions to return."""
+
+    limit = Int(strict=False, load_default=10, validate=validate.Range(1, MAX_LIMIT),
+                metadata={"description": f"最多返回多少条（≤{MAX_LIMIT}）"})
+
+
+@operation("/needs/<int:need_id>/matches", tag="matches", query=MatchQuery, response=MatchList,
+           auth="optional", errors=(400, 404))
+def for_need(args: dict[str, Any], need_id: int) -> dict[str, Any]:
     """A need's suggested results (still published), with each score's parts and terms."""
     need = visible_need(need_id)
-    args = query_args(LIMIT)
-    return {"items": [match_json(m) for m in
-                      matches_for_need(get_session(), need.id, limit=args["limit"])]}
+    return {"items": matches_for_need(get_session(), need.id, limit=args["limit"])}
 
 
-@route("/results/<int:result_id>/matches", tag="matches", response="MatchList", query=LIMIT,
-       auth="optional", errors=(400, 404))
-def for_result(result_id: int) -> dict[str, Any]:
+@operation("/results/<int:result_id>/matches", tag="matches", query=MatchQuery,
+           response=MatchList, auth="optional", errors=(400, 404))
+def for_result(args: dict[str, Any], result_id: int) -> dict[str, Any]:
     """A result's suggested needs (still open), with each score's parts and terms."""
     result = visible_result(result_id)
-    args = query_args(LIMIT)
-    return {"items": [match_json(m) for m in
-                      matches_for_result(get_session(), result.id, limit=args["limit"])]}
+    return {"items": matches_for_result(get_session(), result.id, limit=args["limit"])}

@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from models import User
 
-from .core import auth_method, require_user, route
+from .core import operation, require_user
+from .schemas import Me
 
 
-@route("/me", tag="me", response="Me", errors=(401,))
-def me() -> dict[str, Any]:
+@operation("/me", tag="me", response=Me, errors=(401,))
+def me() -> User:
     """Who the request acts as, with the organisation, and how it authenticated."""
-    user = require_user()
-    org = user.organization
-    return {
-        "id": user.id, "email": user.email, "name": user.name, "role": user.role.value,
-        "language": user.language.value,
-        "organization": {"id": org.id, "name": org.name, "kind": org.kind.value,
-                         "province": org.province, "city": org.city, "verified": org.verified},
-        "auth": auth_method(),
-    }
+    return require_user()

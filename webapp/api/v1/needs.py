@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from flask import url_for
 from flask_babel import gettext as _
-from werkzeug.wrappers import Response
+from marshmallow import ValidationError, validate
 
-from models import CooperationMode, Field, Need, NeedStatus
+from models import CooperationMode, Need, NeedStatus
 
 from ...db import get_session
 from ...matching.services import rematch_need
 from ...needs.services import (
     NeedFilters,
-    NeedStateError,
+    NeedInput,
     close_need,
     create_need,
     need_query,
@@ -22,42 +22,25 @@ from ...needs.services import (
     update_need,
 )
 from ...permissions import acting_user, can_change, can_view_need
-from ..inputs import need_input, need_values
-from .core import (
-    PAGE_PARAMS,
-    ApiError,
-    Param,
-    checked_body,
-    created,
-    load,
-    not_found,
-    page_json,
-    paged,
-    query_args,
-    require_user,
-    route,
-    sort_param,
-    sorted_by,
-)
-from .schemas import FIELD, PROVINCE, SCHEMAS, values
-from .serializers import need_json
+from .core import WRITE_ERRORS, ApiError, created, load, not_found, operation, paged, require_user, sorted_by
+from .fields import Bool, Choice, QueryNumber, sort_field
+from .schemas import ListingQuery, NeedCreate, NeedPage, NeedUpdate, need_problems
+from .schemas import Need as NeedAnswer
 
 SORTS = {"published_at": Need.published_at, "created_at": Need.created_at,
          "updated_at": Need.updated_at, "id": Need.id, "title": Need.title,
          "budget": Need.budget_max_wan, "valid_until": Need.valid_until}
-LIST_PARAMS = (
-    Param("q", {"type": "string", "maxLength": 100}, "关键词，每个词都须出现"),
-    Param("field", FIELD, "技术领域"),
-    Param("province", PROVINCE, "所属地区"),
-    Param("status", {"type": "string", "enum": values(NeedStatus)},
-          "状态；草稿只在 mine=true 时列出"),
-    Param("mode", {"type": "string", "enum": values(CooperationMode)}, "合作方式"),
-    Param("min_budget", {"type": "number", "minimum": 0}, "预算上限不低于（万元）"),
-    Param("mine", {"type": "boolean"}, "只列本机构的需求（含草稿）"),
-    sort_param(SORTS, "-published_at"),
-    *PAGE_PARAMS,
-)
-ERRORS = (400, 401, 403, 404, 409, 413, 422)
+
+
+class NeedQuery(ListingQuery):
+    """What the need list can be narrowed by."""
+
+    status = Choice(NeedStatus, metadata={"description": "状态；草稿只在 mine=true 时列出"})
+    mode = Choice(CooperationMode, metadata={"description": "合作方式"})
+    min_budget = QueryNumber(validate=validate.Range(min=0),
+                             metadata={"minimum": 0, "description": "预算上限不低于（万元）"})
+    mine = Bool(load_default=False, metadata={"description": "只列本机构的需求（含草稿）"})
+    sort = sort_field(SORTS, "-published_at")
 
 
 def visible_need(need_id: int) -> Need:
@@ -75,90 +58,103 @@ def _changeable(need_id: int) -> Need:
     return need
 
 
-@route("/needs", tag="needs", response="NeedPage", query=LIST_PARAMS, auth="optional",
-       errors=(400, 401))
-def list_needs() -> dict[str, Any]:
+def _may_post() -> None:
+    user = require_user()
+    if not (user.organization.can_post_needs or user.is_operator):
+        raise ApiError(403, "forbidden", _("只有企业可以发布技术需求。"))
+
+
+def need_values(need: Need) -> dict[str, Any]:
+    """A need's editable values as a loaded body has them (the base a partial update overlays)."""
+    return {
+        "title": need.title, "field": need.field, "subfield": need.subfield,
+        "problem": need.problem, "indicators": need.indicators, "basis": need.basis,
+        "keywords": need.keyword_list, "budget_min_wan": need.budget_min_wan,
+        "budget_max_wan": need.budget_max_wan, "modes": list(need.modes),
+        "province": need.province, "city": need.city, "valid_until": need.valid_until,
+        "show_org_name": need.show_org_name,
+    }
+
+
+def need_input(values: Mapping[str, Any]) -> NeedInput:
+    """The services' input from checked values; both budget ends empty means 面议."""
+    keywords = values.get("keywords") or ""
+    return NeedInput(
+        title=values["title"], field=values["field"], subfield=values.get("subfield", ""),
+        problem=values["problem"], indicators=values.get("indicators", ""),
+        basis=values.get("basis", ""),
+        keywords="，".join(keywords) if isinstance(keywords, list) else keywords,
+        budget_min_wan=values.get("budget_min_wan"), budget_max_wan=values.get("budget_max_wan"),
+        modes=list(values["modes"]), province=values["province"], city=values.get("city", ""),
+        valid_until=values.get("valid_until"), show_org_name=values.get("show_org_name", True))
+
+
+@operation("/needs", tag="needs", query=NeedQuery, response=NeedPage, auth="optional",
+           errors=(400, 401))
+def list_needs(args: dict[str, Any]) -> Any:
     """List needs: open ones for everyone, one's own (drafts too) with mine=true."""
-    args = query_args(LIST_PARAMS)
     user = acting_user()
     if args["mine"] and user is None:
         raise ApiError(401, "unauthorized", _("mine=true 需要登录或 API 令牌。"))
     filters = NeedFilters(
-        q=args["q"] or "", field=Field(args["field"]) if args["field"] else None,
-        province=args["province"], status=NeedStatus(args["status"]) if args["status"] else None,
-        mode=CooperationMode(args["mode"]) if args["mode"] else None,
-        min_budget_wan=args["min_budget"],
+        q=args.get("q", ""), field=args.get("field"), province=args.get("province"),
+        status=args.get("status"), mode=args.get("mode"), min_budget_wan=args.get("min_budget"),
         organization_id=user.organization_id if args["mine"] and user else None)
-    stmt = sorted_by(need_query(filters, user), args["sort"], SORTS, Need.id.desc())
-    return page_json(paged(stmt, args), lambda n: need_json(n, user))
+    return paged(sorted_by(need_query(filters, user), args["sort"], SORTS, Need.id.desc()), args)
 
 
-@route("/needs", "POST", tag="needs", body="NeedCreate", response="Need", status=201,
-       errors=ERRORS, idempotent=True)
-def create() -> Response:
+@operation("/needs", "POST", tag="needs", body=NeedCreate, response=NeedAnswer, status=201,
+           errors=WRITE_ERRORS, idempotent=True, guard=_may_post)
+def create(body: dict[str, Any]) -> Any:
     """Post a need for one's enterprise, as a draft or published at once (publish=true).
 
     Accepts an Idempotency-Key header. The organisation, author and status are set by the
     platform; sending them is refused as unknown fields.
     """
-    user = require_user()
-    if not (user.organization.can_post_needs or user.is_operator):
-        raise ApiError(403, "forbidden", _("只有企业可以发布技术需求。"))
-    body = checked_body(SCHEMAS["NeedCreate"])
-    data = need_input(body)
     db = get_session()
-    need = create_need(db, user, data, publish=bool(body.get("publish")))
+    need = create_need(db, require_user(), need_input(body), publish=body.get("publish", False))
     rematch_need(db, need)
-    db.commit()
-    return created(need_json(need, user), url_for(".needs_detail", need_id=need.id))
+    return created(need, ".needs_detail", need_id=need.id)
 
 
-@route("/needs/<int:need_id>", tag="needs", response="Need", auth="optional", errors=(404,))
-def detail(need_id: int) -> dict[str, Any]:
+@operation("/needs/<int:need_id>", tag="needs", response=NeedAnswer, auth="optional",
+           errors=(404,))
+def detail(need_id: int) -> Need:
     """One need (drafts only for their organisation and operators)."""
-    return need_json(visible_need(need_id), acting_user())
+    return visible_need(need_id)
 
 
-@route("/needs/<int:need_id>", "PATCH", tag="needs", body="NeedUpdate", response="Need",
-       errors=ERRORS)
-def update(need_id: int) -> dict[str, Any]:
+@operation("/needs/<int:need_id>", "PATCH", tag="needs", body=NeedUpdate, response=NeedAnswer,
+           errors=WRITE_ERRORS, guard=_changeable)
+def update(body: dict[str, Any], need_id: int) -> Need:
     """Change some of a need's fields; the rest keep their values."""
     need = _changeable(need_id)
-    body = checked_body(SCHEMAS["NeedUpdate"])
-    data = need_input({**need_values(need), **body})
+    values = {**need_values(need), **body}
+    problems = need_problems(values)
+    if problems:
+        raise ValidationError(problems)
     db = get_session()
-    try:
-        update_need(db, need, data)
-        rematch_need(db, need)
-    except NeedStateError as exc:
-        db.rollback()
-        raise ApiError(409, "conflict", str(exc)) from None
-    db.commit()
-    return need_json(need, acting_user())
+    update_need(db, need, need_input(values))
+    rematch_need(db, need)
+    return need
 
 
-def _transition(need_id: int, action: Any) -> dict[str, Any]:
+def _transition(need_id: int, action: Callable[[Need], Any]) -> Need:
     need = _changeable(need_id)
-    db = get_session()
-    try:
-        action(need)
-        rematch_need(db, need)
-    except NeedStateError as exc:
-        db.rollback()
-        raise ApiError(409, "conflict", str(exc)) from None
-    db.commit()
-    return need_json(need, acting_user())
+    action(need)
+    rematch_need(get_session(), need)
+    return need
 
 
-@route("/needs/<int:need_id>/publish", "POST", tag="needs", response="Need",
-       errors=(401, 403, 404, 409))
-def publish(need_id: int) -> dict[str, Any]:
+@operation("/needs/<int:need_id>/publish", "POST", tag="needs", response=NeedAnswer,
+           errors=(401, 403, 404, 409))
+def publish(need_id: int) -> Need:
     """Publish a draft need."""
     return _transition(need_id, publish_need)
 
 
-@route("/needs/<int:need_id>/close", "POST", tag="needs", response="Need",
-       errors=(401, 403, 404, 409))
-def close(need_id: int) -> dict[str, Any]:
+@operation("/needs/<int:need_id>/close", "POST", tag="needs", response=NeedAnswer,
+           errors=(401, 403, 404, 409))
+def close(need_id: int) -> Need:
     """Close a need: it stops taking solutions."""
     return _transition(need_id, close_need)

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, request
+from flask import current_app, jsonify
+from marshmallow import ValidationError, post_load
+from werkzeug.wrappers import Response
+
+from models import Field as TechField
 
 from ...db import get_session
 from ...reports.services import (
@@ -12,40 +16,44 @@ from ...reports.services import (
     ReportFilterError,
     ReportFilters,
     build_report,
+    check_period,
     headline,
-    parse_filters,
     report_dict,
 )
-from .core import ApiError, Param, route
-from .schemas import DATE, FIELD, PROVINCE
-
-FILTER_PARAMS = (
-    Param("from", DATE, "第一天（上海时间）"),
-    Param("to", DATE, "最后一天（含）"),
-    Param("field", FIELD, "技术领域"),
-    Param("region", PROVINCE, "所属地区"),
-)
+from .core import operation
+from .fields import Choice, Day, Query, Str
+from .schemas import PROVINCE
 
 
-def _filters() -> ReportFilters:
-    try:
-        return parse_filters(request.args)
-    except ReportFilterError as exc:
-        raise ApiError(400, "bad_query", str(exc)) from None
+class ReportQuery(Query):
+    """The report's period (days on the Shanghai calendar), field and region."""
+
+    date_from = Day(data_key="from", metadata={"description": "第一天（上海时间）"})
+    date_to = Day(data_key="to", metadata={"description": "最后一天（含）"})
+    field = Choice(TechField, metadata={"description": "技术领域"})
+    region = Str(validate=PROVINCE, metadata={"description": "所属地区"})
+
+    @post_load
+    def _filters(self, data: dict[str, Any], **kwargs: Any) -> ReportFilters:
+        try:
+            check_period(data.get("date_from"), data.get("date_to"))
+        except ReportFilterError as exc:
+            raise ValidationError({"from": [str(exc)]}) from None
+        return ReportFilters(data.get("date_from"), data.get("date_to"), data.get("field"),
+                             data.get("region"))
 
 
-@route("/reports", tag="reports", response="Report", query=FILTER_PARAMS, auth="operator",
-       errors=(400, 401, 403))
-def report() -> dict[str, Any]:
+@operation("/reports", tag="reports", query=ReportQuery, response="Report", auth="operator",
+           errors=(400, 401, 403))
+def report(args: ReportFilters) -> Response:
     """The operators' report: docking rate, funnel, deals, times and suggestion quality."""
     threshold = float(current_app.config.get("REPORT_SUGGESTION_THRESHOLD",
                                              DEFAULT_SUGGESTION_THRESHOLD))
-    return report_dict(build_report(get_session(), _filters(), threshold))
+    return jsonify(report_dict(build_report(get_session(), args, threshold)))
 
 
-@route("/figures", tag="reports", response="Figures", query=FILTER_PARAMS, auth="none",
-       errors=(400,))
-def figures() -> dict[str, Any]:
+@operation("/figures", tag="reports", query=ReportQuery, response="Figures", auth="none",
+           errors=(400,))
+def figures(args: ReportFilters) -> Response:
     """The public headline figures, with the same filters."""
-    filters = _filters()
-    return {"filters": filters.as_dict(), **headline(get_session(), filters)}
+    return jsonify({"filters": args.as_dict(), **headline(get_session(), args)})

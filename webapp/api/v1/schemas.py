@@ -1,20 +1,23 @@
-"""JSON Schemas of the API's bodies and answers, built from the models' vocabularies.
-
-Request schemas check shapes and types (and refuse unknown fields); the pages' forms then
-apply the business rules, so a rule is written once. The same dicts go into the OpenAPI
-document, so the document cannot drift from what the code checks.
+"""The API's bodies and answers as marshmallow schemas: request bodies are loaded and checked by
+them (with the rules the forms use, from ``webapp.input_rules``), answers are written by them,
+and the OpenAPI document is generated from them. A schema's class name is its name in the
+document.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from flask import g
+from flask_babel import gettext as _
+from marshmallow import ValidationError, fields, pre_dump, validate, validates_schema
 
 from models import (
     ContractType,
     CooperationMode,
     DockingState,
     DropReason,
-    Field,
     IPType,
     Language,
     NeedStatus,
@@ -24,245 +27,606 @@ from models import (
     Role,
     SolutionStatus,
 )
+from models import Field as TechField
 from models.docking import Side
 from models.taxonomy import PROVINCES
 
-from .core import MAX_ID
+from ... import input_rules as rules
+from ...dockings.services import moves_for
+from ...matching.advice import Advice as AdviceRecord
+from ...permissions import acting_user, can_change
+from ...solutions.services import SOLUTION_TRANSITIONS, can_decide
+from .fields import (
+    MAX_ID,
+    Answer,
+    Body,
+    Bool,
+    Choice,
+    Computed,
+    Day,
+    Free,
+    Int,
+    Items,
+    Keywords,
+    Number,
+    Obj,
+    OpenAnswer,
+    PageQuery,
+    Shown,
+    Str,
+    Timestamp,
+    Wan,
+    WanText,
+    one_of,
+    record_id,
+    text,
+    whole,
+)
 
-Schema = dict[str, Any]
+PROVINCE = one_of(list(PROVINCES))
+ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+MODES_AT_MOST = validate.Length(max=len(CooperationMode))
+ADVICE_CODES = ["short_problem", "no_indicators", "no_budget", "no_modes", "no_field",
+                "field_mismatch"]
+PREVIEW_SIZE = 5
 
 
-def values(enum_cls: Any) -> list[str]:
-    """The stored values of an enum, for ``enum`` keywords."""
+def _values(enum_cls: Any) -> list[str]:
     return [str(m.value) for m in enum_cls]
 
 
-def ref(name: str) -> Schema:
-    """A reference to a component schema."""
-    return {"$ref": f"#/components/schemas/{name}"}
+class RequiredBody(Body):
+    """A body whose ``required_fields`` must be sent (a create; its update sends any)."""
+
+    required_fields: ClassVar[tuple[str, ...]] = ()
+
+    def on_bind_field(self, field_name: str, field_obj: fields.Field) -> None:
+        """Mark the create's required fields."""
+        if field_name in self.required_fields:
+            field_obj.required = True
 
 
-def nullable(schema: Schema) -> Schema:
-    """``schema`` or null."""
-    kind = schema.get("type")
-    if isinstance(kind, str):
-        return {**schema, "type": [kind, "null"]}
-    return {"anyOf": [schema, {"type": "null"}]}
+# --- answers ----------------------------------------------------------------------------------
+
+class Error(OpenAnswer):
+    """Every refusal: a stable code, a message, and a message per field at fault."""
+
+    error = Str()
+    message = Str()
+    field_messages = Free(keys=Str(), values=Str(), data_key="fields")
 
 
-def text(max_length: int, **extra: Any) -> Schema:
-    """A string of at most ``max_length`` characters."""
-    return {"type": "string", "maxLength": max_length, **extra}
+class OrgBrief(Answer):
+    """An organisation's id, name and kind."""
+
+    id = record_id()
+    name = Str()
+    kind = Choice(OrgKind)
 
 
-ID: Schema = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
-DATE: Schema = {"type": "string", "format": "date"}
-TIMESTAMP: Schema = {"type": "string", "format": "date-time"}
-# Money travels as a decimal string in answers; requests may send a number or a string.
-MONEY_OUT: Schema = {"type": "string", "pattern": r"^\d+(\.\d+)?$", "description": "万元"}
-MONEY_IN: Schema = {"type": ["string", "number", "null"], "maxLength": 24,
-                    "description": "万元；数字或十进制字符串，null 表示面议"}
-FIELD: Schema = {"type": "string", "enum": values(Field)}
-PROVINCE: Schema = {"type": "string", "enum": list(PROVINCES)}
-MODES: Schema = {"type": "array", "items": {"type": "string", "enum": values(CooperationMode)},
-                 "maxItems": len(CooperationMode)}
-KEYWORDS_IN: Schema = {"type": ["string", "array"], "maxLength": 300,
-                       "items": text(60), "maxItems": 10}
-ORG_BRIEF: Schema = {"type": "object", "properties": {
-    "id": ID, "name": {"type": "string"}, "kind": {"type": "string", "enum": values(OrgKind)}},
-    "required": ["id", "name", "kind"]}
+class Listing(Answer):
+    """What needs and results both show."""
+
+    id = record_id()
+    title = Str()
+    field = Choice(TechField)
+    field_label = Computed("label", {"type": "string"})
+    subfield = Str()
+    keywords = Items(Str(), attribute="keyword_list")
+    modes = Items(Choice(CooperationMode), validate=MODES_AT_MOST)
+    province = Str(validate=PROVINCE)
+    city = Str()
+    external_id = Str(allow_none=True)
+    created_at = Timestamp()
+    updated_at = Timestamp()
+    published_at = Timestamp(allow_none=True)
+    can_edit = Computed("may_change", {"type": "boolean"})
+
+    def label(self, listing: Any) -> str:
+        """The field's name in the reader's language."""
+        return _(listing.field.label)
+
+    def may_change(self, listing: Any) -> bool:
+        """Whether the viewer may edit the listing."""
+        return can_change(acting_user(), listing)
 
 
-def obj(properties: dict[str, Schema], required: list[str] | None = None,
-        closed: bool = True) -> Schema:
-    """An object schema; closed objects refuse unknown properties."""
-    schema: Schema = {"type": "object", "properties": properties,
-                      "required": required if required is not None else list(properties)}
-    if closed:
-        schema["additionalProperties"] = False
-    return schema
+class Need(Listing):
+    """A need; the organisation is hidden from outsiders when the enterprise asked so."""
+
+    problem = Str()
+    indicators = Str()
+    basis = Str()
+    budget_min_wan = WanText(allow_none=True)
+    budget_max_wan = WanText(allow_none=True)
+    budget_negotiable = Bool()
+    valid_until = Day(allow_none=True)
+    status = Choice(NeedStatus)
+    show_org_name = Bool()
+    organization = Shown(OrgBrief, lambda need: need.show_org_name
+                         or can_change(acting_user(), need))
+    closed_at = Timestamp(allow_none=True)
 
 
-def page_of(item: str) -> Schema:
-    """A page of ``item`` records."""
-    return obj({"items": {"type": "array", "items": ref(item)},
-                "page": {"type": "integer", "minimum": 1},
-                "per_page": {"type": "integer", "minimum": 1},
-                "total": {"type": "integer", "minimum": 0},
-                "pages": {"type": "integer", "minimum": 1}}, closed=False)
+class IPRight(Answer):
+    """A patent, software copyright or other right of a result."""
+
+    type = Choice(IPType, attribute="ip_type")
+    number = Str()
 
 
-NEED_FIELDS: dict[str, Schema] = {
-    "title": text(120), "field": FIELD, "subfield": text(40), "problem": text(5000),
-    "indicators": text(3000), "basis": text(3000), "keywords": KEYWORDS_IN,
-    "budget_min_wan": MONEY_IN, "budget_max_wan": MONEY_IN, "modes": MODES,
-    "province": PROVINCE, "city": text(40), "valid_until": nullable(DATE),
-    "show_org_name": {"type": "boolean"},
-}
-RESULT_FIELDS: dict[str, Schema] = {
-    "title": text(120), "field": FIELD, "subfield": text(40), "summary": text(8000),
-    "keywords": KEYWORDS_IN, "form": {"type": "string", "enum": values(ResultForm)},
-    "trl": {"type": "integer", "minimum": 1, "maximum": 9},
-    "ip_type": nullable({"type": "string", "enum": values(IPType)}),
-    "ip_numbers": {"type": "array", "items": text(60), "maxItems": 20},
-    "modes": MODES, "price_wan": MONEY_IN, "team": text(3000), "contact_name": text(60),
-    "contact_phone": text(40), "province": PROVINCE, "city": text(40),
-}
-PUBLISH: Schema = {"type": "boolean", "description": "true 时创建后立即发布"}
+class Result(Listing):
+    """A result."""
 
-SCHEMAS: dict[str, Schema] = {
-    "Error": obj({"error": {"type": "string"}, "message": {"type": "string"},
-                  "fields": {"type": "object", "additionalProperties": {"type": "string"}}},
-                 closed=False),
-    "Need": obj({
-        "id": ID, "title": {"type": "string"}, "field": FIELD, "field_label": {"type": "string"},
-        "subfield": {"type": "string"}, "problem": {"type": "string"},
-        "indicators": {"type": "string"}, "basis": {"type": "string"},
-        "keywords": {"type": "array", "items": {"type": "string"}},
-        "budget_min_wan": nullable(MONEY_OUT), "budget_max_wan": nullable(MONEY_OUT),
-        "budget_negotiable": {"type": "boolean"}, "modes": MODES, "province": PROVINCE,
-        "city": {"type": "string"}, "valid_until": nullable(DATE),
-        "status": {"type": "string", "enum": values(NeedStatus)},
-        "show_org_name": {"type": "boolean"}, "organization": nullable(ORG_BRIEF),
-        "external_id": nullable({"type": "string"}), "created_at": TIMESTAMP,
-        "updated_at": TIMESTAMP, "published_at": nullable(TIMESTAMP),
-        "closed_at": nullable(TIMESTAMP), "can_edit": {"type": "boolean"}}),
-    "NeedPage": page_of("Need"),
-    "NeedCreate": obj({**NEED_FIELDS, "publish": PUBLISH},
-                      required=["title", "field", "problem", "modes", "province"]),
-    "NeedUpdate": obj(NEED_FIELDS, required=[]),
-    "Result": obj({
-        "id": ID, "title": {"type": "string"}, "field": FIELD, "field_label": {"type": "string"},
-        "subfield": {"type": "string"}, "summary": {"type": "string"},
-        "keywords": {"type": "array", "items": {"type": "string"}},
-        "form": {"type": "string", "enum": values(ResultForm)},
-        "trl": {"type": "integer", "minimum": 1, "maximum": 9}, "maturity": {"type": "string"},
-        "ip": {"type": "array", "items": obj({
-            "type": {"type": "string", "enum": values(IPType)}, "number": {"type": "string"}})},
-        "modes": MODES, "price_wan": nullable(MONEY_OUT), "team": {"type": "string"},
-        "contact_name": {"type": "string"}, "contact_phone": {"type": "string"},
-        "province": PROVINCE, "city": {"type": "string"},
-        "status": {"type": "string", "enum": values(ResultStatus)},
-        "organization": ORG_BRIEF, "external_id": nullable({"type": "string"}),
-        "created_at": TIMESTAMP, "updated_at": TIMESTAMP, "published_at": nullable(TIMESTAMP),
-        "can_edit": {"type": "boolean"}}),
-    "ResultPage": page_of("Result"),
-    "ResultCreate": obj({**RESULT_FIELDS, "publish": PUBLISH},
-                        required=["title", "field", "summary", "form", "trl", "modes",
-                                  "province"]),
-    "ResultUpdate": obj(RESULT_FIELDS, required=[]),
-    "Match": obj({
-        "need_id": ID, "result_id": ID, "score": {"type": "number", "minimum": 0},
-        "text_score": {"type": "number", "minimum": 0},
-        "parts": {"type": "object", "additionalProperties": {"type": "number"}},
-        "terms": {"type": "array", "items": obj({"term": {"type": "string"},
-                                                 "share": {"type": "number"}})},
-        "matcher_version": {"type": "string"}, "created_at": TIMESTAMP,
-        "need_title": {"type": "string"}, "result_title": {"type": "string"}}),
-    "MatchList": obj({"items": {"type": "array", "items": ref("Match")}}),
-    "Solution": obj({
-        "id": ID, "need_id": ID, "organization": ORG_BRIEF, "summary": {"type": "string"},
-        "approach": {"type": "string"}, "result_ids": {"type": "array", "items": ID},
-        "price_wan": nullable(MONEY_OUT), "timeline": {"type": "string"},
-        "status": {"type": "string", "enum": values(SolutionStatus)},
-        "created_at": TIMESTAMP, "updated_at": TIMESTAMP,
-        "allowed": {"type": "array", "items": {"type": "string",
-                                               "enum": values(SolutionStatus)}}}),
-    "SolutionPage": page_of("Solution"),
-    "SolutionCreate": obj({
-        "summary": text(2000), "approach": text(8000),
-        "result_ids": {"type": "array", "items": ID, "maxItems": 50},
-        "price_wan": MONEY_IN, "timeline": text(2000)}, required=["summary", "approach"]),
-    "SolutionDecision": obj({"to": {"type": "string", "enum": [
-        s.value for s in SolutionStatus if s is not SolutionStatus.SUBMITTED]}}),
-    "Deal": obj({
-        "id": ID, "docking_id": ID,
-        "contract_type": {"type": "string", "enum": values(ContractType)},
-        "amount_wan": MONEY_OUT, "signed_on": DATE,
-        "contract_number": nullable({"type": "string"}), "version": {"type": "integer"},
-        "need_id": ID, "need_title": {"type": "string"},
-        "corrections": {"type": "array", "items": obj({
-            "field": {"type": "string"}, "old_value": {"type": "string"},
-            "new_value": {"type": "string"}, "created_at": TIMESTAMP})}}),
-    "DealPage": page_of("Deal"),
-    "DealCreate": obj({
-        "contract_type": {"type": "string", "enum": values(ContractType)},
-        "amount_wan": {"type": ["string", "number"], "maxLength": 24}, "signed_on": DATE,
-        "contract_number": nullable(text(60)), "version": ID},
-        required=["contract_type", "amount_wan", "signed_on", "version"]),
-    "DealCorrection": obj({
-        "amount_wan": {"type": ["string", "number"], "maxLength": 24}, "signed_on": DATE,
-        "version": ID}),
-    "Docking": obj({
-        "id": ID, "title": {"type": "string"},
-        "state": {"type": "string", "enum": values(DockingState)},
-        "version": {"type": "integer"}, "need_id": ID, "result_id": nullable(ID),
-        "solution_id": nullable(ID), "broker_id": nullable(ID),
-        "need_org_id": ID, "supply_org_id": ID,
-        "interest_side": nullable({"type": "string", "enum": values(Side)}),
-        "side": nullable({"type": "string", "enum": values(Side)}),
-        "drop_reason": nullable({"type": "string", "enum": values(DropReason)}),
-        "allowed": {"type": "array", "items": {"type": "string", "enum": values(DockingState)}},
-        "deal": nullable(ref("Deal")), "created_at": TIMESTAMP, "updated_at": TIMESTAMP}),
-    "DockingPage": page_of("Docking"),
-    "DockingDetail": obj({
-        "docking": ref("Docking"),
-        "events": {"type": "array", "items": obj({
-            "from_state": nullable({"type": "string"}), "to_state": {"type": "string"},
-            "note": {"type": "string"}, "actor_id": nullable(ID), "created_at": TIMESTAMP})},
-        "messages": {"type": "array", "items": ref("Message")},
-        "contacts": nullable({"type": "object"})}),
-    "Interest": obj({"need_id": ID, "result_id": ID, "message": text(500)},
-                    required=["need_id", "result_id"]),
-    "Transition": obj({
-        # Every state is a well-formed target; the workflow refuses the ones it does not
-        # allow from the current state with a 409, as the pages do.
-        "to": {"type": "string", "enum": values(DockingState)},
-        "version": ID, "note": text(500),
-        "drop_reason": nullable({"type": "string", "enum": values(DropReason)})},
-        required=["to", "version"]),
-    "Message": obj({"id": ID, "author_id": nullable(ID), "body": {"type": "string"},
-                    "is_note": {"type": "boolean"}, "created_at": TIMESTAMP}),
-    "MessageCreate": obj({"body": text(4000, minLength=1), "is_note": {"type": "boolean"}},
-                         required=["body"]),
-    "Me": obj({
-        "id": ID, "email": {"type": "string"}, "name": {"type": "string"},
-        "role": {"type": "string", "enum": values(Role)},
-        "language": {"type": "string", "enum": values(Language),
-                     "description": "e-mails are written in this language"},
-        "organization": obj({
-            **ORG_BRIEF["properties"], "province": {"type": "string"},
-            "city": {"type": "string"}, "verified": {"type": "boolean"}}),
-        "auth": {"type": "string", "enum": ["session", "token"]}}),
-    "Token": obj({"id": ID, "name": {"type": "string"}, "hint": {"type": "string"},
-                  "created_at": TIMESTAMP, "last_used_at": nullable(TIMESTAMP),
-                  "revoked_at": nullable(TIMESTAMP)}),
-    "TokenList": obj({"items": {"type": "array", "items": ref("Token")}}),
-    "TokenCreate": obj({"name": text(60, minLength=1)}),
-    "TokenCreated": obj({"token": {"type": "string", "description": "只显示这一次"},
-                         "record": ref("Token")}),
-    "SuggestionPreview": obj({
-        "title": text(120), "field": nullable(FIELD), "problem": text(5000),
-        "indicators": text(3000), "basis": text(3000), "keywords": KEYWORDS_IN,
-        "budget_min_wan": MONEY_IN, "budget_max_wan": MONEY_IN, "modes": MODES,
-        "province": nullable(PROVINCE)}, required=[]),
-    "SuggestedResult": obj({
-        "id": ID, "title": {"type": "string"}, "organization": ORG_BRIEF, "field": FIELD,
-        "field_label": {"type": "string"}, "trl": {"type": "integer", "minimum": 1, "maximum": 9},
-        "score": {"type": "number", "minimum": 0}, "text_score": {"type": "number", "minimum": 0},
-        "parts": {"type": "object", "additionalProperties": {"type": "number"}},
-        "terms": {"type": "array", "items": obj({"term": {"type": "string"},
-                                                 "share": {"type": "number"}})},
-        "url": {"type": "string"}}),
-    "Advice": obj({
-        "code": {"type": "string", "enum": ["short_problem", "no_indicators", "no_budget",
-                                            "no_modes", "no_field", "field_mismatch"]},
-        "message": {"type": "string"}, "field": nullable({"type": "string"}),
-        "suggested_field": nullable(FIELD), "suggested_field_label": nullable({"type": "string"})}),
-    "SuggestionPreviewResult": obj({
-        "items": {"type": "array", "items": ref("SuggestedResult"), "maxItems": 5},
-        "advice": {"type": "array", "items": ref("Advice")}, "field_used": nullable(FIELD)}),
-    "Report": {"type": "object", "description": "与 /reports.json 相同的报表"},
-    "Figures": {"type": "object", "description": "公开的核心指标"},
-    "OpenAPI": {"type": "object"},
-}
+    summary = Str()
+    form = Choice(ResultForm)
+    trl = Int(validate=validate.Range(1, 9))
+    maturity = Str()
+    ip = Items(Obj(IPRight), attribute="ip_rights")
+    price_wan = WanText(allow_none=True)
+    team = Str()
+    contact_name = Str()
+    contact_phone = Str()
+    status = Choice(ResultStatus)
+    organization = Obj(OrgBrief)
+
+
+class Term(Answer):
+    """A term two texts share and its share of the text score (stored as a pair)."""
+
+    term = Str()
+    share = Number()
+
+    @pre_dump
+    def _from_pair(self, pair: Any, **kwargs: Any) -> dict[str, Any]:
+        return {"term": str(pair[0]), "share": float(pair[1])}
+
+
+class Match(Answer):
+    """A stored suggestion with the score's parts and the shared terms."""
+
+    need_id = record_id()
+    result_id = record_id()
+    score = Number(validate=validate.Range(min=0))
+    text_score = Number(validate=validate.Range(min=0))
+    parts = Free(keys=Str(), values=Number())
+    terms = Items(Obj(Term))
+    matcher_version = Str()
+    created_at = Timestamp()
+    need_title = Str(attribute="need.title")
+    result_title = Str(attribute="result.title")
+
+
+class MatchList(Answer):
+    """Suggestions, best first."""
+
+    items = Items(Obj(Match))
+
+
+class Solution(Answer):
+    """A solution, with the decisions the viewer may take on it."""
+
+    id = record_id()
+    need_id = record_id()
+    organization = Obj(OrgBrief)
+    summary = Str()
+    approach = Str()
+    result_ids = Computed("linked", {"type": "array", "items": ID_SCHEMA})
+    price_wan = WanText(allow_none=True)
+    timeline = Str()
+    status = Choice(SolutionStatus)
+    created_at = Timestamp()
+    updated_at = Timestamp()
+    allowed = Computed("decisions", {"type": "array", "items": {
+        "type": "string", "enum": _values(SolutionStatus)}})
+
+    def linked(self, solution: Any) -> list[int]:
+        """The ids of the results the solution links."""
+        return [r.id for r in solution.results]
+
+    def decisions(self, solution: Any) -> list[str]:
+        """The statuses the viewer may move the solution to."""
+        allowed = SOLUTION_TRANSITIONS.get(solution.status, frozenset())
+        viewer = acting_user()
+        return sorted(s.value for s in allowed if can_decide(viewer, solution, s))
+
+
+class Correction(Answer):
+    """One change to a deal."""
+
+    field = Str()
+    old_value = Str()
+    new_value = Str()
+    created_at = Timestamp()
+
+
+class Deal(Answer):
+    """A deal with its corrections log."""
+
+    id = record_id()
+    docking_id = record_id()
+    contract_type = Choice(ContractType)
+    amount_wan = WanText()
+    signed_on = Day()
+    contract_number = Str(allow_none=True)
+    version = Int()
+    need_id = record_id(attribute="docking.need_id")
+    need_title = Str(attribute="docking.need.title")
+    corrections = Items(Obj(Correction))
+
+
+class Docking(Answer):
+    """A docking as its parties see it, with the moves the viewer may make."""
+
+    id = record_id()
+    title = Str()
+    state = Choice(DockingState)
+    version = Int()
+    need_id = record_id()
+    result_id = record_id(allow_none=True)
+    solution_id = record_id(allow_none=True)
+    broker_id = record_id(allow_none=True)
+    need_org_id = record_id()
+    supply_org_id = record_id()
+    interest_side = Choice(Side, allow_none=True)
+    side = Computed("viewer_side", {"type": ["string", "null"], "enum": [*_values(Side), None]})
+    drop_reason = Choice(DropReason, allow_none=True)
+    allowed = Computed("moves", {"type": "array", "items": {
+        "type": "string", "enum": _values(DockingState)}})
+    deal = Obj(Deal, allow_none=True)
+    created_at = Timestamp()
+    updated_at = Timestamp()
+
+    def viewer_side(self, docking: Any) -> str | None:
+        """The viewer's side of the docking, if any."""
+        user = acting_user()
+        side = docking.side_of(user.organization_id) if user is not None else None
+        return side.value if side else None
+
+    def moves(self, docking: Any) -> list[str]:
+        """The states the viewer may move the docking to."""
+        user = acting_user()
+        return [s.value for s in moves_for(user, docking)] if user is not None else []
+
+
+class Event(Answer):
+    """A step in a docking's history."""
+
+    from_state = Str(allow_none=True)
+    to_state = Str()
+    note = Str()
+    actor_id = record_id(allow_none=True)
+    created_at = Timestamp()
+
+
+class Message(Answer):
+    """A message or note in a docking's thread."""
+
+    id = record_id()
+    author_id = record_id(allow_none=True)
+    body = Str()
+    is_note = Bool()
+    created_at = Timestamp()
+
+
+class DockingDetail(Answer):
+    """A docking with its history, its thread and, once agreed, the contacts."""
+
+    docking = Obj(Docking)
+    events = Items(Obj(Event))
+    messages = Items(Obj(Message))
+    contacts = Free(allow_none=True)
+
+
+class MeOrganization(Answer):
+    """The organisation of the current user."""
+
+    id = record_id()
+    name = Str()
+    kind = Choice(OrgKind)
+    province = Str()
+    city = Str()
+    verified = Bool()
+
+
+class Me(Answer):
+    """Who the request acts as, and how it authenticated."""
+
+    id = record_id()
+    email = Str()
+    name = Str()
+    role = Choice(Role)
+    language = Choice(Language, metadata={"description": "e-mails are written in this language"})
+    organization = Obj(MeOrganization)
+    auth = Computed("how", {"type": "string", "enum": ["session", "token"]})
+
+    def how(self, user: Any) -> str | None:
+        """``session`` or ``token``."""
+        method: str | None = g.get("api_auth")
+        return method
+
+
+class Token(Answer):
+    """A token's record; the token itself is never stored, so never shown again."""
+
+    id = record_id()
+    name = Str()
+    hint = Str()
+    created_at = Timestamp()
+    last_used_at = Timestamp(allow_none=True)
+    revoked_at = Timestamp(allow_none=True)
+
+
+class TokenList(Answer):
+    """One's tokens, newest first."""
+
+    items = Items(Obj(Token))
+
+
+class TokenCreated(Answer):
+    """A new token, shown this once, and its record."""
+
+    token = Str(metadata={"description": "只显示这一次"})
+    record = Obj(Token)
+
+
+class SuggestedResult(Answer):
+    """A published result suggested for a draft need."""
+
+    id = record_id()
+    title = Str()
+    organization = Obj(OrgBrief)
+    field = Choice(TechField)
+    field_label = Str()
+    trl = Int(validate=validate.Range(1, 9))
+    score = Number(validate=validate.Range(min=0))
+    text_score = Number(validate=validate.Range(min=0))
+    parts = Free(keys=Str(), values=Number())
+    terms = Items(Obj(Term))
+    url = Str()
+
+
+class Advice(Answer):
+    """One point that makes a need hard to match."""
+
+    code = Str(validate=one_of(ADVICE_CODES))
+    message = Str()
+    field = Str(allow_none=True)
+    suggested_field = Choice(TechField, allow_none=True)
+    suggested_field_label = Str(allow_none=True)
+
+    @pre_dump
+    def _as_shown(self, advice: AdviceRecord, **kwargs: Any) -> dict[str, Any]:
+        return {**advice.as_dict(), "suggested_field": advice.suggested_field}
+
+
+class SuggestionPreviewResult(Answer):
+    """The best results and the advice for a draft."""
+
+    items = Items(Obj(SuggestedResult), validate=validate.Length(max=PREVIEW_SIZE))
+    advice = Items(Obj(Advice))
+    field_used = Choice(TechField, allow_none=True)
+
+
+def page_of(item: type[Answer]) -> type[OpenAnswer]:
+    """The schema of a page of ``item`` records, named ``<item>Page``."""
+    return type(f"{item.__name__}Page", (OpenAnswer,), {
+        "__doc__": f"A page of {item.__name__} records.",
+        "items": Items(Obj(item)),
+        "page": Int(validate=validate.Range(min=1)),
+        "per_page": Int(validate=validate.Range(min=1)),
+        "total": Int(validate=validate.Range(min=0)),
+        "pages": Int(validate=validate.Range(min=1)),
+    })
+
+
+NeedPage = page_of(Need)
+ResultPage = page_of(Result)
+SolutionPage = page_of(Solution)
+DealPage = page_of(Deal)
+DockingPage = page_of(Docking)
+
+# Answers whose shape the document does not spell out (the report is the reports page's JSON).
+FREE_FORM = {"Report": {"type": "object", "description": "与 /reports.json 相同的报表"},
+             "Figures": {"type": "object", "description": "公开的核心指标"},
+             "OpenAPI": {"type": "object"}}
+
+
+# --- query arguments --------------------------------------------------------------------------
+
+class ListingQuery(PageQuery):
+    """What the need and the result lists can both be narrowed by."""
+
+    q = Str(validate=validate.Length(max=100), metadata={"description": "关键词，每个词都须出现"})
+    field = Choice(TechField, metadata={"description": "技术领域"})
+    province = Str(validate=PROVINCE, metadata={"description": "所属地区"})
+
+
+# --- request bodies ---------------------------------------------------------------------------
+
+class NeedUpdate(Body):
+    """A need's fields, any of them (a partial update)."""
+
+    title = text(rules.NEED_TITLE)
+    field = Choice(TechField, error_messages={"required": rules.FIELD_REQUIRED})
+    subfield = text(rules.Text(40))
+    problem = text(rules.NEED_PROBLEM)
+    indicators = text(rules.INDICATORS)
+    basis = text(rules.BASIS)
+    keywords = Keywords()
+    budget_min_wan = Wan(allow_none=True)
+    budget_max_wan = Wan(allow_none=True)
+    modes = Items(Choice(CooperationMode), validate=validate.Length(
+        min=1, max=len(CooperationMode), error=rules.NEED_MODES_REQUIRED))
+    province = Str(validate=PROVINCE, error_messages={"required": rules.PROVINCE_REQUIRED})
+    city = text(rules.CITY)
+    valid_until = Day(allow_none=True)
+    show_org_name = Bool()
+
+
+def need_problems(values: Mapping[str, Any]) -> dict[str, str]:
+    """The rules across a need's fields, on its values (a body, or a need with changes)."""
+    return {name: problem for name, problem in (
+        ("subfield", rules.subfield_problem(values.get("field"), values.get("subfield"))),
+        ("budget_max_wan", rules.budget_problem(values.get("budget_min_wan"),
+                                                values.get("budget_max_wan"))),
+        ("valid_until", rules.valid_until_problem(values.get("valid_until"))),
+    ) if problem}
+
+
+class NeedCreate(NeedUpdate, RequiredBody):
+    """A new need; ``publish`` publishes it at once."""
+
+    required_fields = ("title", "field", "problem", "modes", "province")
+    publish = Bool(metadata={"description": "true 时创建后立即发布"})
+
+    @validates_schema(skip_on_field_errors=False)
+    def _across_fields(self, data: dict[str, Any], **kwargs: Any) -> None:
+        problems = need_problems(data)
+        if problems:
+            raise ValidationError(problems)
+
+
+class ResultUpdate(Body):
+    """A result's fields, any of them (a partial update)."""
+
+    title = text(rules.RESULT_TITLE)
+    field = Choice(TechField, error_messages={"required": rules.FIELD_REQUIRED})
+    subfield = text(rules.Text(40))
+    summary = text(rules.RESULT_SUMMARY)
+    keywords = Keywords()
+    form = Choice(ResultForm, error_messages={"required": rules.FORM_REQUIRED})
+    trl = whole(rules.TRL)
+    ip_type = Choice(IPType, allow_none=True)
+    ip_numbers = Items(text(rules.IP_NUMBER), validate=validate.Length(max=rules.MAX_IP_NUMBERS))
+    modes = Items(Choice(CooperationMode), validate=validate.Length(
+        min=1, max=len(CooperationMode), error=rules.RESULT_MODES_REQUIRED))
+    price_wan = Wan(allow_none=True)
+    team = text(rules.TEAM)
+    contact_name = text(rules.CONTACT_NAME)
+    contact_phone = text(rules.CONTACT_PHONE)
+    province = Str(validate=PROVINCE, error_messages={"required": rules.PROVINCE_REQUIRED})
+    city = text(rules.CITY)
+
+
+def result_problems(values: Mapping[str, Any]) -> dict[str, str]:
+    """The rules across a result's fields, on its values (a body, or a result with changes)."""
+    return {name: problem for name, problem in (
+        ("subfield", rules.subfield_problem(values.get("field"), values.get("subfield"))),
+        ("ip_numbers", rules.ip_numbers_problem(values.get("ip_type"),
+                                                list(values.get("ip_numbers") or []))),
+    ) if problem}
+
+
+class ResultCreate(ResultUpdate, RequiredBody):
+    """A new result; ``publish`` publishes it at once."""
+
+    required_fields = ("title", "field", "summary", "form", "trl", "modes", "province")
+    publish = Bool(metadata={"description": "true 时创建后立即发布"})
+
+    @validates_schema(skip_on_field_errors=False)
+    def _across_fields(self, data: dict[str, Any], **kwargs: Any) -> None:
+        problems = result_problems(data)
+        if problems:
+            raise ValidationError(problems)
+
+
+class SolutionCreate(RequiredBody):
+    """An institution's proposal for a need, linking its own published results."""
+
+    required_fields = ("summary", "approach")
+    summary = text(rules.SOLUTION_SUMMARY)
+    approach = text(rules.SOLUTION_APPROACH)
+    result_ids = Items(record_id(), validate=validate.Length(max=rules.MAX_LINKED_RESULTS))
+    price_wan = Wan(allow_none=True)
+    timeline = text(rules.TIMELINE)
+
+
+class SolutionDecision(RequiredBody):
+    """The enterprise's decision on a solution, or the institution's withdrawal."""
+
+    required_fields = ("to",)
+    to = Str(validate=one_of([s.value for s in SolutionStatus
+                              if s is not SolutionStatus.SUBMITTED]))
+
+
+class Interest(RequiredBody):
+    """感兴趣: a need and a result to pair, with a message to the other side."""
+
+    required_fields = ("need_id", "result_id")
+    need_id = record_id()
+    result_id = record_id()
+    message = text(rules.INTEREST_MESSAGE)
+
+
+class Transition(RequiredBody):
+    """Where to move a docking; every state is well formed, the workflow refuses the moves it
+    does not allow from the current state with a 409."""
+
+    required_fields = ("to", "version")
+    to = Choice(DockingState)
+    version = record_id()
+    note = text(rules.NOTE)
+    drop_reason = Choice(DropReason, allow_none=True)
+
+
+def _not_blank(value: str) -> None:
+    if not value.strip():
+        raise ValidationError(_("消息不能为空"))
+
+
+class MessageCreate(RequiredBody):
+    """A message in a docking's thread, or a broker's note."""
+
+    required_fields = ("body",)
+    body = Str(validate=[validate.Length(min=rules.MESSAGE_BODY.min, max=rules.MESSAGE_BODY.max),
+                         _not_blank])
+    is_note = Bool()
+
+
+class DealCreate(RequiredBody):
+    """The signed contract."""
+
+    required_fields = ("contract_type", "amount_wan", "signed_on", "version")
+    contract_type = Choice(ContractType,
+                           error_messages={"required": rules.CONTRACT_TYPE_REQUIRED})
+    amount_wan = Wan(error_messages={"required": rules.AMOUNT_REQUIRED})
+    signed_on = Day(error_messages={"required": rules.SIGNED_ON_REQUIRED})
+    contract_number = text(rules.CONTRACT_NUMBER, allow_none=True)
+    version = record_id()
+
+
+class DealCorrection(RequiredBody):
+    """A corrected amount and signing date."""
+
+    required_fields = ("amount_wan", "signed_on", "version")
+    amount_wan = Wan(error_messages={"required": rules.AMOUNT_REQUIRED})
+    signed_on = Day(error_messages={"required": rules.SIGNED_ON_REQUIRED})
+    version = record_id()
+
+
+class TokenCreate(RequiredBody):
+    """A new token's name."""
+
+    required_fields = ("name",)
+    name = text(rules.TOKEN_NAME)
+
+
+def _up_to(rule: rules.Text) -> Str:
+    """A draft's text: only the upper limit applies while it is being written."""
+    return text(rules.Text(rule.max))
+
+
+class SuggestionPreview(Body):
+    """A need being written, as it stands; every field may be missing."""
+
+    title = _up_to(rules.NEED_TITLE)
+    field = Str(allow_none=True, validate=one_of(_values(TechField)))
+    problem = _up_to(rules.NEED_PROBLEM)
+    indicators = _up_to(rules.INDICATORS)
+    basis = _up_to(rules.BASIS)
+    keywords = Keywords()
+    budget_min_wan = Wan(allow_none=True)
+    budget_max_wan = Wan(allow_none=True)
+    modes = Items(Str(validate=one_of(_values(CooperationMode))), validate=MODES_AT_MOST)
+    province = Str(allow_none=True, validate=PROVINCE)
