@@ -85,6 +85,13 @@ AMOUNT_REQUIRED = _l("请填写合同金额")
 SIGNED_ON_REQUIRED = _l("请填写签约日期")
 TOKEN_NAME = Text(60, 1, _l("令牌名称最多 60 个字"), _l("请填写令牌名称"))
 
+def control_problem(text: str) -> str | None:
+    """Text with a NUL character, which no database column can hold."""
+    if "\x00" in text:
+        return _("不能包含空字符（NUL）")
+    return None
+
+
 # --- amounts in 万元 --------------------------------------------------------------------------
 
 MAX_WAN = Decimal("1000000")

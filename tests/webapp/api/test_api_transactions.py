@@ -103,3 +103,12 @@ def test_the_api_and_the_form_refuse_alike(
         "budget_max": "150", **form})
     assert page.status_code == 200 and message in page_text(page)
     assert _needs(db) == 0
+
+
+def test_text_with_a_nul_character_is_refused_on_every_database(
+        api_as: ApiFor, enterprise_user: User, db: Session) -> None:
+    for body in ({**NEED, "title": "极片检测\x00需求"}, {**NEED, "keywords": ["涂布\x00"]}):
+        response = api_as(enterprise_user).post("/needs", json=body)
+        assert response.status_code == 422, response.get_json()
+        assert "NUL" in next(iter(response.get_json()["fields"].values()))
+    assert _needs(db) == 0

@@ -22,6 +22,7 @@ from ...input_rules import (
     MAX_AMOUNT_TEXT,
     Text,
     Whole,
+    control_problem,
     keywords_problem,
     parse_wan,
     wan_problem,
@@ -52,10 +53,17 @@ BASE_MESSAGES = {"required": _l("必填"), "null": _l("不能为 null")}
 
 
 class Str(Translated, fields.String):
-    """A string."""
+    """A string (without NUL characters, which no column can hold)."""
 
     default_error_messages = {**BASE_MESSAGES, "invalid": _l("应为字符串"),
                               "invalid_utf8": _l("应为字符串")}
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        problem = control_problem(text)
+        if problem:
+            raise ValidationError(problem)
+        return text
 
 
 class Int(Translated, fields.Integer):
@@ -234,6 +242,11 @@ class Keywords(Translated, fields.Field):
                                    "maxItems": 10}, **kwargs)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str | list[str]:
+        texts = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+        for word in texts:
+            problem = control_problem(word) if isinstance(word, str) else None
+            if problem:
+                raise ValidationError(problem)
         if isinstance(value, str):
             _length(KEYWORDS)(value)
         elif isinstance(value, list) and all(isinstance(v, str) for v in value):
