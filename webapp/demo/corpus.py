@@ -23,12 +23,12 @@ Everything here is invented: names, codes, numbers and phone numbers are made up
 from __future__ import annotations
 
 import random
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from models.taxonomy import (
     MODE_LABELS,
@@ -41,6 +41,7 @@ from models.taxonomy import (
 )
 from models.validators import CREDIT_CODE_ALPHABET, credit_code_check_char
 
+from .data_files import load
 from .topics import TOPIC_BY_KEY, TOPICS_BY_FIELD, Topic
 
 __all__ = [
@@ -129,154 +130,78 @@ def build_world(seed: int = 2025, scale: float = 1.0, sizes: Sizes | None = None
     return _Builder(seed, (sizes or Sizes()).scaled(scale)).build()
 
 
-# --------------------------------------------------------------------------- places
+# --------------------------------------------------------------------------- vocabulary
+# Places, names and the words organisations are named with are data (data/vocabulary.toml),
+# and so are the sentences listings are written with (data/texts.toml).
 
-# (province, city, division codes used in credit codes, telephone area code, weight)
-_CITIES: tuple[tuple[str, str, tuple[str, ...], str, int], ...] = (
-    ("北京市", "北京市", ("110108", "110105", "110106", "110114", "110115"), "010", 12),
-    ("天津市", "天津市", ("120116", "120104", "120111"), "022", 4),
-    ("上海市", "上海市", ("310115", "310104", "310112", "310117", "310114"), "021", 12),
-    ("重庆市", "重庆市", ("500112", "500106", "500108"), "023", 4),
-    ("河北省", "石家庄市", ("130100", "130102", "130104"), "0311", 2),
-    ("河北省", "保定市", ("130600", "130602"), "0312", 1),
-    ("山西省", "太原市", ("140100", "140105"), "0351", 2),
-    ("内蒙古自治区", "包头市", ("150200", "150203"), "0472", 1),
-    ("辽宁省", "沈阳市", ("210100", "210102", "210106"), "024", 3),
-    ("辽宁省", "大连市", ("210200", "210211", "210213"), "0411", 3),
-    ("吉林省", "长春市", ("220100", "220104"), "0431", 2),
-    ("黑龙江省", "哈尔滨市", ("230100", "230103", "230109"), "0451", 2),
-    ("江苏省", "南京市", ("320104", "320105", "320106", "320111", "320115"), "025", 7),
-    ("江苏省", "苏州市", ("320505", "320506", "320507", "320508", "320509"), "0512", 8),
-    ("江苏省", "无锡市", ("320200", "320211", "320213"), "0510", 5),
-    ("江苏省", "常州市", ("320400", "320411", "320412"), "0519", 4),
-    ("江苏省", "南通市", ("320600", "320612"), "0513", 2),
-    ("浙江省", "杭州市", ("330106", "330108", "330110"), "0571", 8),
-    ("浙江省", "宁波市", ("330200", "330212", "330206"), "0574", 5),
-    ("浙江省", "嘉兴市", ("330400", "330402"), "0573", 2),
-    ("浙江省", "绍兴市", ("330600", "330602"), "0575", 2),
-    ("安徽省", "合肥市", ("340104", "340111", "340100"), "0551", 6),
-    ("安徽省", "芜湖市", ("340200", "340207"), "0553", 2),
-    ("福建省", "福州市", ("350100", "350102"), "0591", 3),
-    ("福建省", "厦门市", ("350200", "350206", "350211"), "0592", 3),
-    ("江西省", "南昌市", ("360100", "360111"), "0791", 2),
-    ("山东省", "济南市", ("370100", "370102", "370112"), "0531", 4),
-    ("山东省", "青岛市", ("370200", "370211", "370212"), "0532", 4),
-    ("山东省", "烟台市", ("370600", "370602"), "0535", 2),
-    ("河南省", "郑州市", ("410100", "410105", "410122"), "0371", 4),
-    ("河南省", "洛阳市", ("410300", "410305"), "0379", 2),
-    ("湖北省", "武汉市", ("420106", "420111", "420115"), "027", 7),
-    ("湖北省", "宜昌市", ("420500", "420502"), "0717", 1),
-    ("湖北省", "襄阳市", ("420600", "420606"), "0710", 1),
-    ("湖南省", "长沙市", ("430100", "430104", "430111"), "0731", 5),
-    ("湖南省", "株洲市", ("430200", "430211"), "0731", 2),
-    ("广东省", "广州市", ("440106", "440112", "440113"), "020", 9),
-    ("广东省", "深圳市", ("440305", "440304", "440306", "440307"), "0755", 11),
-    ("广东省", "东莞市", ("441900",), "0769", 4),
-    ("广东省", "佛山市", ("440600", "440606"), "0757", 4),
-    ("广东省", "珠海市", ("440400", "440402"), "0756", 2),
-    ("广西壮族自治区", "南宁市", ("450100", "450103"), "0771", 2),
-    ("广西壮族自治区", "柳州市", ("450200", "450204"), "0772", 1),
-    ("海南省", "海口市", ("460100", "460106"), "0898", 1),
-    ("四川省", "成都市", ("510107", "510116", "510100"), "028", 7),
-    ("四川省", "绵阳市", ("510700", "510703"), "0816", 2),
-    ("贵州省", "贵阳市", ("520100", "520115"), "0851", 2),
-    ("云南省", "昆明市", ("530100", "530102"), "0871", 2),
-    ("陕西省", "西安市", ("610113", "610116", "610100"), "029", 7),
-    ("陕西省", "宝鸡市", ("610300", "610302"), "0917", 1),
-    ("甘肃省", "兰州市", ("620100", "620102"), "0931", 1),
-    ("青海省", "西宁市", ("630100", "630104"), "0971", 1),
-    ("宁夏回族自治区", "银川市", ("640100", "640104"), "0951", 1),
-    ("新疆维吾尔自治区", "乌鲁木齐市", ("650100", "650102"), "0991", 1),
-)
-_CITY_WEIGHTS = [c[4] for c in _CITIES]
-_CITY_INDEX = {c[1]: i for i, c in enumerate(_CITIES)}
+_VOCABULARY = load("vocabulary")
+_TEXTS = load("texts")
+_SENTENCES: dict[str, Any] = _TEXTS["sentences"]
 
 
-def _short_city(city: str) -> str:
-    return city[:-1] if city.endswith("市") else city
+class _City(NamedTuple):
+    """A city organisations are placed in, with what its codes and phone numbers start with."""
+
+    province: str
+    city: str
+    divisions: tuple[str, ...]  # division codes used in credit codes
+    area_code: str
+    weight: int
 
 
-# --------------------------------------------------------------------------- names
+def _texts(table: Mapping[str, Any], name: str) -> tuple[str, ...]:
+    return tuple(table[name])
 
 
-def _words(text: str) -> list[str]:
-    return text.split()
+def _name_pairs(entries: list[str]) -> list[tuple[str, str]]:
+    """``"王 wang"`` -> ``("王", "wang")``: a name part and its pinyin."""
+    return [(hanzi, pinyin) for hanzi, pinyin in (entry.split() for entry in entries)]
 
 
-_SURNAMES = _words(
-    "王wang 李li 张zhang 刘liu 陈chen 杨yang 黄huang 赵zhao 吴wu 周zhou 徐xu 孙sun 马ma 朱zhu "
-    "胡hu 郭guo 何he 林lin 罗luo 高gao 郑zheng 梁liang 谢xie 宋song 唐tang 许xu 韩han 冯feng "
-    "邓deng 曹cao 彭peng 曾zeng 肖xiao 田tian 董dong 潘pan 袁yuan 蒋jiang 蔡cai 余yu 杜du 叶ye "
-    "程cheng 魏wei 苏su 吕lv 丁ding 沈shen 任ren 姚yao 卢lu 钟zhong 姜jiang 崔cui 谭tan 陆lu "
-    "范fan 金jin 石shi 贾jia 夏xia 方fang 邹zou 熊xiong 孟meng 秦qin 白bai 薛xue 尹yin 段duan "
-    "雷lei 史shi 龙long 陶tao 贺he 顾gu 毛mao 郝hao 龚gong 邵shao 万wan 钱qian 严yan 武wu 戴dai"
-)
-_GIVEN = _words(
-    "伟wei 芳fang 娜na 敏min 静jing 丽li 强qiang 磊lei 军jun 洋yang 勇yong 艳yan 杰jie 涛tao "
-    "明ming 超chao 霞xia 平ping 刚gang 文wen 华hua 建jian 国guo 志zhi 红hong 海hai 宇yu 浩hao "
-    "鹏peng 辉hui 林lin 晨chen 欣xin 婷ting 雪xue 琳lin 晓xiao 博bo 斌bin 峰feng 颖ying 佳jia "
-    "思si 怡yi 梦meng 凯kai 俊jun 帆fan 睿rui 哲zhe 瑶yao 雯wen 蕾lei 健jian 毅yi 翔xiang "
-    "晶jing 慧hui 倩qian 昊hao 天tian 子zi 立li 新xin 春chun 云yun 玉yu 清qing 永yong 振zhen "
-    "德de 光guang 成cheng 亮liang 东dong 锋feng 岩yan 琦qi 璐lu 楠nan 阳yang 蓉rong 嘉jia 泽ze 铭ming"
-)
+_CITIES: tuple[_City, ...] = tuple(
+    _City(c["province"], c["city"], tuple(c["divisions"]), c["area_code"], c["weight"])
+    for c in _VOCABULARY["cities"])
+_CITY_WEIGHTS = [c.weight for c in _CITIES]
+_CITY_INDEX = {c.city: i for i, c in enumerate(_CITIES)}
 
+_SURNAME_PAIRS = _name_pairs(_VOCABULARY["names"]["surnames"])
+_GIVEN_PAIRS = _name_pairs(_VOCABULARY["names"]["given"])
+_MOBILE_PREFIXES = _texts(_VOCABULARY["contacts"], "mobile_prefixes")
 
-def _pair(token: str) -> tuple[str, str]:
-    cut = next(i for i, ch in enumerate(token) if ch.isascii())
-    return token[:cut], token[cut:]
-
-
-_SURNAME_PAIRS = [_pair(t) for t in _SURNAMES]
-_GIVEN_PAIRS = [_pair(t) for t in _GIVEN]
-
+_ORGS = _VOCABULARY["organizations"]
 # Invented two-character brand names are drawn from these halves.
-_BRAND_A = "精华瑞恒博科汇启鼎微晶睿宏致众德融泓澜卓嘉昊润越锐凌星景铂弘"
-_BRAND_B = "测芯能新远创智航达盛纳视图驰源晟明光通峰宇辰衡联拓"
-_BRAND_AVOID = {"华为", "天合", "晶合", "华通", "华能", "宏达", "华盛", "华达", "华明", "科达",
-                "华新", "华宇", "华源", "华创", "华测", "德明", "科创", "华联", "华视", "瑞联"}
-_FIRM_ENDINGS = ("科技", "技术", "装备", "药业", "制药", "电子", "电气", "机床", "工程", "仪器",
-                 "仪表", "服务", "材料", "化工", "种业", "半导体", "微电子", "集成电路", "软件",
-                 "医药", "器械", "咨询")
-_HONOURS = ("国家高新技术企业", "专精特新“小巨人”企业", "省级专精特新中小企业", "科技型中小企业")
-
-# Invented university and institute name stems, some tied to the province they evoke.
-_STEMS: tuple[tuple[str, str | None], ...] = (
-    ("东海", None), ("江淮", "安徽省"), ("云岭", "云南省"), ("北辰", None), ("南湖", None),
-    ("西岭", "四川省"), ("滨江", None), ("青峰", None), ("临江", None), ("明湖", None),
-    ("沧澜", None), ("华岳", "陕西省"), ("秦川", "陕西省"), ("楚天", "湖北省"), ("星海", None),
-    ("长岭", None), ("翠屏", None), ("汉江", "湖北省"), ("洞庭", "湖南省"), ("太湖", "江苏省"),
-    ("钱塘", "浙江省"), ("闽江", "福建省"), ("黄海", "山东省"), ("燕赵", "河北省"),
-    ("天山", "新疆维吾尔自治区"), ("昆仑", "青海省"), ("峨眉", "四川省"), ("嵩阳", "河南省"),
-    ("衡岳", "湖南省"), ("雁荡", "浙江省"), ("赣江", "江西省"), ("珠江", "广东省"),
-    ("鹏城", "广东省"), ("申江", "上海市"), ("京华", "北京市"), ("津门", "天津市"),
-    ("巴渝", "重庆市"), ("松花江", "黑龙江省"), ("长白", "吉林省"), ("辽海", "辽宁省"),
-    ("八桂", "广西壮族自治区"), ("黔中", "贵州省"), ("陇原", "甘肃省"), ("琼州", "海南省"),
-    ("三晋", "山西省"), ("塞北", "内蒙古自治区"), ("宁川", "宁夏回族自治区"), ("金陵", "江苏省"),
-    ("瓯江", "浙江省"), ("皖南", "安徽省"),
-)
+_BRAND_A: str = _ORGS["brand_first"]
+_BRAND_B: str = _ORGS["brand_second"]
+_BRAND_AVOID = frozenset(_ORGS["brand_avoid"])
+_FIRM_ENDINGS = _texts(_ORGS, "firm_endings")
+_DEFAULT_FIRM_ENDING: str = _ORGS["default_firm_ending"]
+_COMPANY_SUFFIXES: dict[str, int] = _ORGS["company_suffixes"]
+_HONOURS = _texts(_ORGS, "honours")
+_AGENCY_KINDS = _texts(_ORGS, "agency_kinds")
+_STEMS: tuple[tuple[str, str | None], ...] = tuple(
+    (s["stem"], s.get("province")) for s in _ORGS["stems"])
 _UNIVERSITY_TYPES: dict[Field | None, tuple[str, ...]] = {
-    None: ("理工大学", "工业大学", "科技大学", "工程大学", "理工学院", "工程学院"),
-    Field.ELECTRONIC_INFORMATION: ("电子科技大学", "信息工程大学", "邮电大学"),
-    Field.BIO_MEDICINE: ("医科大学", "农业大学", "药科大学", "农林大学"),
-    Field.AEROSPACE: ("航空航天大学", "航空大学"),
-    Field.NEW_MATERIALS: ("化工大学", "材料科技大学"),
-    Field.HIGH_TECH_SERVICES: ("财经大学", "师范大学"),
-    Field.NEW_ENERGY: ("电力大学", "能源科技学院"),
-    Field.RESOURCES_ENVIRONMENT: ("地质大学", "海洋大学", "石油大学"),
-    Field.ADVANCED_MANUFACTURING: ("机械工程学院", "交通大学"),
-}
+    None if key == "any" else Field(key): tuple(kinds)
+    for key, kinds in _ORGS["university_types"].items()}
 _INSTITUTE_TYPES: dict[Field, tuple[str, ...]] = {
-    Field.ELECTRONIC_INFORMATION: ("信息技术研究院", "集成电路研究所", "人工智能研究院"),
-    Field.BIO_MEDICINE: ("生物医药研究院", "中药研究所", "农业生物技术研究所"),
-    Field.AEROSPACE: ("航空技术研究院", "空天信息研究院", "无人系统研究院", "导航技术研究所"),
-    Field.NEW_MATERIALS: ("材料研究院", "新材料研究所", "先进材料研究院"),
-    Field.HIGH_TECH_SERVICES: ("工业设计研究院", "标准化与检测研究院", "科技情报研究所"),
-    Field.NEW_ENERGY: ("能源研究院", "氢能研究所", "新能源技术研究院"),
-    Field.RESOURCES_ENVIRONMENT: ("环境科学研究院", "生态环境研究所", "矿产资源研究所"),
-    Field.ADVANCED_MANUFACTURING: ("先进制造研究院", "智能装备研究所", "机械科学研究院"),
-}
-_AGENCY_KINDS = ("技术转移服务有限公司", "知识产权运营有限公司", "科技成果转化服务中心",
-                 "技术交易服务中心", "科技咨询有限公司", "创新服务有限公司")
+    Field(key): tuple(kinds) for key, kinds in _ORGS["institute_types"].items()}
+_UNIVERSITY_STANDINGS = _texts(_ORGS, "university_standings")
+# The titles of a result's lead, by the kind of institution (repeats make one likelier).
+_RANKS: dict[str, tuple[str, ...]] = {kind: tuple(r) for kind, r in _ORGS["ranks"].items()}
+
+_NEED_OPENERS = _texts(_TEXTS, "need_openers")
+_NEED_CLOSERS = _texts(_TEXTS, "need_closers")
+_NEED_BASIS = _texts(_TEXTS, "need_basis")
+_CENTRE_LEVELS = _texts(_TEXTS, "centre_levels")
+_RESULT_INTROS = _texts(_TEXTS, "result_intros")
+_TESTED_BY = _texts(_TEXTS, "tested_by")
+_RESULT_LEVELS = _texts(_TEXTS, "result_levels")
+_LABS = _texts(_TEXTS, "labs")
+_STEPS = _texts(_TEXTS, "steps")
+_ACCEPTANCE = _texts(_TEXTS, "acceptance")
+_MIDDLES: dict[ResultForm, tuple[str, ...]] = {
+    ResultForm(form): tuple(phases) for form, phases in _TEXTS["middles"].items()}
+_DEFAULT_MIDDLES = _texts(_TEXTS, "default_middles")
 
 # Fields get listings in these proportions (every field keeps well over 25 per 320).
 _FIELD_WEIGHTS: dict[Field, float] = {
@@ -287,57 +212,10 @@ _FIELD_WEIGHTS: dict[Field, float] = {
 
 _CN_NUM = "一二三四五六七八九十"
 
-# --------------------------------------------------------------------------- text banks
 
-_NEED_OPENERS = (
-    "公司成立于{year}年，是{province}一家面向{app}等领域的高新技术企业，现有员工{emp}余人。",
-    "随着{app}市场需求快速增长，公司在{term}方面的技术短板日益突出。",
-    "我司主要为{app}领域客户提供产品与服务，年营业收入约{rev}亿元，研发投入占比{pct}%。",
-    "公司正在推进生产经营的数字化、智能化升级，{name}是本年度重点攻关方向之一。",
-    "近年来公司{app}相关业务保持较快增长，对{term}提出了更高要求。",
-)
-_NEED_CLOSERS = (
-    "现面向高校、科研院所公开征集技术解决方案，希望通过产学研合作共同攻关。",
-    "希望与具备相关研究基础的团队合作，尽快实现技术突破并在现场完成验证。",
-    "拟寻求成熟技术或联合开发，项目成果的知识产权归属由双方协商确定。",
-    "要求合作方具备相关工程化经验，能够提供现场技术支持与人员培训。",
-    "该项目已列入公司年度重点研发计划，配套资金已落实。",
-)
-_NEED_BASIS = (
-    "公司设有{level}企业技术中心，研发人员{k}人，已初步完成{term}技术方案调研，可提供现场试验条件。",
-    "现有{app}相关生产线{n}条，可提供充足的测试样品与中试验证环境。",
-    "前期已投入约{x}万元开展自主研发，在{term}方面取得一定进展，但关键问题尚未解决。",
-    "已与设备供应商开展过{term2}相关的初步试验，效果未达预期，积累了约{d}组试验数据。",
-    "公司拥有授权专利{p}项，其中发明专利{q}项，并与{province}多所高校保持长期合作。",
-    "已建成中试平台，具备小批量试制与检测条件，可配套研发经费和测试人员。",
-    "已组建由{k}人组成的专项攻关小组，由公司技术副总负责项目对接。",
-)
-_RESULT_INTROS = (
-    "该成果由{org}{lead}{rank}团队研发，面向{app}、{app2}等领域对{term}的迫切需求。",
-    "针对{app}领域{obj}相关的技术瓶颈，{org}{lead}{rank}团队经过{years}年攻关形成本成果。",
-    "本成果是{org}在{name}方向的代表性成果，依托{lab}完成研发。",
-    "{org}{lead}{rank}团队长期从事{name}研究，本成果围绕{term}与{term2}展开。",
-)
-_RESULT_LEVELS = ("整体技术达到国内领先水平", "主要指标达到国际同类产品先进水平",
-                  "综合性能优于同类进口产品", "经专家评价达到国内先进水平")
-_LABS = ("省部级重点实验室", "省级工程技术研究中心", "国家地方联合工程研究中心", "校企联合实验室")
-_STEPS = ("开展现场调研与需求细化，明确{term}关键指标",
-          "完成{obj}相关小试实验与方案优化",
-          "完成样机或工艺包开发并开展中试验证",
-          "在贵方现场部署调试，并完成操作人员培训",
-          "整理技术文档并配合完成项目验收")
-_ACCEPTANCE = ("以双方确认的技术指标为准，由第三方检测机构出具测试报告",
-               "在贵方现场连续稳定运行{n}个月并达到合同约定指标",
-               "按合同约定的指标逐项测试，双方联合验收")
-_MIDDLES: dict[ResultForm, tuple[str, ...]] = {
-    ResultForm.SOFTWARE: ("软件开发与联调测试", "算法开发与数据验证"),
-    ResultForm.DEVICE: ("样机研制与台架试验", "关键部件研制与联调测试"),
-    ResultForm.PRODUCT: ("样品试制与性能测试", "样机研制与台架试验"),
-    ResultForm.MATERIAL: ("小试配方优化与中试放大", "材料制备与性能评价"),
-    ResultForm.PROCESS: ("工艺开发与中试放大", "小试工艺优化与验证"),
-    ResultForm.PLANT_VARIETY: ("多点品比试验与示范种植",),
-}
-_DEFAULT_MIDDLES = ("技术方案细化与小试验证", "关键技术攻关与中试验证")
+def _short_city(city: str) -> str:
+    return city[:-1] if city.endswith("市") else city
+
 
 _NEED_MODE_WEIGHTS = {
     CooperationMode.COMMISSIONED_DEVELOPMENT: 35, CooperationMode.JOINT_DEVELOPMENT: 30,
@@ -414,7 +292,7 @@ class _Builder:
     def phone(self, area: str) -> str:
         if self.rng.random() < 0.6:
             return f"{area}-{self.rng.randint(5, 8)}{self.rng.randrange(10 ** 7):07d}"
-        prefix = self.pick(("13", "15", "18", "17", "19"))
+        prefix = self.pick(_MOBILE_PREFIXES)
         return f"{prefix}{self.rng.randint(0, 9)}{self.rng.randrange(10 ** 8):08d}"
 
     def unique_name(self, make: Callable[[], str],
@@ -475,7 +353,7 @@ class _Builder:
             n = 2
             while (org_key, text) in self.org_titles:
                 phase = _CN_NUM[n - 1] if n <= 10 else str(n)
-                text = f"{fallback or topic.name}（{phase}期）"
+                text = _SENTENCES["phase"].format(title=fallback or topic.name, phase=phase)
                 n += 1
         seen.add(text)
         self.org_titles.add((org_key, text))
@@ -576,7 +454,7 @@ class _Builder:
                 fields.append(self.pick([f for f in Field if f is not primary]))
             self.institute(primary, self.topics_for(fields, 2, 4))
         self.add_org("agency", OPERATIONS_CENTER, _CITY_INDEX["上海市"], "91", [],
-                     f"{OPERATIONS_CENTER}负责平台的日常运营、需求挖掘、成果审核与供需对接活动组织。",
+                     _SENTENCES["operations_centre"].format(name=OPERATIONS_CENTER),
                      force_verified=True)
         self.names.add(OPERATIONS_CENTER)
         for _ in range(s.agencies - 1):
@@ -584,7 +462,7 @@ class _Builder:
 
     def enterprise(self, topics: list[Topic], force_verified: bool) -> None:
         ci = self.city()
-        city = _CITIES[ci][1]
+        city = _CITIES[ci].city
         firm_topic = topics[0]
         brand_holder: list[str] = []
 
@@ -593,23 +471,21 @@ class _Builder:
             brand_holder[:] = [brand]
             firm = self.pick(firm_topic.firms)
             if not firm.endswith(_FIRM_ENDINGS):
-                firm += "科技"
-            suffix = self.rng.choices(("有限公司", "股份有限公司", "集团有限公司"), (62, 30, 8))[0]
+                firm += _DEFAULT_FIRM_ENDING
+            suffix = self.weighted(_COMPANY_SUFFIXES)
             return f"{_short_city(city)}{brand}{firm}{suffix}"
 
         name = self.unique_name(make)
-        short = brand_holder[0] + "公司"
-        names = "、".join(t.name for t in topics[:2])
-        apps = "、".join(self.rng.sample(firm_topic.apps, 2))
-        objs = "、".join(self.rng.sample(firm_topic.objects, 2))
-        description = self.pick((
-            f"{short}成立于{self.rng.randint(1996, 2021)}年，是一家专注于{names}的"
-            f"{self.pick(_HONOURS)}，主要服务{apps}等领域客户。",
-            f"公司主营{objs}等相关产品与服务，拥有授权专利{self.rng.randint(8, 160)}项，"
-            f"是{_CITIES[ci][0]}{self.pick(_HONOURS)}。",
-            f"{short}深耕{apps}领域{self.rng.randint(5, 25)}年，在{names}方面具有较强的工程化能力，"
-            f"现有员工{self.rng.randint(1, 30) * 50}余人。",
-        ))
+        # Every value is drawn, in this order, whichever description is picked.
+        fill = {"short": _SENTENCES["short_company"].format(brand=brand_holder[0]),
+                "names": "、".join(t.name for t in topics[:2]),
+                "apps": "、".join(self.rng.sample(firm_topic.apps, 2)),
+                "objs": "、".join(self.rng.sample(firm_topic.objects, 2)),
+                "founded": self.rng.randint(1996, 2021), "honour": self.pick(_HONOURS),
+                "patents": self.rng.randint(8, 160), "province": _CITIES[ci].province,
+                "province_honour": self.pick(_HONOURS), "years": self.rng.randint(5, 25),
+                "staff": self.rng.randint(1, 30) * 50}
+        description = self.pick(_SENTENCES["enterprise"]).format(**fill)
         self.add_org("enterprise", name, ci, "91", topics, description,
                      force_verified=force_verified)
 
@@ -623,8 +499,8 @@ class _Builder:
         stem, province = self.pick(_STEMS)
         if province is None:
             return stem, self.city()
-        options = [i for i, c in enumerate(_CITIES) if c[0] == province]
-        return stem, self.rng.choices(options, weights=[_CITIES[i][4] for i in options])[0]
+        options = [i for i, c in enumerate(_CITIES) if c.province == province]
+        return stem, self.rng.choices(options, weights=[_CITIES[i].weight for i in options])[0]
 
     def university(self, primary: Field, topics: list[Topic], force_verified: bool) -> None:
         holder: list[int] = []
@@ -635,13 +511,12 @@ class _Builder:
             kinds = _UNIVERSITY_TYPES[None] + _UNIVERSITY_TYPES[primary] * 2
             return stem + self.pick(kinds)
 
-        name = self.unique_name(make, lambda: [f"（{_short_city(_CITIES[holder[0]][1])}校区）"])
+        name = self.unique_name(make, lambda: [_SENTENCES["campus"].format(
+            city=_short_city(_CITIES[holder[0]].city))])
         ci = holder[0]
-        names = "、".join(t.name for t in topics[:2])
-        description = (
-            f"{name}是{_CITIES[ci][0]}{self.pick(('省属重点', '省部共建', '地方骨干'))}高校，"
-            f"在{names}等方向建有{self.pick(_LABS)}，近年来科技成果转化合同金额持续增长。"
-        )
+        description = _SENTENCES["university"].format(
+            name=name, province=_CITIES[ci].province, standing=self.pick(_UNIVERSITY_STANDINGS),
+            names="、".join(t.name for t in topics[:2]), lab=self.pick(_LABS))
         self.add_org("university", name, ci, "12", topics, description,
                      force_verified=force_verified)
 
@@ -652,19 +527,16 @@ class _Builder:
             stem, ci = self.stem_and_city()
             if self.rng.random() < 0.4:
                 ci = self.city()
-                stem = _short_city(_CITIES[ci][1])
+                stem = _short_city(_CITIES[ci].city)
             holder[:] = [ci]
             return stem + self.pick(_INSTITUTE_TYPES[primary])
 
         name = self.unique_name(make)
         ci = holder[0]
-        names = "、".join(t.name for t in topics[:2])
-        description = self.pick((
-            f"{name}成立于{self.rng.randint(1958, 2015)}年，是{_CITIES[ci][0]}属科研事业单位，"
-            f"主要从事{names}等领域的应用研究与技术服务。",
-            f"{name}是由地方政府与高校共建的新型研发机构，聚焦{names}，"
-            f"已孵化科技企业{self.rng.randint(5, 60)}家。",
-        ))
+        fill = {"name": name, "names": "、".join(t.name for t in topics[:2]),
+                "founded": self.rng.randint(1958, 2015), "province": _CITIES[ci].province,
+                "spin_offs": self.rng.randint(5, 60)}
+        description = self.pick(_SENTENCES["institute"]).format(**fill)
         self.add_org("institute", name, ci, "12", topics, description)
 
     def agency(self) -> None:
@@ -673,15 +545,13 @@ class _Builder:
         def make() -> str:
             ci = self.city()
             holder[:] = [ci]
-            return _short_city(_CITIES[ci][1]) + self.brand() + self.pick(_AGENCY_KINDS)
+            return _short_city(_CITIES[ci].city) + self.brand() + self.pick(_AGENCY_KINDS)
 
         name = self.unique_name(make)
         ci = holder[0]
         first = "52" if name.endswith("中心") else "91"
-        description = (
-            f"{name}是{_CITIES[ci][0]}认定的技术转移示范机构，提供技术经纪、成果评价、"
-            f"知识产权运营和科技金融对接等服务，拥有持证技术经纪人{self.rng.randint(4, 40)}名。"
-        )
+        description = _SENTENCES["agency"].format(name=name, province=_CITIES[ci].province,
+                                                  brokers=self.rng.randint(4, 40))
         self.add_org("agency", name, ci, first, [], description)
 
     # ------------------------------------------------------------------ users
@@ -747,7 +617,7 @@ class _Builder:
                     pct=str(rng.randint(3, 12)), k=str(rng.randint(8, 120)),
                     n=str(rng.randint(2, 12)), x=str(rng.randint(3, 60) * 10),
                     d=str(rng.randint(3, 50) * 10), p=str(rng.randint(10, 120)),
-                    q=str(rng.randint(2, 30)), level=self.pick(("国家级", "省级", "市级")))
+                    q=str(rng.randint(2, 30)), level=self.pick(_CENTRE_LEVELS))
         pains = [p.format(**ctx) for p in rng.sample(topic.pains, len(topic.pains))]
         parts = pains[:2]
         if rng.random() < 0.75:
@@ -781,7 +651,7 @@ class _Builder:
             province, city = org["province"], org["city"]
         else:
             other = _CITIES[self.city()]
-            province, city = other[0], other[1]
+            province, city = other.province, other.city
         status = rng.choices(("published", "draft", "closed"), weights=(85, 8, 7))[0]
         valid_days = rng.choices((90, 180, 270, 365, 540, 720), weights=(10, 25, 10, 35, 10, 10))[0]
         if status == "draft":
@@ -828,8 +698,7 @@ class _Builder:
         ctx = self.context(topic)
         title = self.title("result", org["key"], topic, topic.result_titles, ctx)
         lead, _ = self.person()
-        rank = self.pick(("教授", "教授", "研究员", "副教授")) if org["kind"] == "university" \
-            else self.pick(("研究员", "研究员", "正高级工程师", "高级工程师"))
+        rank = self.pick(_RANKS[org["kind"]])
         form = self.pick(topic.forms)
         trl = self.weighted(_TRL_WEIGHTS)
         if form is ResultForm.SOFTWARE:
@@ -842,21 +711,24 @@ class _Builder:
         specs = rng.sample(topic.specs, rng.randint(3, min(4, len(topic.specs))))
         parts = [
             self.pick(_RESULT_INTROS).format(**fill),
-            f"主要技术特点：一是{methods[0].format(**ctx)}；二是{methods[1].format(**ctx)}。",
-            f"{self.pick(('经第三方检测，', '关键性能指标：', '经用户现场测试，'))}"
-            f"{'，'.join(s.render(rng, better=True) for s in specs)}，{self.pick(_RESULT_LEVELS)}。",
+            _SENTENCES["result_features"].format(first=methods[0].format(**ctx),
+                                                 second=methods[1].format(**ctx)),
+            _SENTENCES["result_figures"].format(
+                tested=self.pick(_TESTED_BY),
+                figures="，".join(s.render(rng, better=True) for s in specs),
+                level=self.pick(_RESULT_LEVELS)),
             self.stage(trl, ctx),
             _ip_sentence(ip),
-            "现寻求" + "、".join(MODE_LABELS[CooperationMode(m)] for m in modes) + "等方式合作。",
+            _SENTENCES["result_modes"].format(
+                modes="、".join(MODE_LABELS[CooperationMode(m)] for m in modes)),
         ]
         summary = "".join(parts)
         if len(summary) > 500:
             summary = "".join(parts[:3] + parts[4:])
-        team = (
-            f"{lead}{rank}团队现有成员{rng.randint(6, 30)}人，其中高级职称{rng.randint(2, 8)}人、"
-            f"博士{rng.randint(2, 12)}人，长期从事{topic.name}相关研究，近五年承担国家及省部级科研项目"
-            f"{rng.randint(3, 25)}项，发表高水平论文{rng.randint(10, 120)}篇。"
-        )
+        team = _SENTENCES["team"].format(
+            lead=lead, rank=rank, members=rng.randint(6, 30), seniors=rng.randint(2, 8),
+            doctors=rng.randint(2, 12), topic=topic.name, projects=rng.randint(3, 25),
+            papers=rng.randint(10, 120))
         contact = lead if rng.random() < 0.55 else self.person()[0]
         status = rng.choices(("published", "draft", "withdrawn"), weights=(90, 5, 5))[0]
         published = None if status == "draft" else (
@@ -868,7 +740,7 @@ class _Builder:
             "title": title, "summary": summary, "field": topic.field.value,
             "subfield": topic.subfield, "keywords": self.keywords(topic, ctx), "form": form.value,
             "trl": trl, "ip": ip, "modes": modes, "price_wan": price, "team": team,
-            "contact_name": contact, "contact_phone": self.phone(_CITIES[_CITY_INDEX[org["city"]]][3]),
+            "contact_name": contact, "contact_phone": self.phone(_CITIES[_CITY_INDEX[org["city"]]].area_code),
             "status": status, "published_days_ago": published,
         }
         self.world.results.append(result)
@@ -876,14 +748,15 @@ class _Builder:
 
     def stage(self, trl: int, ctx: dict[str, str]) -> str:
         rng = self.rng
+        stages = _SENTENCES["stages"]
         if trl <= 3:
-            return "目前处于实验室研究阶段，已完成原理验证，适合与企业联合开展后续开发。"
+            return str(stages["laboratory"])
         if trl <= 5:
-            return f"目前已完成小试验证，正寻求{ctx['app']}领域企业合作开展中试放大。"
+            return stages["small_trial"].format(app=ctx["app"])
         if trl <= 7:
-            return f"已完成中试验证，并在{rng.randint(2, 9)}家企业开展试用，运行稳定。"
-        return (f"已实现产业化应用，累计服务客户{rng.randint(10, 200)}家，"
-                f"新增产值约{rng.randint(2, 60) / 10:.1f}亿元。")
+            return stages["pilot"].format(firms=rng.randint(2, 9))
+        return stages["industrial"].format(clients=rng.randint(10, 200),
+                                           output=rng.randint(2, 60) / 10)
 
     def ip_list(self, form: ResultForm) -> list[dict[str, str]]:
         rng = self.rng
@@ -957,27 +830,27 @@ class _Builder:
         ctx = self.context(topic)
         method = self.pick(topic.methods).format(**ctx).split("，")[0]
         spec = self.pick(topic.specs).render(rng, better=True)
+        texts = _SENTENCES["solution"]
         if cited:
-            basis = f"依托我方已有成果“{cited[0]['title']}”"
+            basis = texts["basis_result"].format(title=cited[0]["title"])
         else:
-            basis = f"依托{self.org_by_key[org_key]['name']}在{topic.name}方向的研究基础"
-        summary = (f"针对贵单位“{need['title']}”需求，{basis}，拟{method}，"
-                   f"可实现{spec}等关键指标。")
+            basis = texts["basis_research"].format(org=self.org_by_key[org_key]["name"],
+                                                   topic=topic.name)
+        summary = texts["summary"].format(need=need["title"], basis=basis, method=method,
+                                          figure=spec)
         if len(summary) > 200:
-            summary = f"针对贵单位需求，{basis}，拟{method}。"[:200]
+            summary = texts["short_summary"].format(basis=basis, method=method)[:200]
         methods = rng.sample(topic.methods, 2)
         steps = [_STEPS[i].format(**ctx) for i in sorted(rng.sample(range(len(_STEPS)), 3))]
-        approach = (
-            f"技术路线：{methods[0].format(**ctx)}；{methods[1].format(**ctx)}。"
-            f"实施内容：（1）{steps[0]}；（2）{steps[1]}；（3）{steps[2]}。"
-            f"验收方式：{self.pick(_ACCEPTANCE).format(n=rng.randint(1, 6))}。"
-        )
+        approach = texts["approach"].format(
+            first=methods[0].format(**ctx), second=methods[1].format(**ctx), steps=steps,
+            acceptance=self.pick(_ACCEPTANCE).format(n=rng.randint(1, 6)))
         months = self.pick((6, 8, 10, 12, 12, 18, 24))
         a = max(1, months // 4)
         b = max(a + 1, months * 2 // 3)
         middle = self.pick(_MIDDLES.get(topic.forms[0], _DEFAULT_MIDDLES))
-        timeline = (f"{months}个月：前{a}个月完成需求调研与方案设计，第{a + 1}–{b}个月完成"
-                    f"{middle}，第{b + 1}–{months}个月完成现场验证与验收。")
+        timeline = texts["timeline"].format(months=months, a=a, a1=a + 1, b=b, b1=b + 1,
+                                            middle=middle)
         lo, hi = need["budget_min_wan"], need["budget_max_wan"]
         if lo is not None and hi is not None:
             price: Decimal | None = _nice(rng.uniform(float(lo), float(hi)))
@@ -1021,25 +894,17 @@ def _patent_check(digits: str) -> str:
 
 
 def _ip_sentence(ip: list[dict[str, str]]) -> str:
+    texts = _SENTENCES["ip"]
     if not ip:
-        return "相关专利正在申请中。"
-    counts: dict[str, int] = defaultdict(int)
-    for item in ip:
-        counts[item["type"]] += 1
-    words = {
-        IPType.INVENTION_PATENT.value: "授权发明专利{}项",
-        IPType.UTILITY_MODEL.value: "实用新型专利{}项",
-        IPType.DESIGN_PATENT.value: "外观设计专利{}项",
-        IPType.SOFTWARE_COPYRIGHT.value: "登记软件著作权{}项",
-        IPType.PLANT_VARIETY_RIGHT.value: "获植物新品种权{}项",
-    }
-    listed = [words[t].format(n) for t, n in counts.items() if t in words]
-    sentence = "已" + "、".join(listed) + "。" if listed else ""
+        return str(texts["pending"])
+    counts = Counter(item["type"] for item in ip)  # in the order the rights are listed
+    listed = [texts["counts"][t].format(n=n) for t, n in counts.items() if t in texts["counts"]]
+    sentence = texts["held"].format(rights="、".join(listed)) if listed else ""
     if IPType.TRADE_SECRET.value in counts:
-        sentence += "核心工艺以技术秘密形式保护。"
-    return sentence
+        sentence += texts["secret"]
+    return str(sentence)
 
 
 # Everything a template may refer to is checked once, at import.
 assert all(t.subfield in SUBFIELDS[t.field] for bank in TOPICS_BY_FIELD.values() for t in bank)
-assert len(PROVINCES) > 30 and all(c[0] in PROVINCES for c in _CITIES)
+assert len(PROVINCES) > 30 and all(c.province in PROVINCES for c in _CITIES)
