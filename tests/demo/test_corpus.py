@@ -12,16 +12,16 @@ import pytest
 
 from models.taxonomy import PROVINCES, SUBFIELDS, CooperationMode, Field, IPType, ResultForm
 from models.validators import is_valid_credit_code
-from webapp.demo.corpus import (
+from webapp.demo.corpus import build_world
+from webapp.demo.topics import PLACEHOLDERS, TOPIC_BY_KEY, TOPICS, TOPICS_BY_FIELD
+from webapp.demo.world import (
     DEMO_PASSWORD,
     FIXED_ACCOUNTS,
     INNOMATCH_SIZES,
     OPERATIONS_CENTER,
     Sizes,
     World,
-    build_world,
 )
-from webapp.demo.topics import PLACEHOLDERS, TOPIC_BY_KEY, TOPICS, TOPICS_BY_FIELD
 
 FIELDS = {f.value for f in Field}
 MODES = {m.value for m in CooperationMode}
