@@ -149,6 +149,7 @@ def test_similarity_ignores_feedback_and_ranking_is_by_score(fitted: Matcher) ->
         a, b = fitted.query(need, k=5), plain.query(need, k=5)
         # The similarity depends on the query as written, not on pseudo-relevance feedback.
         sa, sb = {h.id: h.similarity for h in a}, {h.id: h.similarity for h in b}
+        assert sa.keys() & sb.keys(), need
         for doc_id in sa.keys() & sb.keys():
             assert sa[doc_id] == pytest.approx(sb[doc_id])
         scores = [h.score for h in a]

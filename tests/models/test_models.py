@@ -182,9 +182,13 @@ def test_keywords_are_split_and_deduplicated() -> None:
 
 def test_modes_keep_order_and_drop_repeats(db: Session, enterprise_user: User,
                                            make_need: Callable[..., Need]) -> None:
+    draft = Need()
+    draft.modes = [CooperationMode.TRANSFER, CooperationMode.LICENSE, CooperationMode.TRANSFER]
+    assert draft.modes == [CooperationMode.TRANSFER, CooperationMode.LICENSE]
     need = make_need(enterprise_user, modes=[CooperationMode.LICENSE, CooperationMode.TRANSFER,
                                              CooperationMode.LICENSE])
-    assert sorted(need.modes) == sorted([CooperationMode.LICENSE, CooperationMode.TRANSFER])
+    # Stored, they come back in the relationship's order (by mode), each once.
+    assert need.modes == sorted([CooperationMode.LICENSE, CooperationMode.TRANSFER])
     need.modes = [CooperationMode.EQUITY]
     db.commit()
     db.expire_all()

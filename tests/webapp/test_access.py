@@ -25,6 +25,7 @@ from models import (
     Base,
     ContractType,
     Deal,
+    Docking,
     DockingState,
     Need,
     NeedStatus,
@@ -41,7 +42,7 @@ from models import (
 )
 from models.api import hash_token, new_token
 
-from support import login
+from support import PASSWORD, login
 
 ACTORS = ("anonymous", "stranger", "owner", "supplier", "broker", "other_broker", "operator")
 LOGGED_IN = frozenset(ACTORS) - {"anonymous"}
@@ -191,6 +192,15 @@ PAYLOAD: dict[str, Any] = {
     "status": "closed", "role": "operator", "organization_id": 0, "author_id": 0,
     "amount_wan": "99999", "contract_type": "transfer", "signed_on": "2026-01-01",
     "verified": "y", "is_active": "y", "version": 1, "need_id": 0, "result_id": 0,
+}
+
+
+# A need form the edit page accepts (PAYLOAD alone lacks its required fields).
+VALID_NEED_FORM = {
+    "title": "甲方改写后的需求标题", "field": "new_energy",
+    "problem": "锂离子电池极片涂布速度提高后，人工抽检无法发现针孔和划痕。",
+    "budget_min": "50", "budget_max": "100", "modes": ["joint_development"],
+    "province": "江苏省", "action": "draft",
 }
 
 
@@ -347,19 +357,35 @@ def test_mass_assignment_is_ignored(app: Flask, db: Session, world: World) -> No
     owner = login(app.test_client(), world.users["owner"])
     stranger_org = world.orgs["stranger"].id
     need_id = world.ids["need_draft"]
-    owner.post(f"/needs/{need_id}/edit", data={**PAYLOAD, "organization_id": stranger_org})
-    owner.patch(f"/api/v1/needs/{need_id}", json={"organization_id": stranger_org,
-                                                   "author_id": world.users["stranger"].id})
-    owner.post("/account/password", data={"role": "operator", "organization_id": stranger_org})
-    owner.post(f"/dockings/{world.ids['docking']}/messages",
-               data={"body": "你好", "amount_wan": "1", "state": "dropped"})
+    # Each request is otherwise valid, so that what it may change does change.
+    edited = owner.post(f"/needs/{need_id}/edit", data={
+        **PAYLOAD, **VALID_NEED_FORM, "organization_id": stranger_org,
+        "author_id": world.users["stranger"].id})
+    assert edited.status_code == 302
+    api = owner.patch(f"/api/v1/needs/{need_id}", json={
+        "title": "接口改写的标题", "organization_id": stranger_org,
+        "author_id": world.users["stranger"].id})
+    assert api.status_code == 422 and set(api.get_json()["fields"]) == {"organization_id",
+                                                                         "author_id"}
+    new_password = "violet-harbour-77"
+    changed = owner.post("/account/password", data={
+        "current": PASSWORD, "password": new_password, "confirm": new_password,
+        "role": "operator", "organization_id": stranger_org})
+    assert changed.status_code == 302
+    posted = owner.post(f"/dockings/{world.ids['docking']}/messages",
+                        data={"body": "你好", "amount_wan": "1", "state": "dropped"})
+    assert posted.status_code == 302
     db.expire_all()
     need = db.get(Need, need_id)
-    assert need is not None and need.organization_id == world.orgs["owner"].id
+    assert need is not None and need.title == VALID_NEED_FORM["title"]
+    assert need.organization_id == world.orgs["owner"].id
     assert need.author_id == world.users["owner"].id
     user = db.get(User, world.users["owner"].id)
-    assert user is not None and user.role is Role.MEMBER
-    assert user.organization_id == world.orgs["owner"].id
+    assert user is not None and user.check_password(new_password)
+    assert user.role is Role.MEMBER and user.organization_id == world.orgs["owner"].id
+    docking = db.get(Docking, world.ids["docking"])
+    assert docking is not None and [m.body for m in docking.messages] == ["你好"]
+    assert docking.state is DockingState.SIGNED
     deal = db.get(Deal, world.ids["deal"])
     assert deal is not None and deal.amount_wan == Decimal("80")
 

@@ -65,6 +65,12 @@ def test_the_field_is_not_questioned_without_clear_evidence(
     need = draft_need({"problem": PROBLEM, "field": "aerospace"}, None)
     with app.test_request_context():
         assert "field_mismatch" not in [a.code for a in advise(need, db)]
+    # Positive control: with the other sensor results as evidence, the same need is questioned.
+    for title, summary in SENSORS[1:]:
+        make_result(institution_user, title=title, summary=summary,
+                    field=Field.ELECTRONIC_INFORMATION)
+    with app.test_request_context():
+        assert "field_mismatch" in [a.code for a in advise(need, db)]
 
 
 def test_the_need_page_advises_its_owner_only(

@@ -244,8 +244,9 @@ def test_only_those_involved_see_a_docking(
 def test_visitors_are_sent_to_log_in(client: FlaskClient, enterprise_user: User,
                                      institution_user: User, make_docking: MakeDocking) -> None:
     docking = make_docking(enterprise_user, institution_user)
-    assert client.get(f"/dockings/{docking.id}").status_code == 302
-    assert client.get("/dockings").status_code == 302
+    for path in (f"/dockings/{docking.id}", "/dockings"):
+        response = client.get(path)
+        assert response.status_code == 302 and "/login" in response.headers["Location"], path
 
 
 @pytest.mark.parametrize(("role", "code"), [

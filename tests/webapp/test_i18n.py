@@ -233,6 +233,8 @@ def test_english_pages_carry_no_chinese(world: dict[str, Any], app: Flask) -> No
 
 
 def test_english_logged_out_pages_and_forms_with_errors(client: FlaskClient) -> None:
+    # Positive control: the same check finds the Chinese of a Chinese page.
+    assert _chinese_left(client.get("/login").get_data(as_text=True))
     _english(client)
     for method, url, data in (
             ("GET", "/login", None), ("POST", "/login", {"email": "", "password": ""}),
@@ -244,7 +246,9 @@ def test_english_logged_out_pages_and_forms_with_errors(client: FlaskClient) -> 
             ("GET", "/password/forgot", None), ("GET", "/needs/new", None),
             ("GET", "/figures", None), ("GET", "/needs", None), ("GET", "/results", None)):
         response = client.open(url, method=method, data=data, follow_redirects=True)
+        assert response.status_code == 200, url
         html = response.get_data(as_text=True)
+        assert '<html lang="en">' in html, url
         assert _chinese_left(html) == [], url
     assert "Log in" in page_text(client.get("/login"))
 

@@ -115,6 +115,8 @@ def test_withdrawing_a_result_removes_its_suggestions(
         as_enterprise: FlaskClient, as_institution: FlaskClient, db: Session,
         results: list[Result]) -> None:
     need = _published_need(as_enterprise, db)
+    assert db.scalars(select(Match).where(Match.result_id == results[0].id)).all()
+    assert results[0].title in page_text(as_enterprise.get(f"/needs/{need.id}"))
     assert as_institution.post(f"/results/{results[0].id}/withdraw").status_code == 302
     assert db.scalars(select(Match).where(Match.result_id == results[0].id)).all() == []
     assert results[0].title not in page_text(as_enterprise.get(f"/needs/{need.id}"))
@@ -201,7 +203,8 @@ def _refuse_to_tokenise(title: str) -> Callable[..., list[str]]:
 def test_closing_a_need_removes_its_suggestions(as_enterprise: FlaskClient, db: Session,
                                                 results: list[Result]) -> None:
     need = _published_need(as_enterprise, db)
-    as_enterprise.post(f"/needs/{need.id}/close")
+    assert db.scalars(select(Match).where(Match.need_id == need.id)).all()
+    assert as_enterprise.post(f"/needs/{need.id}/close").status_code == 302
     assert db.scalars(select(Match).where(Match.need_id == need.id)).all() == []
 
 
@@ -236,14 +239,18 @@ def test_near_duplicate_need_is_flagged(as_enterprise: FlaskClient, db: Session,
 
 
 def test_own_results_are_not_suggested(as_operator: FlaskClient, db: Session,
-                                       operator_user: User, make_result: Callable[..., Result],
+                                       operator_user: User, enterprise_user: User,
+                                       make_result: Callable[..., Result],
                                        make_need: Callable[..., Need]) -> None:
     from webapp.matching.services import suggest_results
 
-    make_result(operator_user, **RESULTS[0])
+    result = make_result(operator_user, **RESULTS[0])
     need = make_need(operator_user, title="极片缺陷机器视觉检测", problem="极片针孔划痕缺陷检测")
+    others = make_need(enterprise_user, title="极片缺陷机器视觉检测", problem="极片针孔划痕缺陷检测")
     with as_operator.application.test_request_context():
         assert suggest_results(db, need) == []
+        # Positive control: the same need of another organisation is offered the result.
+        assert [s.other_id for s in suggest_results(db, others)] == [result.id]
 
 
 def test_compatibility_parts() -> None:

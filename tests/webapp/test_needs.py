@@ -106,13 +106,16 @@ def test_only_enterprises_post_needs(as_institution: FlaskClient, client: FlaskC
 
 def test_other_organization_cannot_change_need(
         as_other_enterprise: FlaskClient, as_institution: FlaskClient, as_broker: FlaskClient,
-        enterprise_user: User, make_need: Callable[..., Need], db: Session) -> None:
+        as_enterprise: FlaskClient, enterprise_user: User, make_need: Callable[..., Need],
+        db: Session) -> None:
     need = make_need(enterprise_user, title="原始标题不应被修改")
+    edit_link = f'href="/needs/{need.id}/edit"'
+    assert edit_link in as_enterprise.get(f"/needs/{need.id}").get_data(as_text=True)  # the owner's
     for client in (as_other_enterprise, as_institution, as_broker):
         assert client.get(f"/needs/{need.id}/edit").status_code == 403
         assert client.post(f"/needs/{need.id}/edit", data=NEED_FORM).status_code == 403
         assert client.post(f"/needs/{need.id}/close").status_code == 403
-        assert "编辑" not in page_text(client.get(f"/needs/{need.id}"))
+        assert edit_link not in client.get(f"/needs/{need.id}").get_data(as_text=True)
     db.refresh(need)
     assert need.title == "原始标题不应被修改" and need.status is NeedStatus.PUBLISHED
 
@@ -180,14 +183,17 @@ def test_list_filters(client: FlaskClient, enterprise_user: User,
     everything = titles()
     assert "光伏组件隐裂检测" in everything and "抗体药物纯化工艺" in everything
     assert "草稿中的需求标题" not in everything
-    assert "抗体药物" not in titles(field="new_energy")
-    assert "光伏" not in titles(province="上海市")
-    assert "光伏" not in titles(mode="license")
+    # Each filter keeps the need that fits it and drops the other.
+    assert "抗体药物" not in titles(field="new_energy") and "光伏" in titles(field="new_energy")
+    assert "光伏" not in titles(province="上海市") and "抗体药物" in titles(province="上海市")
+    assert "光伏" not in titles(mode="license") and "抗体药物" in titles(mode="license")
     assert "光伏" not in titles(min_budget="100") and "抗体药物" in titles(min_budget="100")
     assert "草稿中的需求标题" not in titles(status="draft")
-    # Nonsense filters are ignored rather than failing.
-    assert client.get("/needs", query_string={"field": "x", "page": "-3",
-                                              "min_budget": "abc"}).status_code == 200
+    # Nonsense filters are ignored rather than failing: the full list, first page.
+    nonsense = client.get("/needs", query_string={"field": "x", "page": "-3", "min_budget": "abc"})
+    assert nonsense.status_code == 200
+    listed = page_text(nonsense)
+    assert "光伏组件隐裂检测" in listed and "抗体药物纯化工艺" in listed and "共 2 条" in listed
 
 
 def test_own_list_shows_drafts(as_enterprise: FlaskClient, as_other_enterprise: FlaskClient,
@@ -213,6 +219,8 @@ def test_hidden_organization_name(client: FlaskClient, enterprise_user: User,
     need = make_need(enterprise_user, show_org_name=False)
     text = page_text(client.get(f"/needs/{need.id}"))
     assert enterprise_user.organization.name not in text and "机构名称未公开" in text
+    shown = make_need(enterprise_user, title="公开机构名称的需求", show_org_name=True)
+    assert enterprise_user.organization.name in page_text(client.get(f"/needs/{shown.id}"))
 
 
 def test_user_text_is_escaped(client: FlaskClient, enterprise_user: User,

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from models import (
     Docking,
+    DockingMessage,
     DockingState,
     Language,
     Need,
@@ -76,7 +77,12 @@ def test_broker_notes_notify_nobody(as_broker: FlaskClient, enterprise_user: Use
     docking = make_docking(enterprise_user, institution_user, DockingState.DOCKED,
                            broker=broker_user)
     as_broker.post(f"/dockings/{docking.id}/messages", data={"body": "跟进中", "is_note": "y"})
+    note = db.scalar(select(DockingMessage).where(DockingMessage.body == "跟进中"))
+    assert note is not None and note.is_note
     assert _notified(db, NotificationKind.MESSAGE) == set()
+    # The same broker's message (not a note) does tell both sides.
+    as_broker.post(f"/dockings/{docking.id}/messages", data={"body": "请双方确认时间"})
+    assert _notified(db, NotificationKind.MESSAGE) == {enterprise_user.id, institution_user.id}
 
 
 def test_assigned_broker_is_notified(as_enterprise: FlaskClient, enterprise_user: User,

@@ -104,6 +104,10 @@ def test_inactive_accounts_get_no_link(client: FlaskClient, db: Session, enterpr
     db.commit()
     client.post("/password/forgot", data={"email": enterprise_user.email})
     assert db.scalars(select(OutboxEmail)).all() == []
+    enterprise_user.is_active = True
+    db.commit()
+    client.post("/password/forgot", data={"email": enterprise_user.email})
+    assert [m.to_address for m in db.scalars(select(OutboxEmail))] == [enterprise_user.email]
 
 
 def test_weak_new_passwords_and_bad_tokens_are_refused(client: FlaskClient, db: Session,
@@ -114,7 +118,9 @@ def test_weak_new_passwords_and_bad_tokens_are_refused(client: FlaskClient, db: 
     assert weak.status_code == 200 and "过于常见" in page_text(weak)
     for bad in ("", "x" * 500, token[:-1] + ("A" if token[-1] != "A" else "B")):
         response = client.get(f"/password/reset?token={bad}")
-        assert response.status_code == 302
+        assert response.status_code == 302, bad
+        assert response.headers["Location"].endswith("/password/forgot"), bad
+    assert client.get(f"/password/reset?token={token}").status_code == 200  # the real one opens
     forged = client.post("/password/reset", data={"token": "forged", "password": NEW, "confirm": NEW})
     assert forged.headers["Location"].endswith("/password/forgot")
 

@@ -71,6 +71,8 @@ def test_withdraw_hides_result_and_owner_can_republish(
         as_institution: FlaskClient, client: FlaskClient, institution_user: User,
         make_result: Callable[..., Result], db: Session) -> None:
     result = make_result(institution_user)
+    assert client.get(f"/results/{result.id}").status_code == 200
+    assert result.title in page_text(client.get("/results"))
     assert as_institution.post(f"/results/{result.id}/withdraw").status_code == 302
     db.refresh(result)
     assert result.status is ResultStatus.WITHDRAWN
@@ -123,6 +125,6 @@ def test_result_filters(client: FlaskClient, institution_user: User,
     def text(**query: str) -> str:
         return page_text(client.get("/results", query_string=query))
 
-    assert "污泥" not in text(field="aerospace")
+    assert "污泥" not in text(field="aerospace") and "卫星" in text(field="aerospace")
     assert "卫星" not in text(min_trl="7") and "污泥" in text(min_trl="7")
     assert "尚未发布的成果草稿" not in text() and "尚未发布的成果草稿" not in text(status="draft")

@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
 
-from models import Need, Result, User
+from models import (
+    ContractType,
+    Deal,
+    DockingState,
+    Match,
+    Need,
+    Result,
+    Solution,
+    SolutionStatus,
+    User,
+)
 from webapp.api.v1.openapi import openapi_path
 
 from support import validate
@@ -100,11 +113,23 @@ def _validate_deep(body: Any, schema: dict[str, Any]) -> dict[str, str]:
 def test_answers_fit_their_documented_schemas(
         api_as: Callable[[User | None], Any], enterprise_user: User, institution_user: User,
         make_need: Callable[..., Need], make_result: Callable[..., Result],
-        make_docking: Callable[..., Any], client: FlaskClient) -> None:
+        make_docking: Callable[..., Any], client: FlaskClient, db: Session) -> None:
     doc = client.get("/api/v1/openapi.json").get_json()
     need = make_need(enterprise_user, keywords="涂布，检测")
     result = make_result(institution_user)
-    docking = make_docking(enterprise_user, institution_user)
+    docking = make_docking(enterprise_user, institution_user, DockingState.SIGNED)
+    # One record behind every list, so that each item schema is checked against an answer.
+    db.add_all([
+        Match(need_id=need.id, result_id=result.id, score=0.8, text_score=0.7,
+              parts={"text": 0.49, "field": 0.1}, terms=[["涂布", 0.6]], matcher_version="test"),
+        Solution(need_id=need.id, organization_id=institution_user.organization_id,
+                 author_id=institution_user.id, summary="在线视觉检测方案概述",
+                 approach="线阵相机与分割模型", status=SolutionStatus.SUBMITTED),
+        Deal(docking_id=docking.id, contract_type=ContractType.LICENSE,
+             amount_wan=Decimal("80"), signed_on=dt.date(2025, 5, 1),
+             created_by_id=enterprise_user.id),
+    ])
+    db.commit()
     ent = api_as(enterprise_user)
     checks = [
         ("/needs", ent.get("/needs")),
@@ -121,7 +146,9 @@ def test_answers_fit_their_documented_schemas(
     ]
     for path, response in checks:
         assert response.status_code == 200, (path, response.get_json())
-        assert _fits(doc, path, "get", 200, response.get_json()) == {}, path
+        body = response.get_json()
+        assert body.get("items", [body]), f"{path}: an empty list checks no item"
+        assert _fits(doc, path, "get", 200, body) == {}, path
     error = ent.get("/needs/999999")
     assert error.status_code == 404
     assert _fits(doc, "/needs/{need_id}", "get", 404, error.get_json()) == {}
