@@ -12,7 +12,6 @@ def init_app(app: Flask) -> None:
     from .v1 import (  # noqa: F401 - importing a module declares its operations
         deals,
         dockings,
-        matches,
         me,
         needs,
         openapi,

@@ -450,21 +450,12 @@ def is_waiting_on(user: User, docking: Docking) -> bool:
     return side is not None and docking.waiting_on is side
 
 
-def dockings_of_need(session: Session, viewer: User | None, need: Need) -> list[Docking]:
-    """The dockings of a need that ``viewer`` may see."""
+def dockings_of(session: Session, viewer: User | None, listing: Need | Result) -> list[Docking]:
+    """The dockings of a need or a result that ``viewer`` may see."""
     if viewer is None:
         return []
-    rows = session.scalars(select(Docking).where(Docking.need_id == need.id)
-                           .order_by(Docking.id))
-    return [d for d in rows if can_view(viewer, d)]
-
-
-def dockings_of_result(session: Session, viewer: User | None, result: Result) -> list[Docking]:
-    """The dockings of a result that ``viewer`` may see."""
-    if viewer is None:
-        return []
-    rows = session.scalars(select(Docking).where(Docking.result_id == result.id)
-                           .order_by(Docking.id))
+    column = Docking.need_id if isinstance(listing, Need) else Docking.result_id
+    rows = session.scalars(select(Docking).where(column == listing.id).order_by(Docking.id))
     return [d for d in rows if can_view(viewer, d)]
 
 

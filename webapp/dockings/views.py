@@ -29,14 +29,14 @@ from models.taxonomy import Field
 
 from ..db import get_session
 from ..forms_common import choices
-from ..listing_views import enum_arg
+from ..listings.args import enum_arg
+from ..page_changes import change_and_go_back
 from ..pagination import page_number, paginate
 from ..permissions import acting_user, can_view_need, can_view_result
 from . import bp
 from .forms import BrokerForm, DealCorrectionForm, DealForm, InterestForm, MessageForm, MoveForm
 from .services import (
     DockingFilters,
-    DockingRefused,
     StaleVersion,
     agree,
     assign_broker,
@@ -51,8 +51,7 @@ from .services import (
     contacts_visible,
     correct_deal,
     docking_query,
-    dockings_of_need,
-    dockings_of_result,
+    dockings_of,
     interest_candidates_for_need,
     interest_candidates_for_result,
     is_waiting_on,
@@ -68,20 +67,20 @@ CONFLICT_MESSAGE = _l("该对接已被他人更新，请查看最新状态后再
 
 @bp.app_context_processor
 def _panels() -> dict[str, Any]:
-    """Functions the need and result detail pages call to show their docking panels."""
-    def need_panel(need: Need) -> dict[str, Any]:
+    """The function the need and result pages call to show their docking panel."""
+    def panel(listing: Need | Result) -> dict[str, Any]:
         user = acting_user()
         db = get_session()
-        return {"dockings": dockings_of_need(db, user, need),
-                "candidates": interest_candidates_for_need(db, user, need)}
+        if isinstance(listing, Need):
+            candidates: list[Any] = interest_candidates_for_need(db, user, listing)
+            side, other, offer = "need", "result", _("以本机构成果对接")
+        else:
+            candidates = interest_candidates_for_result(db, user, listing)
+            side, other, offer = "result", "need", _("为本机构需求对接")
+        return {"dockings": dockings_of(db, user, listing), "candidates": candidates,
+                "side": side, "other": other, "offer": offer}
 
-    def result_panel(result: Result) -> dict[str, Any]:
-        user = acting_user()
-        db = get_session()
-        return {"dockings": dockings_of_result(db, user, result),
-                "candidates": interest_candidates_for_result(db, user, result)}
-
-    return {"docking_need_panel": need_panel, "docking_result_panel": result_panel}
+    return {"docking_panel": panel}
 
 
 def _user() -> User:
@@ -121,21 +120,11 @@ def _act(docking_id: int, action: Callable[[User, Docking], str],
     """
     user = _user()
     docking = _load(docking_id, user)
-    db = get_session()
     try:
-        done = action(user, docking)
-        db.commit()
+        return change_and_go_back(lambda: action(user, docking), back(docking),
+                                  passes=(StaleVersion,))
     except (StaleVersion, StaleDataError):
         return _conflict(docking_id, user)
-    except DockingRefused as exc:
-        db.rollback()
-        flash(str(exc), "error")
-        return redirect(back(docking))
-    except PermissionError:
-        db.rollback()
-        abort(403)
-    flash(done, "success")
-    return redirect(back(docking))
 
 
 def _invalid(form: Any, docking: Docking) -> Any:
@@ -180,23 +169,20 @@ def interest() -> Response:
     back = request.form.get("back", "")
     back_url = (url_for("results.detail", result_id=result.id) if back == "result"
                 else url_for("needs.detail", need_id=need.id))
+    made: list[Docking] = []
+
+    def interest() -> str:
+        made.append(show_interest(db, user, need, result=result,
+                                  message=form.message.data or ""))
+        return (_("已确认对接，双方可查看联系方式。") if made[0].state is DockingState.DOCKED
+                else _("已表达对接意向，等待对方确认。"))
     try:
-        docking = show_interest(db, user, need, result=result, message=form.message.data or "")
-        db.commit()
+        return change_and_go_back(interest, back_url, passes=(StaleVersion,),
+                                  forward=lambda: _detail_url(made[0]))
     except (StaleVersion, StaleDataError):
         db.rollback()
         flash(str(CONFLICT_MESSAGE), "error")
         return redirect(back_url)
-    except DockingRefused as exc:
-        db.rollback()
-        flash(str(exc), "error")
-        return redirect(back_url)
-    except PermissionError:
-        db.rollback()
-        abort(403)
-    flash(_("已确认对接，双方可查看联系方式。") if docking.state is DockingState.DOCKED
-          else _("已表达对接意向，等待对方确认。"), "success")
-    return redirect(_detail_url(docking))
 
 
 def _render_detail(docking: Docking, user: User, conflict: str | None = None) -> str:

@@ -7,28 +7,24 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Optional, ValidationError
+from wtforms import BooleanField, DateField, StringField, TextAreaField
+from wtforms.validators import Optional, ValidationError
 
 from models import CooperationMode, Field
 
 from .. import input_rules as rules
 from ..forms_common import (
-    FIELD_CHOICES,
     MODE_CHOICES,
-    PROVINCE_CHOICES,
-    SUBFIELD_CHOICES,
     AtLeastOne,
     MultiCheckboxField,
     WanField,
-    check_subfield,
     check_wan_amount,
     formdata,
     keywords_text,
     length,
     required,
 )
+from ..listings.forms import ListingForm
 from .services import NeedInput
 
 # Form field name → the name a plain value goes by (API bodies, spreadsheet columns), for
@@ -37,29 +33,20 @@ NEED_FORM_NAMES = {"budget_min": "budget_min_wan", "budget_max": "budget_max_wan
                    "budget_negotiable": "budget_min_wan"}
 
 
-class NeedForm(FlaskForm):
+class NeedForm(ListingForm):
     """Everything an enterprise tells about a need."""
 
     title = StringField(_l("需求名称"), validators=[
         required(rules.NEED_TITLE), length(rules.NEED_TITLE)])
-    field = SelectField(_l("技术领域"), choices=FIELD_CHOICES,
-                        validators=[InputRequired(rules.FIELD_REQUIRED)])
-    subfield = SelectField(_l("子领域"), choices=SUBFIELD_CHOICES,
-                           validators=[Optional(), check_subfield])
     problem = TextAreaField(_l("拟解决的技术难题"), validators=[
         required(rules.NEED_PROBLEM), length(rules.NEED_PROBLEM)])
     indicators = TextAreaField(_l("技术指标"), validators=[Optional(), length(rules.INDICATORS)])
     basis = TextAreaField(_l("现有基础"), validators=[Optional(), length(rules.BASIS)])
-    keywords = StringField(_l("关键词"), description=_l("用逗号或空格分隔，最多 10 个"),
-                           validators=[Optional(), length(rules.KEYWORDS)])
     budget_negotiable = BooleanField(_l("预算面议"))
     budget_min = WanField(_l("预算下限（万元）"), validators=[Optional(), check_wan_amount])
     budget_max = WanField(_l("预算上限（万元）"), validators=[Optional(), check_wan_amount])
     modes = MultiCheckboxField(_l("合作方式"), choices=MODE_CHOICES,
                                validators=[AtLeastOne(rules.NEED_MODES_REQUIRED)])
-    province = SelectField(_l("所属地区"), choices=PROVINCE_CHOICES,
-                           validators=[InputRequired(rules.PROVINCE_REQUIRED)])
-    city = StringField(_l("城市"), validators=[Optional(), length(rules.CITY)])
     valid_until = DateField(_l("有效期至"), validators=[Optional()])
     show_org_name = BooleanField(_l("公开显示机构名称"), default=True)
 
@@ -84,11 +71,12 @@ class NeedForm(FlaskForm):
         if problem:
             raise ValidationError(problem)
 
-    def validate_keywords(self, field: StringField) -> None:
-        """At most ten keywords."""
-        problem = rules.keywords_problem(field.data)
-        if problem:
-            raise ValidationError(problem)
+    def fill(self, listing: Any) -> None:
+        """Show a need being edited, its budget too."""
+        super().fill(listing)
+        self.budget_negotiable.data = listing.budget_negotiable
+        self.budget_min.data = listing.budget_min_wan
+        self.budget_max.data = listing.budget_max_wan
 
     def to_input(self) -> NeedInput:
         """The validated fields as the services take them."""

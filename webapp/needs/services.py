@@ -10,11 +10,16 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
-from models import CooperationMode, Field, Need, NeedMode, NeedStatus, User, utcnow
+from models import Need, NeedMode, NeedStatus, User, utcnow
 
 from ..errors import Refused
-from ..pagination import Page, paginate
-from ..search import like_any
+from ..listings.services import (
+    ListingFilters,
+    ListingInput,
+    add_listing,
+    apply_listing,
+    narrowed,
+)
 
 # Budgets are stored as whole fen below 1,000,000 万元 (the forms' limit).
 FEN = Decimal("0.000001")
@@ -25,48 +30,32 @@ class NeedStateError(Refused):
     """The need is not in a state that allows the action."""
 
 
-@dataclass
-class NeedInput:
-    """The editable fields of a need, as parsed from a form or a request."""
+@dataclass(kw_only=True)
+class NeedInput(ListingInput):
+    """A need's editable fields, as parsed from a form or a request."""
 
-    title: str
-    field: Field
     problem: str
-    province: str
-    modes: list[CooperationMode]
-    subfield: str = ""
     indicators: str = ""
     basis: str = ""
-    keywords: str = ""
     budget_min_wan: Decimal | None = None
     budget_max_wan: Decimal | None = None
-    city: str = ""
     valid_until: dt.date | None = None
     show_org_name: bool = True
 
 
-@dataclass
-class NeedFilters:
-    """What the need list can be narrowed by."""
+@dataclass(kw_only=True)
+class NeedFilters(ListingFilters):
+    """What the need list can be narrowed by, besides what every listing list can."""
 
-    q: str = ""
-    field: Field | None = None
-    province: str | None = None
     status: NeedStatus | None = None
-    mode: CooperationMode | None = None
     min_budget_wan: Decimal | None = None
-    organization_id: int | None = None
 
 
 def _apply(need: Need, data: NeedInput) -> None:
-    # Field first: the sub-field's check reads it.
-    need.field = data.field
-    need.subfield = data.subfield
-    need.title = data.title.strip()
+    apply_listing(need, data)
     need.problem = data.problem.strip()
     need.indicators = data.indicators.strip()
     need.basis = data.basis.strip()
-    need.keywords = data.keywords
     if data.budget_min_wan is None and data.budget_max_wan is None:
         need.budget_min_wan = need.budget_max_wan = None
     else:
@@ -74,9 +63,6 @@ def _apply(need: Need, data: NeedInput) -> None:
         low = data.budget_min_wan if data.budget_min_wan is not None else data.budget_max_wan
         high = data.budget_max_wan if data.budget_max_wan is not None else data.budget_min_wan
         need.budget_min_wan, need.budget_max_wan = low, high
-    need.modes = data.modes
-    need.province = data.province
-    need.city = data.city.strip()
     need.valid_until = data.valid_until
     need.show_org_name = data.show_org_name
 
@@ -85,14 +71,9 @@ def create_need(session: Session, author: User, data: NeedInput, publish: bool =
     """Create a draft need for the author's organisation, published at once if asked."""
     if not author.organization.can_post_needs and not author.is_operator:
         raise PermissionError("only enterprises post needs")
-    need = Need(organization_id=author.organization_id, author_id=author.id,
-                status=NeedStatus.DRAFT)
+    need = Need(status=NeedStatus.DRAFT)
     _apply(need, data)
-    session.add(need)
-    if publish:
-        publish_need(need)
-    session.flush()
-    return need
+    return add_listing(session, need, author, publish_need if publish else None)
 
 
 def update_need(session: Session, need: Need, data: NeedInput) -> Need:
@@ -150,15 +131,9 @@ def need_query(filters: NeedFilters, viewer: User | None) -> Select[Need]:
             # Drafts are listed only on the owner's own list.
             stmt = stmt.where(Need.organization_id == (viewer.organization_id if viewer else -1))
         stmt = stmt.where(Need.status == filters.status)
-    if filters.q:
-        stmt = stmt.where(like_any(filters.q, Need.title, Need.problem, Need.keywords,
-                                   Need.indicators))
-    if filters.field is not None:
-        stmt = stmt.where(Need.field == filters.field)
-    if filters.province:
-        stmt = stmt.where(Need.province == filters.province)
-    if filters.mode is not None:
-        stmt = stmt.where(Need.id.in_(select(NeedMode.need_id).where(NeedMode.mode == filters.mode)))
+    stmt = narrowed(stmt, Need, filters,
+                    (Need.title, Need.problem, Need.keywords, Need.indicators),
+                    (NeedMode.need_id, NeedMode.mode))
     if filters.min_budget_wan is not None:
         # A bound finer than a fen, or beyond any budget, cannot be bound to the fen column
         # (5e-324 or 1e30 万元 would fail): round it up to a fen and cap it, which selects the
@@ -167,9 +142,3 @@ def need_query(filters: NeedFilters, viewer: User | None) -> Select[Need]:
         stmt = stmt.where(or_(Need.budget_max_wan >= bound,
                               Need.budget_max_wan.is_(None)))
     return stmt.order_by(Need.published_at.desc().nulls_first(), Need.id.desc())
-
-
-def search_needs(session: Session, filters: NeedFilters, viewer: User | None,
-                 page: int, per_page: int) -> Page[Need]:
-    """One page of the need list."""
-    return paginate(session, need_query(filters, viewer), page, per_page)

@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
@@ -16,14 +15,10 @@ from models.taxonomy import FORM_LABELS, IP_LABELS
 
 from .. import input_rules as rules
 from ..forms_common import (
-    FIELD_CHOICES,
     MODE_CHOICES,
-    PROVINCE_CHOICES,
-    SUBFIELD_CHOICES,
     AtLeastOne,
     MultiCheckboxField,
     WanField,
-    check_subfield,
     check_wan_amount,
     choices,
     formdata,
@@ -32,6 +27,7 @@ from ..forms_common import (
     number_range,
     required,
 )
+from ..listings.forms import ListingForm
 from .services import ResultInput
 
 FORM_CHOICES = choices(((f.value, _l(label)) for f, label in FORM_LABELS.items()),
@@ -46,19 +42,13 @@ def ip_number_lines(text: str | None) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
-class ResultForm(FlaskForm):
+class ResultForm(ListingForm):
     """Everything an institution tells about a result."""
 
     title = StringField(_l("成果名称"), validators=[
         required(rules.RESULT_TITLE), length(rules.RESULT_TITLE)])
-    field = SelectField(_l("技术领域"), choices=FIELD_CHOICES,
-                        validators=[InputRequired(rules.FIELD_REQUIRED)])
-    subfield = SelectField(_l("子领域"), choices=SUBFIELD_CHOICES,
-                           validators=[Optional(), check_subfield])
     summary = TextAreaField(_l("成果简介"), validators=[
         required(rules.RESULT_SUMMARY), length(rules.RESULT_SUMMARY)])
-    keywords = StringField(_l("关键词"), description=_l("用逗号或空格分隔，最多 10 个"),
-                           validators=[Optional(), length(rules.KEYWORDS)])
     form = SelectField(_l("成果形式"), choices=FORM_CHOICES,
                        validators=[InputRequired(rules.FORM_REQUIRED)])
     trl = IntegerField(_l("技术成熟度（TRL）"), default=4, validators=[
@@ -72,15 +62,21 @@ class ResultForm(FlaskForm):
     team = TextAreaField(_l("团队介绍"), validators=[Optional(), length(rules.TEAM)])
     contact_name = StringField(_l("联系人"), validators=[Optional(), length(rules.CONTACT_NAME)])
     contact_phone = StringField(_l("联系电话"), validators=[Optional(), length(rules.CONTACT_PHONE)])
-    province = SelectField(_l("所属地区"), choices=PROVINCE_CHOICES,
-                           validators=[InputRequired(rules.PROVINCE_REQUIRED)])
-    city = StringField(_l("城市"), validators=[Optional(), length(rules.CITY)])
 
     def validate_ip_numbers(self, field: TextAreaField) -> None:
         """Numbers need a type; not too many."""
         problem = rules.ip_numbers_problem(self.ip_type.data, ip_number_lines(field.data))
         if problem:
             raise ValidationError(problem)
+
+    def fill(self, listing: Any) -> None:
+        """Show a result being edited, its form, price and rights too."""
+        super().fill(listing)
+        self.form.data = listing.form.value
+        self.price.data = listing.price_wan
+        if listing.ip_rights:
+            self.ip_type.data = listing.ip_rights[0].ip_type.value
+            self.ip_numbers.data = "\n".join(ip.number for ip in listing.ip_rights if ip.number)
 
     def to_input(self) -> ResultInput:
         """The validated fields as the services take them."""

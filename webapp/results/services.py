@@ -11,8 +11,6 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from models import (
-    CooperationMode,
-    Field,
     IPType,
     Result,
     ResultForm,
@@ -24,63 +22,50 @@ from models import (
 )
 
 from ..errors import Refused
-from ..pagination import Page, paginate
-from ..search import like_any
+from ..listings.services import (
+    ListingFilters,
+    ListingInput,
+    add_listing,
+    apply_listing,
+    narrowed,
+)
 
 
 class ResultStateError(Refused):
     """The result is not in a state that allows the action."""
 
 
-@dataclass
-class ResultInput:
-    """The editable fields of a result."""
+@dataclass(kw_only=True)
+class ResultInput(ListingInput):
+    """A result's editable fields, as parsed from a form or a request."""
 
-    title: str
-    field: Field
     summary: str
     form: ResultForm
     trl: int
-    province: str
-    modes: list[CooperationMode]
-    subfield: str = ""
-    keywords: str = ""
     ip: list[tuple[IPType, str]] = dataclass_field(default_factory=list)
     price_wan: Decimal | None = None
     team: str = ""
     contact_name: str = ""
     contact_phone: str = ""
-    city: str = ""
 
 
-@dataclass
-class ResultFilters:
-    """What the result list can be narrowed by."""
+@dataclass(kw_only=True)
+class ResultFilters(ListingFilters):
+    """What the result list can be narrowed by, besides what every listing list can."""
 
-    q: str = ""
-    field: Field | None = None
-    province: str | None = None
     status: ResultStatus | None = None
-    mode: CooperationMode | None = None
     min_trl: int | None = None
-    organization_id: int | None = None
 
 
 def _apply(result: Result, data: ResultInput) -> None:
-    result.field = data.field
-    result.subfield = data.subfield
-    result.title = data.title.strip()
+    apply_listing(result, data)
     result.summary = data.summary.strip()
-    result.keywords = data.keywords
     result.form = data.form
     result.trl = data.trl
-    result.modes = data.modes
     result.price_wan = data.price_wan
     result.team = data.team.strip()
     result.contact_name = data.contact_name.strip()
     result.contact_phone = data.contact_phone.strip()
-    result.province = data.province
-    result.city = data.city.strip()
     result.ip_rights = [ResultIP(ip_type=kind, number=number) for kind, number in data.ip]
 
 
@@ -89,14 +74,9 @@ def create_result(session: Session, author: User, data: ResultInput,
     """Create a draft result for the author's institution, published at once if asked."""
     if not author.organization.can_post_results and not author.is_operator:
         raise PermissionError("only universities and institutes post results")
-    result = Result(organization_id=author.organization_id, author_id=author.id,
-                    status=ResultStatus.DRAFT)
+    result = Result(status=ResultStatus.DRAFT)
     _apply(result, data)
-    session.add(result)
-    if publish:
-        publish_result(result)
-    session.flush()
-    return result
+    return add_listing(session, result, author, publish_result if publish else None)
 
 
 def update_result(session: Session, result: Result, data: ResultInput) -> Result:
@@ -132,21 +112,8 @@ def result_query(filters: ResultFilters, viewer: User | None) -> Select[Result]:
         stmt = stmt.where(Result.status == ResultStatus.PUBLISHED)
     elif filters.status is not None:
         stmt = stmt.where(Result.status == filters.status)
-    if filters.q:
-        stmt = stmt.where(like_any(filters.q, Result.title, Result.summary, Result.keywords))
-    if filters.field is not None:
-        stmt = stmt.where(Result.field == filters.field)
-    if filters.province:
-        stmt = stmt.where(Result.province == filters.province)
-    if filters.mode is not None:
-        stmt = stmt.where(Result.id.in_(
-            select(ResultMode.result_id).where(ResultMode.mode == filters.mode)))
+    stmt = narrowed(stmt, Result, filters, (Result.title, Result.summary, Result.keywords),
+                    (ResultMode.result_id, ResultMode.mode))
     if filters.min_trl is not None:
         stmt = stmt.where(Result.trl >= filters.min_trl)
     return stmt.order_by(Result.published_at.desc().nulls_first(), Result.id.desc())
-
-
-def search_results(session: Session, filters: ResultFilters, viewer: User | None,
-                   page: int, per_page: int) -> Page[Result]:
-    """One page of the result list."""
-    return paginate(session, result_query(filters, viewer), page, per_page)

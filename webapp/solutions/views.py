@@ -13,6 +13,7 @@ from models import Docking, Need, Solution, SolutionStatus
 
 from ..db import get_session
 from ..forms_common import choices
+from ..page_changes import change_and_go_back
 from ..permissions import acting_user, can_view_need
 from . import bp
 from .forms import SolutionForm
@@ -91,16 +92,8 @@ def decide(solution_id: int, action: str) -> Response:
     if solution is None or not can_view_solution(user, solution):
         abort(404)
     to = _DECISIONS[action]
-    back = url_for("solutions.detail", solution_id=solution_id)
-    try:
+
+    def decide() -> str:
         decide_solution(db, user, solution, to)
-    except SolutionRefused as exc:
-        db.rollback()
-        flash(str(exc), "error")
-        return redirect(back)
-    except PermissionError:
-        db.rollback()
-        abort(403)
-    db.commit()
-    flash(str(_DONE[to]), "success")
-    return redirect(back)
+        return str(_DONE[to])
+    return change_and_go_back(decide, url_for("solutions.detail", solution_id=solution_id))

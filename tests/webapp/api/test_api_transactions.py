@@ -13,13 +13,13 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-import webapp.api.v1.needs as needs_api
+import webapp.api.v1.listings as listings_api
 from models import Need, User
 
 from support import page_text
 
 ApiFor = Callable[[User | None], Any]
-API_DIR = Path(needs_api.__file__).parent
+API_DIR = Path(listings_api.__file__).parent
 NEED = {
     "title": "高速线阵相机下的极片缺陷检测", "field": "new_energy",
     "problem": "锂离子电池极片涂布速度达 80m/min，现有人工抽检无法发现针孔、划痕和漏涂。",
@@ -43,19 +43,16 @@ def test_no_operation_commits_or_rolls_back_itself() -> None:
     assert ".commit(" in (API_DIR / "core.py").read_text(encoding="utf-8")
 
 
-def _created_then(failure: BaseException) -> Callable[..., Need]:
-    real = needs_api.create_need
-
-    def create_need(*args: Any, **kwargs: Any) -> Need:
-        real(*args, **kwargs)  # the need is added and flushed, then the operation fails
-        raise failure
-    return create_need
+def _created_then(failure: BaseException) -> Callable[..., Any]:
+    def created(*args: Any, **kwargs: Any) -> Any:
+        raise failure  # the need is added and flushed, then the operation fails
+    return created
 
 
 def test_an_integrity_error_is_a_409_and_nothing_is_kept(
         api_as: ApiFor, enterprise_user: User, db: Session,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(needs_api, "create_need",
+    monkeypatch.setattr(listings_api, "created",
                         _created_then(IntegrityError("INSERT", {}, Exception("unique"))))
     response = api_as(enterprise_user).post("/needs", json=NEED)
     assert response.status_code == 409
@@ -66,7 +63,7 @@ def test_an_integrity_error_is_a_409_and_nothing_is_kept(
 
 def test_a_fault_is_a_500_and_nothing_is_kept(api_as: ApiFor, enterprise_user: User,
                                              db: Session, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(needs_api, "create_need", _created_then(RuntimeError("a bug")))
+    monkeypatch.setattr(listings_api, "created", _created_then(RuntimeError("a bug")))
     response = api_as(enterprise_user).post("/needs", json=NEED)
     assert response.status_code == 500 and response.get_json()["error"] == "server_error"
     assert _needs(db) == 0

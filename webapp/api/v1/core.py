@@ -369,6 +369,7 @@ def operation(rule: str, method: str = "GET", *, tag: str, auth: str = "required
               media_type: str = "application/json",
               guard: Callable[..., Any] | None = None,
               current: CurrentRecord | None = None,
+              name: str | None = None, doc: str | None = None,
               ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare an API operation on the blueprint.
 
@@ -379,7 +380,9 @@ def operation(rule: str, method: str = "GET", *, tag: str, auth: str = "required
     ``errors`` the error statuses it documents besides those every operation may answer.
     ``guard`` refuses callers from the path arguments before the body is read; ``current``
     gives, from the same arguments, the record a stale write missed.
-    The endpoint is ``api_v1.<tag>_<view name>``, also the operation's id.
+    The endpoint is ``api_v1.<tag>_<name>`` (``name`` defaults to the view's), also the
+    operation's id; ``doc`` replaces the view's docstring, the operation's summary and
+    description, where one view serves several kinds.
     """
     if auth not in SECURITY:
         raise ValueError(f"unknown auth level {auth}")
@@ -388,7 +391,9 @@ def operation(rule: str, method: str = "GET", *, tag: str, auth: str = "required
         raise ValueError("an idempotent create takes no query arguments")
 
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
-        endpoint = f"{tag}_{view.__name__}"
+        endpoint = f"{tag}_{name or view.__name__}"
+        if doc is not None:
+            view.__doc__ = doc
         wrapped = bp.response(status, response, description=STATUS_TEXT[status],
                               content_type=media_type)(view)
         if query is not None:

@@ -52,6 +52,7 @@ from .fields import (
     Obj,
     OpenAnswer,
     PageQuery,
+    Query,
     Shown,
     Str,
     Timestamp,
@@ -69,6 +70,7 @@ MODES_AT_MOST = validate.Length(max=len(CooperationMode))
 ADVICE_CODES = ["short_problem", "no_indicators", "no_budget", "no_modes", "no_field",
                 "field_mismatch"]
 PREVIEW_SIZE = 5
+MAX_MATCHES = 50
 
 
 def _values(enum_cls: Any) -> list[str]:
@@ -440,6 +442,13 @@ class ListingQuery(PageQuery):
     q = Str(validate=validate.Length(max=100), metadata={"description": "关键词，每个词都须出现"})
     field = Choice(TechField, metadata={"description": "技术领域"})
     province = Str(validate=PROVINCE, metadata={"description": "所属地区"})
+
+
+class MatchQuery(Query):
+    """How many suggestions to return."""
+
+    limit = Int(strict=False, load_default=10, validate=validate.Range(1, MAX_MATCHES),
+                metadata={"description": f"最多返回多少条（≤{MAX_MATCHES}）"})
 
 
 # --- request bodies ---------------------------------------------------------------------------

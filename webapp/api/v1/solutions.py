@@ -11,6 +11,7 @@ from sqlalchemy import or_, select
 from models import Need, Solution, SolutionStatus
 
 from ...db import get_session
+from ...needs.kind import NEEDS
 from ...permissions import acting_user
 from ...solutions.services import (
     can_view_solution,
@@ -20,7 +21,7 @@ from ...solutions.services import (
 )
 from .core import ApiError, created, load, not_found, operation, paged, require_user, sorted_by
 from .fields import Choice, PageQuery, record_id, sort_field
-from .needs import visible_need
+from .listings import visible
 from .schemas import Solution as SolutionAnswer
 from .schemas import SolutionCreate, SolutionDecision, SolutionPage
 
@@ -45,7 +46,7 @@ def _visible(solution_id: int) -> Solution:
 
 def _may_submit(need_id: int) -> None:
     user = require_user()
-    visible_need(need_id)
+    visible(NEEDS, need_id)
     if not (user.organization.can_post_results or user.is_operator):
         raise ApiError(403, "forbidden", _("只有高校和科研院所可以提交解决方案。"))
 
@@ -86,7 +87,7 @@ def submit(body: dict[str, Any], need_id: int) -> Any:
         raise ValidationError({"result_ids": _("只能关联本机构已发布的成果：%(ids)s",
                                                ids="、".join(map(str, strangers)))})
     solution = submit_solution(
-        db, user, visible_need(need_id), summary=body["summary"], approach=body["approach"],
+        db, user, visible(NEEDS, need_id), summary=body["summary"], approach=body["approach"],
         result_ids=result_ids, price_wan=body.get("price_wan"), timeline=body.get("timeline", ""))
     return created(solution, ".solutions_detail", solution_id=solution.id)
 

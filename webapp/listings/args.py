@@ -1,19 +1,15 @@
-"""Helpers shared by the need and result pages: parsing list filters from the query string."""
+"""Reading a list page's filters from the query string (unknown values are ignored), and which
+button sent a listing's form."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from enum import Enum
-from typing import Any, TypeVar
+from typing import TypeVar
 
-from flask import flash, redirect, request
-from werkzeug.wrappers import Response
+from flask import request
 
 from models.taxonomy import PROVINCES
-
-from .db import get_session
-from .permissions import Owned, require_change
 
 E = TypeVar("E", bound=Enum)
 
@@ -48,29 +44,6 @@ def decimal_arg(name: str) -> Decimal | None:
 def text_arg(name: str, limit: int = 100) -> str:
     """A free-text query argument, trimmed and capped."""
     return request.args.get(name, "").strip()[:limit]
-
-
-def apply_transition(record: Owned, action: Callable[[Any], None],
-                     refused: type[Exception], done: str, back: str,
-                     after: Callable[[Any], object] | None = None) -> Response:
-    """Run a state change on a record the current user may change, then ``after`` (such as
-    recomputing suggestions), and go back to ``back``.
-
-    A refused change leaves the record as it was and says why.
-    """
-    require_change(record)
-    db = get_session()
-    try:
-        action(record)
-        if after is not None:
-            after(record)
-    except refused as exc:
-        db.rollback()
-        flash(str(exc), "error")
-        return redirect(back)
-    db.commit()
-    flash(done, "success")
-    return redirect(back)
 
 
 def wants_publish() -> bool:

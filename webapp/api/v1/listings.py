@@ -1,0 +1,139 @@
+"""The operations every kind of listing has — list, create, read, change, its changes of state
+and its stored suggestions — declared for a kind by :func:`declare`.
+
+Each kind's module (``needs``, ``results``) describes only what differs: its schemas, its list
+filters and sorts, how its values become the services' input, and the words of its documents.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from flask_babel import gettext as _
+from marshmallow import Schema, ValidationError
+
+from ...db import get_session
+from ...listings.kind import ListingKind
+from ...permissions import acting_user, can_change
+from .core import (
+    WRITE_ERRORS,
+    ApiError,
+    created,
+    load,
+    not_found,
+    operation,
+    paged,
+    require_user,
+    sorted_by,
+)
+from .schemas import MatchList, MatchQuery
+
+
+@dataclass(frozen=True, kw_only=True)
+class ListingResource:
+    """A kind of listing as the API serves it."""
+
+    kind: ListingKind
+    query: type[Schema]  # the list's arguments, ``sort`` and ``mine`` among them
+    answer: type[Schema]
+    page: type[Schema]
+    create: type[Schema]
+    update: type[Schema]
+    filters: Callable[[dict[str, Any], int | None], Any]  # (arguments, organisation) -> filters
+    sorts: Mapping[str, Any]
+    values: Callable[[Any], dict[str, Any]]  # a listing's editable values, as a body has them
+    problems: Callable[[Mapping[str, Any]], dict[str, str]]  # the rules across its fields
+    to_input: Callable[[Mapping[str, Any]], Any]  # checked values -> the services' input
+    docs: Mapping[str, str]  # each operation's docstring, by the operation's name
+
+
+def visible(kind: ListingKind, listing_id: int) -> Any:
+    """The listing, or a 404 for one that does not exist or that the user may not see."""
+    listing = load(kind.model, listing_id)
+    if listing is None or not kind.can_view(acting_user(), listing):
+        raise not_found(_(kind.noun))
+    return listing
+
+
+def changeable(kind: ListingKind, listing_id: int) -> Any:
+    """The listing, or a 404, or a 403 for someone who may not change it."""
+    listing = visible(kind, listing_id)
+    if not can_change(require_user(), listing):
+        raise ApiError(403, "forbidden", _("只有发布机构和平台运营人员可以修改该%(noun)s。",
+                                           noun=_(kind.noun)))
+    return listing
+
+
+def declare(resource: ListingResource) -> None:
+    """Declare the kind's operations at ``/<kind>``, ``/<kind>/<id>`` and below."""
+    kind, docs = resource.kind, resource.docs
+    base, item, tag = f"/{kind.name}", f"/{kind.name}/<int:{kind.id_arg}>", kind.name
+
+    def one(**ids: int) -> Any:
+        return visible(kind, ids[kind.id_arg])
+
+    def mine(**ids: int) -> Any:
+        return changeable(kind, ids[kind.id_arg])
+
+    def may_post() -> None:
+        user = require_user()
+        if not (kind.may_post(user.organization) or user.is_operator):
+            raise ApiError(403, "forbidden", _(kind.post_refused))
+
+    def list_listings(args: dict[str, Any]) -> Any:
+        user = acting_user()
+        if args["mine"] and user is None:
+            raise ApiError(401, "unauthorized", _("mine=true 需要登录或 API 令牌。"))
+        organization = user.organization_id if args["mine"] and user else None
+        stmt = kind.query(resource.filters(args, organization), user)
+        return paged(sorted_by(stmt, args["sort"], resource.sorts, kind.model.id.desc()), args)
+
+    def create(body: dict[str, Any]) -> Any:
+        db = get_session()
+        listing = kind.create(db, require_user(), resource.to_input(body),
+                              publish=body.get("publish", False))
+        kind.rematch(db, listing)
+        return created(listing, f".{tag}_detail", **{kind.id_arg: listing.id})
+
+    def detail(**ids: int) -> Any:
+        return one(**ids)
+
+    def update(body: dict[str, Any], **ids: int) -> Any:
+        listing = mine(**ids)
+        values = {**resource.values(listing), **body}
+        problems = resource.problems(values)
+        if problems:
+            raise ValidationError(problems)
+        db = get_session()
+        kind.update(db, listing, resource.to_input(values))
+        kind.rematch(db, listing)
+        return listing
+
+    def matches(args: dict[str, Any], **ids: int) -> dict[str, Any]:
+        return {"items": kind.matches(get_session(), one(**ids).id, limit=args["limit"])}
+
+    read: dict[str, Any] = {"response": resource.answer, "tag": tag}
+    operation(base, query=resource.query, response=resource.page, tag=tag, auth="optional",
+              errors=(400, 401), name=f"list_{kind.name}", doc=docs["list"])(list_listings)
+    operation(base, "POST", body=resource.create, status=201, errors=WRITE_ERRORS,
+              idempotent=True, guard=may_post, doc=docs["create"], **read)(create)
+    operation(item, auth="optional", errors=(404,), doc=docs["detail"], **read)(detail)
+    operation(item, "PATCH", body=resource.update, errors=WRITE_ERRORS, guard=mine,
+              doc=docs["update"], **read)(update)
+    for change in kind.transitions:
+        operation(f"{item}/{change.name}", "POST", errors=(401, 403, 404, 409), name=change.name,
+                  doc=change.summary, **read)(_transition(kind, change.action))
+    operation(f"{item}/matches", tag="matches", query=MatchQuery, response=MatchList,
+              auth="optional", errors=(400, 404), name=f"for_{kind.singular}",
+              doc=docs["matches"])(matches)
+
+
+def _transition(kind: ListingKind, action: Callable[[Any], None]) -> Callable[..., Any]:
+    def change(**ids: int) -> Any:
+        listing = changeable(kind, ids[kind.id_arg])
+        action(listing)
+        kind.rematch(get_session(), listing)
+        return listing
+    return change

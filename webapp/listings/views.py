@@ -1,0 +1,135 @@
+"""The pages every kind of listing has — list, post, read, edit, and its changes of state —
+registered on the kind's blueprint by :func:`register_pages`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+from flask_wtf import FlaskForm
+from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response
+
+from models import CooperationMode, Field
+
+from ..db import get_session
+from ..page_changes import change_and_go_back
+from ..pagination import page_number, paginate
+from ..permissions import acting_user, can_change, require_change
+from .args import enum_arg, province_arg, text_arg, wants_publish
+from .kind import ListingKind, Transition
+from .services import ListingFilters
+
+
+@dataclass(frozen=True, kw_only=True)
+class ListingPages:
+    """What a kind's pages need beyond its kind: its form (with ``fill(listing)`` and
+    ``to_input()``), its own list filters, and what its pages show besides the listing."""
+
+    kind: ListingKind
+    form: type[FlaskForm]
+    filters: Callable[..., ListingFilters]  # (**common filters) -> the kind's filters
+    index_context: Callable[[], dict[str, Any]]
+    detail_context: Callable[[Session, Any], dict[str, Any]] = lambda db, listing: {}
+    after_create: Callable[[Any], None] = lambda listing: None
+
+
+def register_pages(bp: Blueprint, pages: ListingPages) -> None:
+    """Register the kind's pages on its blueprint: ``index``, ``new``, ``detail``, ``edit`` and
+    one endpoint per transition, at the URLs they always had."""
+    kind = pages.kind
+    item = f"/<int:{kind.id_arg}>"
+
+    def template(page: str) -> str:
+        return f"{kind.name}/{page}.html"
+
+    def load(ids: dict[str, int]) -> Any:
+        listing = get_session().get(kind.model, ids[kind.id_arg])
+        if listing is None or not kind.can_view(acting_user(), listing):
+            abort(404)
+        return listing
+
+    def back(listing: Any) -> str:
+        return url_for(f"{kind.name}.detail", **{kind.id_arg: listing.id})
+
+    def index() -> str:
+        user = acting_user()
+        mine = text_arg("mine") == "1" and user is not None
+        filters = pages.filters(
+            q=text_arg("q"), field=enum_arg("field", Field), province=province_arg(),
+            mode=enum_arg("mode", CooperationMode),
+            organization_id=user.organization_id if mine and user else None)
+        page = paginate(get_session(), kind.query(filters, user), page_number(text_arg("page")),
+                        current_app.config["PAGE_SIZE"])
+        return render_template(template("index"), page=page, filters=filters, mine=mine,
+                               **pages.index_context())
+
+    def new() -> Response | str:
+        user = acting_user()
+        assert user is not None
+        if not (kind.may_post(user.organization) or user.is_operator):
+            abort(403)
+        form = pages.form()
+        if not form.is_submitted():
+            form.province.data = user.organization.province
+            form.city.data = user.organization.city
+        if form.validate_on_submit():
+            db = get_session()
+            listing = kind.create(db, user, form.to_input(), publish=wants_publish())
+            kind.rematch(db, listing)
+            pages.after_create(listing)
+            db.commit()
+            done = kind.published if listing.published_at is not None else kind.drafted
+            flash(_(done), "success")
+            return redirect(back(listing))
+        return render_template(template("form"), form=form, publishable=True,
+                               **{kind.singular: None})
+
+    def detail(**ids: int) -> str:
+        listing = load(ids)
+        user = acting_user()
+        db = get_session()
+        return render_template(template("detail"), can_edit=can_change(user, listing), user=user,
+                               matches=kind.matches(db, listing.id),
+                               **pages.detail_context(db, listing), **{kind.singular: listing})
+
+    def changed(listing: Any, change: Callable[[], Any], done: str) -> Response:
+        def apply() -> str:
+            change()
+            kind.rematch(get_session(), listing)
+            return _(done)
+        return change_and_go_back(apply, back(listing))
+
+    def edit(**ids: int) -> Response | str:
+        listing = load(ids)
+        require_change(listing)
+        form = pages.form(obj=listing)
+        if not form.is_submitted():
+            form.fill(listing)
+        if form.validate_on_submit():
+            def save() -> None:
+                kind.update(get_session(), listing, form.to_input())
+                if wants_publish() and kind.publishable(listing):
+                    kind.publish(listing)
+            return changed(listing, save, kind.updated)
+        return render_template(template("form"), form=form,
+                               publishable=kind.publishable(listing), **{kind.singular: listing})
+
+    def transition(change: Transition) -> Callable[..., Response]:
+        def view(**ids: int) -> Response:
+            listing = load(ids)
+            require_change(listing)
+            return changed(listing, lambda: change.action(listing), change.done)
+        return view
+
+    bp.add_url_rule("", "index", index)
+    bp.add_url_rule("/new", "new", login_required(new), methods=["GET", "POST"])
+    bp.add_url_rule(item, "detail", detail)
+    bp.add_url_rule(f"{item}/edit", "edit", login_required(edit), methods=["GET", "POST"])
+    for change in kind.transitions:
+        bp.add_url_rule(f"{item}/{change.name}", change.name,
+                        login_required(transition(change)), methods=["POST"])
