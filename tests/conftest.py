@@ -36,7 +36,7 @@ from webapp import create_app
 from webapp.db import make_engine
 from webapp.migrate import upgrade
 
-from support import CHEAP_ARGON2, PASSWORD, login
+from support import CHEAP_ARGON2, PASSWORD, Heard, listen, login
 
 
 def _reset_postgres(engine: Engine) -> None:
@@ -283,3 +283,11 @@ def make_docking(db: Session, make_need: Callable[..., Need],
         db.commit()
         return docking
     return make
+
+
+@pytest.fixture
+def heard(app: Flask) -> Iterator[Heard]:
+    """Every signal of ``webapp.events`` the app sends from now on, in order."""
+    found, stop = listen(app)
+    yield found
+    stop()

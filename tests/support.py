@@ -5,13 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
+from flask import Flask
 from flask.testing import FlaskClient
 
 from models import User
+from webapp import events
 
 PASSWORD = "correct-horse-42"
 #: Argon2id parameters that make hashing instant in tests.
@@ -23,6 +25,28 @@ def login(client: FlaskClient, user: User, password: str = PASSWORD) -> FlaskCli
     response = client.post("/login", data={"email": user.email, "password": password})
     assert response.status_code == 302, response.get_data(as_text=True)
     return client
+
+
+#: What an app's signals said: (signal name, payload), in the order they were sent.
+Heard = list[tuple[str, dict[str, Any]]]
+
+
+def listen(app: Flask) -> tuple[Heard, Callable[[], None]]:
+    """Record every signal of ``webapp.events`` that ``app`` sends; returns the record and a
+    function that stops recording."""
+    heard: Heard = []
+    receivers = []
+    for name, signal in events.all_signals().items():
+        def receiver(sender: Flask, _name: str = name, **payload: Any) -> None:
+            assert sender is app
+            heard.append((_name, payload))
+        signal.connect(receiver, sender=app, weak=False)
+        receivers.append((signal, receiver))
+
+    def stop() -> None:
+        for signal, receiver in receivers:
+            signal.disconnect(receiver, sender=app)
+    return heard, stop
 
 
 def page_text(response: Any) -> str:

@@ -77,3 +77,53 @@ def test_wsgi_serves_the_app(monkeypatch: pytest.MonkeyPatch, database_url: str)
     finally:
         if engine := app.extensions.get("db_engine"):
             engine.dispose()  # before the fixture empties the database
+
+
+def _webapp_imports(path: Path) -> set[tuple[str, ...]]:
+    """The ``webapp`` modules ``path`` imports, as dotted parts (``("webapp", "needs",
+    "services")``); for ``from X import name`` both X and X.name, since name may be a module."""
+    package = path.relative_to(ROOT).parts[:-1]
+    found: set[tuple[str, ...]] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(tuple(alias.name.split(".")) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            module = tuple(node.module.split(".")) if node.module else ()
+            target = (package[:len(package) - node.level + 1] + module) if node.level else module
+            found.add(target)
+            found.update((*target, alias.name) for alias in node.names)
+    return {parts for parts in found if parts[:1] == ("webapp",)}
+
+
+AREAS = sorted(p.name for p in (ROOT / "webapp").iterdir() if (p / "__init__.py").is_file())
+
+
+def _areas_imported(area: str) -> dict[str, set[str]]:
+    """For each module of the area ``webapp/<area>``, the other areas it imports."""
+    found: dict[str, set[str]] = {}
+    for path in (ROOT / "webapp" / area).rglob("*.py"):
+        others = {parts[1] for parts in _webapp_imports(path)
+                  if len(parts) > 1 and parts[1] in AREAS and parts[1] != area}
+        if others:
+            found[str(path.relative_to(ROOT))] = others
+    return found
+
+
+def test_the_import_graph_sees_relative_imports_of_areas() -> None:
+    """A positive control: the listings area's modules are seen importing it."""
+    assert {"matching", "needs", "notifications", "api", "listings"} <= set(AREAS)
+    assert "matching" in _areas_imported("needs").get("webapp/needs/kind.py", set())
+    assert "listings" in _areas_imported("api")["webapp/api/v1/listings.py"]
+
+
+def test_matching_imports_no_area() -> None:
+    """Matching is told of changes by signals (``webapp.events``) and tells nobody directly:
+    the areas import it, never the other way round."""
+    assert _areas_imported("matching") == {}
+
+
+def test_no_area_imports_the_api() -> None:
+    """The API is a way in, built on the areas' services; nothing below it depends on it."""
+    offenders = {module: others for area in AREAS if area != "api"
+                 for module, others in _areas_imported(area).items() if "api" in others}
+    assert offenders == {}

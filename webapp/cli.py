@@ -89,13 +89,13 @@ def seed_demo(scale: str, seed: int) -> None:
 def expire_needs_command() -> None:
     """Mark open needs past their validity date as expired and drop their suggestions
     (run daily)."""
-    from .matching.services import rematch_need
+    from .events import emit, listing_closed
     from .needs.services import expire_due_needs
 
     session = get_session()
     expired = expire_due_needs(session)
     for need in expired:
-        rematch_need(session, need)
+        emit(listing_closed, session=session, listing=need)
     session.commit()
     click.echo(f"expired: {len(expired)}")
 

@@ -27,7 +27,6 @@ from models import (
     DropReason,
     Need,
     NeedStatus,
-    NotificationKind,
     Result,
     ResultStatus,
     Role,
@@ -40,7 +39,13 @@ from models.i18n import N_
 from models.taxonomy import Field
 
 from ..errors import Refused
-from ..notifications.services import notify_organization, notify_users
+from ..events import (
+    broker_assigned,
+    docking_message_posted,
+    docking_moved,
+    emit,
+    interest_shown,
+)
 
 # "Not in the future" is judged by the platform's calendar, not the server's.
 PLATFORM_TZ = ZoneInfo("Asia/Shanghai")
@@ -182,10 +187,6 @@ def sync_need_status(session: Session, need: Need) -> None:
 
 # --- the workflow ----------------------------------------------------------------------------
 
-def _link(docking: Docking) -> str:
-    return f"/dockings/{docking.id}"
-
-
 def _check_version(record: Docking | Deal, version: int | None) -> None:
     # The ORM's version_id_col catches concurrent commits; this catches a form rendered long ago.
     if version is not None and record.version != version:
@@ -196,17 +197,6 @@ def _record(session: Session, docking: Docking, actor: User | None,
             from_state: DockingState | None, to_state: DockingState, note: str = "") -> None:
     session.add(DockingEvent(docking=docking, actor_id=actor.id if actor else None,
                              from_state=from_state, to_state=to_state, note=note.strip()[:1000]))
-
-
-def _notify_involved(session: Session, docking: Docking, kind: NotificationKind, title: str,
-                     actor: User | None) -> None:
-    """Tell both organisations and the broker, but not the person who acted."""
-    exclude = actor.id if actor else None
-    for org_id in (docking.need_org_id, docking.supply_org_id):
-        notify_organization(session, org_id, kind, title, _link(docking), exclude_user_id=exclude)
-    if docking.broker is not None and docking.broker.organization_id not in (
-            docking.need_org_id, docking.supply_org_id):
-        notify_users(session, [docking.broker], kind, title, _link(docking), exclude)
 
 
 def _move(session: Session, actor: User, docking: Docking, to: DockingState, note: str,
@@ -222,9 +212,8 @@ def _move(session: Session, actor: User, docking: Docking, to: DockingState, not
     _record(session, docking, actor, before, to, note)
     session.flush()
     sync_need_status(session, docking.need)
-    _notify_involved(session, docking, NotificationKind.STATUS,
-                     N_("对接“%(docking)s”：%(from)s → %(to)s")
-                     % {"docking": docking.title, "from": before.label, "to": to.label}, actor)
+    emit(docking_moved, session=session, docking=docking, actor=actor, from_state=before,
+         to_state=to)
 
 
 def transition(session: Session, actor: User, docking: Docking, to: DockingState, *,
@@ -283,10 +272,7 @@ def show_interest(session: Session, actor: User, need: Need, *, result: Result,
         session.add(DockingMessage(docking=docking, author_id=actor.id, body=message.strip()))
     session.flush()
     sync_need_status(session, need)
-    notify_organization(session, docking.org_of(side.other), NotificationKind.INTEREST,
-                        N_("%(org)s 对“%(docking)s”表达了对接意向")
-                        % {"org": actor.organization.name, "docking": docking.title},
-                        _link(docking), exclude_user_id=actor.id)
+    emit(interest_shown, session=session, docking=docking, actor=actor, side=side)
     return docking
 
 
@@ -310,9 +296,8 @@ def open_solution_docking(session: Session, actor: User, solution: Solution) -> 
     _record(session, docking, actor, None, DockingState.DOCKED, N_("采纳解决方案"))
     session.flush()
     sync_need_status(session, solution.need)
-    _notify_involved(session, docking, NotificationKind.STATUS,
-                     N_("解决方案已被采纳，对接“%(docking)s”已建立") % {"docking": docking.title},
-                     actor)
+    emit(docking_moved, session=session, docking=docking, actor=actor, from_state=None,
+         to_state=DockingState.DOCKED)
     return docking
 
 
@@ -331,10 +316,7 @@ def assign_broker(session: Session, actor: User, docking: Docking, broker: User 
             else N_("取消技术经理人"))
     _record(session, docking, actor, docking.state, docking.state, note)
     session.flush()
-    if broker is not None:
-        notify_users(session, [broker], NotificationKind.STATUS,
-                     N_("您被指派为对接“%(docking)s”的技术经理人") % {"docking": docking.title},
-                     _link(docking), actor.id)
+    emit(broker_assigned, session=session, docking=docking, actor=actor, broker=broker)
     return docking
 
 
@@ -352,10 +334,8 @@ def post_message(session: Session, author: User, docking: Docking, body: str, *,
                              is_note=is_note)
     session.add(message)
     session.flush()
-    if not is_note:
-        _notify_involved(session, docking, NotificationKind.MESSAGE,
-                         N_("%(author)s 在对接“%(docking)s”中留言")
-                         % {"author": author.name, "docking": docking.title}, author)
+    emit(docking_message_posted, session=session, docking=docking, message=message,
+         author=author)
     return message
 
 

@@ -40,7 +40,6 @@ class ListingKind:
     publish: Callable[[Any], None]
     publishable: Callable[[Any], bool]  # whether saving a form may also publish it
     transitions: Sequence[Transition]
-    rematch: Callable[[Session, Any], Any]
     matches: Callable[..., list[Match]]  # (session, id, limit=...) -> stored suggestions
     published: str  # "需求已发布。"
     drafted: str

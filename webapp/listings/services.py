@@ -10,8 +10,9 @@ from typing import Any, TypeVar
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from models import CooperationMode, Field, Need, Result, User
+from models import CooperationMode, Field, Need, NeedStatus, Result, ResultStatus, User
 
+from ..events import emit, listing_changed, listing_closed, listing_published
 from ..search import like_any
 
 L = TypeVar("L", Need, Result)
@@ -63,6 +64,34 @@ def add_listing(session: Session, listing: L, author: User,
         publish(listing)
     session.flush()
     return listing
+
+
+ListingStatus = NeedStatus | ResultStatus
+
+_OPEN: frozenset[ListingStatus] = frozenset(
+    {NeedStatus.PUBLISHED, NeedStatus.DOCKING, ResultStatus.PUBLISHED})
+_DRAFT: frozenset[ListingStatus] = frozenset({NeedStatus.DRAFT, ResultStatus.DRAFT})
+
+
+def _stage(status: ListingStatus | None) -> str | None:
+    if status is None:
+        return None
+    return "open" if status in _OPEN else "draft" if status in _DRAFT else "over"
+
+
+def announce(session: Session, listing: Need | Result, before: ListingStatus | None = None) -> None:
+    """Tell the other areas (``webapp.events``) that a listing was created (``before`` is
+    ``None``) or changed from the status ``before``: published when it has become open, closed
+    when it has stopped being open or was created over, changed otherwise. Call it once per
+    save, after the listing's services, with the listing flushed."""
+    now, was = _stage(listing.status), _stage(before)
+    if now == "open" and was != "open":
+        signal = listing_published
+    elif now == "over" and was != "over":
+        signal = listing_closed
+    else:
+        signal = listing_changed
+    emit(signal, session=session, listing=listing)
 
 
 def narrowed(stmt: Select[Any], model: Any, filters: ListingFilters, searched: tuple[Any, ...],

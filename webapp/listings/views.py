@@ -22,7 +22,7 @@ from ..pagination import page_number, paginate
 from ..permissions import acting_user, can_change, require_change
 from .args import enum_arg, province_arg, text_arg, wants_publish
 from .kind import ListingKind, Transition
-from .services import ListingFilters
+from .services import ListingFilters, announce
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -80,7 +80,7 @@ def register_pages(bp: Blueprint, pages: ListingPages) -> None:
         if form.validate_on_submit():
             db = get_session()
             listing = kind.create(db, user, form.to_input(), publish=wants_publish())
-            kind.rematch(db, listing)
+            announce(db, listing)
             pages.after_create(listing)
             db.commit()
             done = kind.published if listing.published_at is not None else kind.drafted
@@ -99,8 +99,9 @@ def register_pages(bp: Blueprint, pages: ListingPages) -> None:
 
     def changed(listing: Any, change: Callable[[], Any], done: str) -> Response:
         def apply() -> str:
+            before = listing.status
             change()
-            kind.rematch(get_session(), listing)
+            announce(get_session(), listing, before)
             return _(done)
         return change_and_go_back(apply, back(listing))
 

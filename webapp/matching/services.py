@@ -9,17 +9,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app, url_for
+from flask import Flask, current_app
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from matcher import Hit
 from models import Match, Need, Organization, Result
-from models.i18n import N_
-from models.notification import NotificationKind
 
 from ..db import get_session
-from ..notifications.services import notify_organization
+from ..events import emit, suggestions_stored
 from .compatibility import DEFAULT_WEIGHTS, combine
 from .engine import MatchingEngine, is_matchable_need, is_matchable_result, need_doc, result_doc
 
@@ -170,24 +168,24 @@ def _stored_pairs(session: Session, column: Any, listing_id: int) -> set[tuple[i
 
 
 def rematch_need(session: Session, need: Need) -> list[Match]:
-    """Replace a need's stored suggestions with fresh ones (none when it is not open), and tell
-    the institutions behind newly suggested results that score high."""
+    """Replace a need's stored suggestions with fresh ones (none when it is not open), and
+    announce them (``events.suggestions_stored``)."""
     return _rematch(session, need, Match.need_id, is_matchable_need(need),
                     lambda: suggest_results(session, need),
-                    lambda other_id: (need.id, other_id), notify_result_side=True)
+                    lambda other_id: (need.id, other_id))
 
 
 def rematch_result(session: Session, result: Result) -> list[Match]:
     """Replace a result's stored suggestions with fresh ones (none when it is not published),
-    and tell the enterprises behind newly suggested needs that score high."""
+    and announce them (``events.suggestions_stored``)."""
     return _rematch(session, result, Match.result_id, is_matchable_result(result),
                     lambda: suggest_needs(session, result),
-                    lambda other_id: (other_id, result.id), notify_result_side=False)
+                    lambda other_id: (other_id, result.id))
 
 
 def _rematch(session: Session, listing: Need | Result, column: Any, matchable: bool,
-             suggest: Callable[[], list[Suggestion]], pair: Callable[[int], tuple[int, int]],
-             notify_result_side: bool) -> list[Match]:
+             suggest: Callable[[], list[Suggestion]],
+             pair: Callable[[int], tuple[int, int]]) -> list[Match]:
     engine().store_tokens(listing)
     session.flush()
     engine().listing_changed(listing)
@@ -197,33 +195,9 @@ def _rematch(session: Session, listing: Need | Result, column: Any, matchable: b
         return []
     stored = [_store(session, *pair(s.other_id), s) for s in suggest()]
     session.flush()
-    _notify_new(session, [m for m in stored if (m.need_id, m.result_id) not in before],
-                notify_result_side=notify_result_side)
+    emit(suggestions_stored, session=session, listing=listing,
+         new=[m for m in stored if (m.need_id, m.result_id) not in before])
     return stored
-
-
-def _notify_new(session: Session, matches: list[Match], notify_result_side: bool) -> None:
-    """One notification per organisation for new suggestions above the configured score."""
-    threshold = float(current_app.config.get("NOTIFY_SUGGESTION_SCORE", 0.5))
-    told: set[int] = set()
-    for match in sorted(matches, key=lambda m: -m.score):
-        if match.score < threshold:
-            continue
-        need = session.get(Need, match.need_id)
-        result = session.get(Result, match.result_id)
-        if need is None or result is None:
-            continue
-        if notify_result_side:
-            org_id, title = result.organization_id, N_("您的成果“%(result)s”匹配到新需求“%(need)s”") % {
-                "result": result.title, "need": need.title}
-        else:
-            org_id, title = need.organization_id, N_("您的需求“%(need)s”匹配到新成果“%(result)s”") % {
-                "need": need.title, "result": result.title}
-        if org_id in told:
-            continue
-        told.add(org_id)
-        link = url_for("matching.explain", need_id=need.id, result_id=result.id)
-        notify_organization(session, org_id, NotificationKind.SUGGESTION, title, link)
 
 
 def reindex(session: Session) -> dict[str, int]:

@@ -6,7 +6,7 @@ from models import Need, NeedStatus, Organization
 from models.i18n import N_
 
 from ..listings.kind import ListingKind, Transition
-from ..matching.services import matches_for_need, rematch_need
+from ..matching.services import matches_for_need
 from ..permissions import can_view_need
 from .services import close_need, create_need, need_query, publish_need, update_need
 
@@ -23,7 +23,7 @@ NEEDS = ListingKind(
     name="needs", singular="need", model=Need, noun=N_("需求"),
     post_refused=N_("只有企业可以发布技术需求。"), may_post=_may_post, can_view=can_view_need,
     create=create_need, update=update_need, query=need_query, publish=publish_need,
-    publishable=_publishable, rematch=rematch_need, matches=matches_for_need,
+    publishable=_publishable, matches=matches_for_need,
     transitions=(
         Transition("publish", publish_need, N_("需求已发布。"), "Publish a draft need."),
         Transition("close", close_need, N_("需求已关闭。"), "Close a need: it stops taking solutions."),

@@ -4,4 +4,7 @@ from flask import Blueprint
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
-from . import views  # noqa: E402,F401
+from . import subscribers, views  # noqa: E402,F401
+
+# Registering the blueprint on an app subscribes notifications to that app's events.
+bp.record_once(lambda state: subscribers.connect(state.app))

@@ -91,7 +91,7 @@ def notify_users(session: Session, users: Iterable[User], kind: NotificationKind
 def notify_organization(session: Session, organization_id: int, kind: NotificationKind | str,
                         title: str, link: str,
                         exclude_user_id: int | None = None) -> list[Notification]:
-    """Notify every active member of an organisation (the matching service calls this)."""
+    """Notify every active member of an organisation."""
     members = session.scalars(select(User).where(User.organization_id == organization_id,
                                                  User.is_active.is_(True)).order_by(User.id))
     return notify_users(session, members, NotificationKind(kind), title, link, exclude_user_id)

@@ -6,7 +6,7 @@ from models import Organization, Result, ResultStatus
 from models.i18n import N_
 
 from ..listings.kind import ListingKind, Transition
-from ..matching.services import matches_for_result, rematch_result
+from ..matching.services import matches_for_result
 from ..permissions import can_view_result
 from .services import create_result, publish_result, result_query, update_result, withdraw_result
 
@@ -23,7 +23,7 @@ RESULTS = ListingKind(
     name="results", singular="result", model=Result, noun=N_("成果"),
     post_refused=N_("只有高校和科研院所可以发布科技成果。"), may_post=_may_post,
     can_view=can_view_result, create=create_result, update=update_result, query=result_query,
-    publish=publish_result, publishable=_publishable, rematch=rematch_result,
+    publish=publish_result, publishable=_publishable,
     matches=matches_for_result,
     transitions=(
         Transition("publish", publish_result, N_("成果已发布。"),

@@ -8,12 +8,11 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Need, NotificationKind, Result, ResultStatus, Solution, SolutionStatus, User
-from models.i18n import N_
+from models import Need, Result, ResultStatus, Solution, SolutionStatus, User
 
 from ..dockings.services import open_solution_docking
 from ..errors import Refused
-from ..notifications.services import notify_organization
+from ..events import emit, solution_decided, solution_submitted
 
 
 class SolutionRefused(Refused):
@@ -46,14 +45,8 @@ def submit_solution(session: Session, author: User, need: Need, *, summary: str,
                         results=[allowed[rid] for rid in result_ids])
     session.add(solution)
     session.flush()
-    _notify_received(session, solution)
+    emit(solution_submitted, session=session, solution=solution)
     return solution
-
-
-def _notify_received(session: Session, solution: Solution) -> None:
-    notify_organization(session, solution.need.organization_id, NotificationKind.SOLUTION,
-                        N_("需求“%(need)s”收到新的解决方案") % {"need": solution.need.title},
-                        f"/solutions/{solution.id}")
 
 
 def can_view_solution(user: User | None, solution: Solution) -> bool:
@@ -64,14 +57,15 @@ def can_view_solution(user: User | None, solution: Solution) -> bool:
         solution.organization_id, solution.need.organization_id)
 
 
-# The enterprise decides on a solution; the institution may take it back while it is undecided.
+# The enterprise decides on a solution; the institution may take it back while it is undecided
+# (and the side that did not act is told: notifications.subscribers).
 SOLUTION_TRANSITIONS: dict[SolutionStatus, frozenset[SolutionStatus]] = {
     SolutionStatus.SUBMITTED: frozenset({SolutionStatus.SHORTLISTED, SolutionStatus.ACCEPTED,
                                          SolutionStatus.DECLINED, SolutionStatus.WITHDRAWN}),
     SolutionStatus.SHORTLISTED: frozenset({SolutionStatus.ACCEPTED, SolutionStatus.DECLINED,
                                            SolutionStatus.WITHDRAWN}),
 }
-_ENTERPRISE_DECIDES = frozenset({SolutionStatus.SHORTLISTED, SolutionStatus.ACCEPTED,
+ENTERPRISE_DECIDES = frozenset({SolutionStatus.SHORTLISTED, SolutionStatus.ACCEPTED,
                                  SolutionStatus.DECLINED})
 
 
@@ -79,7 +73,7 @@ def can_decide(user: User | None, solution: Solution, to: SolutionStatus) -> boo
     """Whether ``user`` may move ``solution`` to ``to`` now."""
     if user is None or to not in SOLUTION_TRANSITIONS.get(solution.status, frozenset()):
         return False
-    if to in _ENTERPRISE_DECIDES:
+    if to in ENTERPRISE_DECIDES:
         return user.is_operator or user.organization_id == solution.need.organization_id
     return user.is_operator or user.organization_id == solution.organization_id
 
@@ -96,12 +90,5 @@ def decide_solution(session: Session, actor: User, solution: Solution,
     session.flush()
     if to is SolutionStatus.ACCEPTED:
         open_solution_docking(session, actor, solution)
-    else:
-        # The side that did not act hears about it.
-        other = (solution.organization_id if to in _ENTERPRISE_DECIDES
-                 else solution.need.organization_id)
-        notify_organization(session, other, NotificationKind.STATUS,
-                            N_("解决方案（%(need)s）%(status)s")
-                            % {"need": solution.need.title, "status": to.label},
-                            f"/solutions/{solution.id}", exclude_user_id=actor.id)
+    emit(solution_decided, session=session, solution=solution, actor=actor, to=to)
     return solution

@@ -36,7 +36,7 @@ from models import (
 )
 
 from ..forms_common import form_problems
-from ..matching.services import rematch_need, rematch_result
+from ..listings.services import announce
 from ..needs.forms import NEED_FORM_NAMES, need_form
 from ..needs.services import close_need, create_need
 from ..results.forms import RESULT_FORM_NAMES, result_form
@@ -320,7 +320,7 @@ def _create(session: Session, kind: str, rows: list[_Row], actor: User,
                 need.status = NeedStatus.EXPIRED
             session.flush()
             session.refresh(need, ["organization"])
-            rematch_need(session, need)
+            announce(session, need)
             report.created.append(need.id)
         else:
             result = create_result(session, actor, row.form.to_input(),
@@ -330,7 +330,7 @@ def _create(session: Session, kind: str, rows: list[_Row], actor: User,
                 withdraw_result(result)
             session.flush()
             session.refresh(result, ["organization"])
-            rematch_result(session, result)
+            announce(session, result)
             report.created.append(result.id)
 
 

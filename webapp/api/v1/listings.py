@@ -16,6 +16,7 @@ from marshmallow import Schema, ValidationError
 
 from ...db import get_session
 from ...listings.kind import ListingKind
+from ...listings.services import announce
 from ...permissions import acting_user, can_change
 from .core import (
     WRITE_ERRORS,
@@ -94,7 +95,7 @@ def declare(resource: ListingResource) -> None:
         db = get_session()
         listing = kind.create(db, require_user(), resource.to_input(body),
                               publish=body.get("publish", False))
-        kind.rematch(db, listing)
+        announce(db, listing)
         return created(listing, f".{tag}_detail", **{kind.id_arg: listing.id})
 
     def detail(**ids: int) -> Any:
@@ -107,8 +108,9 @@ def declare(resource: ListingResource) -> None:
         if problems:
             raise ValidationError(problems)
         db = get_session()
+        before = listing.status
         kind.update(db, listing, resource.to_input(values))
-        kind.rematch(db, listing)
+        announce(db, listing, before)
         return listing
 
     def matches(args: dict[str, Any], **ids: int) -> dict[str, Any]:
@@ -133,7 +135,8 @@ def declare(resource: ListingResource) -> None:
 def _transition(kind: ListingKind, action: Callable[[Any], None]) -> Callable[..., Any]:
     def change(**ids: int) -> Any:
         listing = changeable(kind, ids[kind.id_arg])
+        before = listing.status
         action(listing)
-        kind.rematch(get_session(), listing)
+        announce(get_session(), listing, before)
         return listing
     return change
