@@ -10,7 +10,7 @@ import datetime as dt
 import enum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, enum_column, utcnow
@@ -59,6 +59,12 @@ class DockingState(enum.StrEnum):
 
 # A suggestion nobody has answered is not yet a conversation, so it does not count as open.
 OPEN_STATES = frozenset({DockingState.INTEREST, DockingState.DOCKED, DockingState.NEGOTIATING})
+
+# One open docking per need and supplying organisation: the partial unique index below says so
+# to the database (SQLite and PostgreSQL both index a WHERE clause), the services join interest,
+# solutions, acceptances and introductions to that docking, and migration 0009 merged the
+# duplicates made before.
+OPEN_STATES_SQL = "state IN ('interest', 'docked', 'negotiating')"
 
 
 class Side(enum.StrEnum):
@@ -125,15 +131,18 @@ class DropReason(enum.StrEnum):
 
 
 class Docking(Base):
-    """A need paired with a result or a solution, and how far the two sides have got."""
+    """A need and one supplying organisation, through a result, a solution or both, and how far
+    the two sides have got."""
 
     __tablename__ = "dockings"
     __table_args__ = (
-        CheckConstraint("(result_id IS NULL) <> (solution_id IS NULL)", name="one_supply"),
+        CheckConstraint("result_id IS NOT NULL OR solution_id IS NOT NULL", name="has_supply"),
         CheckConstraint("state <> 'dropped' OR drop_reason IS NOT NULL", name="dropped_has_reason"),
         UniqueConstraint("need_id", "result_id"),
         UniqueConstraint("solution_id"),
         Index("ix_dockings_state_updated_at", "state", "updated_at"),
+        Index("uq_dockings_open_need_supply_org", "need_id", "supply_org_id", unique=True,
+              sqlite_where=text(OPEN_STATES_SQL), postgresql_where=text(OPEN_STATES_SQL)),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

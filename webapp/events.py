@@ -58,6 +58,11 @@ interest_shown = _events.signal("interest-shown", doc="""\
 One side said 感兴趣 first on a need–result pair, opening its docking or moving a suggested one
 to interest. Payload: ``session``, ``docking``, ``actor``, ``side`` (the actor's ``Side``).""")
 
+docking_introduced = _events.signal("docking-introduced", doc="""\
+A broker or operator introduced a need to a result: the introduction joined the open docking
+of the need and the result's institution, or suggested the pair. Payload: ``session``,
+``docking``, ``actor``.""")
+
 broker_assigned = _events.signal("broker-assigned", doc="""\
 A docking's broker was assigned, or removed (``broker`` is ``None``). Payload: ``session``,
 ``docking``, ``actor``, ``broker``.""")

@@ -170,6 +170,11 @@ def test_journey_2_institution_answers_and_both_sign(
     expect(ent.locator(".flash-success")).to_be_visible()
     ent.get_by_role("link", name="查看对接").click()
     expect(ent.locator("#docking-state")).to_have_text("已对接")
+    # The interest shown first and the accepted solution are one docking: its history holds
+    # both, and nothing is left to agree to.
+    expect(ent.locator(".timeline")).to_contain_text("有意向")
+    expect(ent.locator(".timeline")).to_contain_text("采纳解决方案")
+    expect(ent.get_by_role("button", name="同意对接")).to_have_count(0)
     ent.get_by_label("消息").fill("感谢贵校的方案，能否下周来苏州面谈？")
     ent.get_by_role("button", name="发送").click()
     docking_url = ent.url.split("#")[0]
@@ -198,6 +203,7 @@ def test_journey_2_institution_answers_and_both_sign(
         page.get_by_role("link", name="我的对接").first.click()
         signed = page.locator(".cards li").filter(has_text=NEED_TITLE).filter(has_text="已签约")
         expect(signed).to_have_count(1)
+        expect(page.locator(".cards li").filter(has_text=NEED_TITLE)).to_have_count(1)
         shot(page, f"journey2-04-my-dockings-{name}")
     axe.check(uni, "my-dockings")
     _state(live_server)["deal_amount"] = Decimal(DEAL_AMOUNT)

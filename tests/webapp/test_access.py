@@ -139,6 +139,8 @@ RULES: dict[str, Rule] = {
     # Any organisation may show interest in public listings; doing it in another's name is
     # checked in test_interest_only_in_ones_own_name.
     "dockings.interest": login_only(),
+    # 技术经理人引荐: brokers and operators, on a published need.
+    "dockings.introduce_view": only("broker", "other_broker", "operator", need_id="need_pub"),
     "notifications.index": login_only(),
     "notifications.settings": login_only(),
     "notifications.read_all": login_only(),

@@ -20,6 +20,7 @@ from models import (
     DockingState,
     Need,
     NeedStatus,
+    OrgKind,
     Result,
     Side,
     User,
@@ -27,7 +28,7 @@ from models import (
 from models.docking import TRANSITIONS
 from models.taxonomy import Field
 
-from support import page_text
+from support import login, page_text
 
 MakeDocking = Callable[..., Docking]
 
@@ -189,18 +190,25 @@ def test_refused_transition_on_the_page_says_why(as_enterprise: FlaskClient,
     assert _reload(db, docking).state is DockingState.DROPPED
 
 
-def test_need_status_follows_open_dockings(as_enterprise: FlaskClient, as_institution: FlaskClient,
-                                           enterprise_user: User, institution_user: User,
+def test_need_status_follows_open_dockings(app: Flask, as_enterprise: FlaskClient,
+                                           as_institution: FlaskClient, enterprise_user: User,
+                                           institution_user: User,
+                                           make_user: Callable[..., User],
+                                           make_org: Callable[..., Any],
                                            make_need: Callable[..., Need],
                                            make_result: Callable[..., Result],
                                            db: Session) -> None:
     need = make_need(enterprise_user)
-    first, second = make_result(institution_user), make_result(institution_user, title="第二项成果")
-    for result in (first, second):
-        as_institution.post("/dockings/interest", data={"need_id": need.id, "result_id": result.id})
+    second_institution = make_user(make_org(OrgKind.UNIVERSITY, name="东海理工大学"))
+    first, second = make_result(institution_user), make_result(second_institution,
+                                                               title="第二项成果")
+    for client, result in ((as_institution, first),
+                           (login(app.test_client(), second_institution), second)):
+        client.post("/dockings/interest", data={"need_id": need.id, "result_id": result.id})
     db.expire_all()
     assert _need_status(db, need.id) is NeedStatus.DOCKING
     dockings = list(db.scalars(select(Docking).order_by(Docking.id)))
+    assert len(dockings) == 2
     _move(as_enterprise, dockings[0], DockingState.DROPPED, drop_reason="price")
     db.expire_all()
     assert _need_status(db, need.id) is NeedStatus.DOCKING

@@ -23,6 +23,13 @@ class InterestForm(FlaskForm):
     message = TextAreaField(_l("留言（可选）"), validators=[Optional(), length(rules.INTEREST_MESSAGE)])
 
 
+class IntroduceForm(FlaskForm):
+    """技术经理人引荐: a broker pairs a need with one of its suggested results."""
+
+    result_id = IntegerField(_l("成果"), validators=[InputRequired()])
+    note = TextAreaField(_l("引荐说明（可选）"), validators=[Optional(), length(rules.NOTE)])
+
+
 class VersionedForm(FlaskForm):
     """A form tied to the version of the record it was rendered with."""
 

@@ -41,6 +41,7 @@ from models.taxonomy import Field
 from ..errors import Refused
 from ..events import (
     broker_assigned,
+    docking_introduced,
     docking_message_posted,
     docking_moved,
     emit,
@@ -235,12 +236,34 @@ def transition(session: Session, actor: User, docking: Docking, to: DockingState
     return docking
 
 
+def open_docking(session: Session, need_id: int, supply_org_id: int) -> Docking | None:
+    """The open docking of a need and a supplying organisation: there is at most one (the
+    partial unique index ``uq_dockings_open_need_supply_org`` says so to the database)."""
+    return session.scalar(select(Docking).where(
+        Docking.need_id == need_id, Docking.supply_org_id == supply_org_id,
+        Docking.state.in_(OPEN_STATES)))
+
+
+def _join(session: Session, actor: User, docking: Docking, note: str, *,
+          result: Result | None = None, solution: Solution | None = None) -> None:
+    """Record on an open docking something that joined it, attaching the result or solution
+    when the docking has none yet (and nothing else claims that pair)."""
+    if result is not None and docking.result_id is None and session.scalar(select(exists().where(
+            Docking.need_id == docking.need_id, Docking.result_id == result.id))) is False:
+        docking.result = result
+    if solution is not None and docking.solution_id is None:
+        docking.solution = solution
+    _record(session, docking, actor, docking.state, docking.state, note)
+
+
 def show_interest(session: Session, actor: User, need: Need, *, result: Result,
                   message: str = "") -> Docking:
-    """Say 感兴趣 on a need–result pair, opening the docking if there is none yet.
+    """Say 感兴趣 on a need–result pair.
 
-    Enterprise members speak for their need, institution members for their result. If the other
-    side has already shown interest, this is the agreement and the docking becomes docked.
+    Enterprise members speak for their need, institution members for their result. If the need
+    and the result's institution already have an open docking, the interest joins it (and, when
+    that docking waits for this side, it is the agreement: the docking becomes docked);
+    otherwise the pair's docking opens in state interest.
     """
     if actor.organization_id == need.organization_id:
         side = Side.NEED
@@ -250,6 +273,9 @@ def show_interest(session: Session, actor: User, need: Need, *, result: Result,
         raise PermissionError("only the need's or the result's organisation may show interest")
     if need.organization_id == result.organization_id:
         raise DockingRefused(_("不能与本机构的成果或需求对接。"))
+    current = open_docking(session, need.id, result.organization_id)
+    if current is not None:
+        return _interest_in_open(session, actor, current, side, result, message)
     docking = session.scalar(select(Docking).where(Docking.need_id == need.id,
                                                    Docking.result_id == result.id))
     available = need.status.is_open and result.status is ResultStatus.PUBLISHED
@@ -260,20 +286,42 @@ def show_interest(session: Session, actor: User, need: Need, *, result: Result,
                           supply_org_id=result.organization_id, state=DockingState.SUGGESTED)
         session.add(docking)
         session.flush()
-    if docking.state is DockingState.INTEREST and docking.interest_side is side.other:
-        return agree(session, actor, docking, note=message)
     if docking.state is not DockingState.SUGGESTED:
         raise DockingRefused(_("对接当前为“%(now)s”，无需再次表达意向。",
                                now=_(docking.state.label)))
     docking.interest_side = side
     docking.state = DockingState.INTEREST
     _record(session, docking, actor, DockingState.SUGGESTED, DockingState.INTEREST, message)
-    if message.strip():
-        session.add(DockingMessage(docking=docking, author_id=actor.id, body=message.strip()))
+    _add_message(session, actor, docking, message)
     session.flush()
     sync_need_status(session, need)
     emit(interest_shown, session=session, docking=docking, actor=actor, side=side)
     return docking
+
+
+def _interest_in_open(session: Session, actor: User, docking: Docking, side: Side,
+                      result: Result, message: str) -> Docking:
+    """Interest in a pair whose need and institution already have an open docking."""
+    if docking.state is DockingState.INTEREST and docking.interest_side is side.other:
+        if result.id != docking.result_id:
+            _join(session, actor, docking, N_("关联成果：%(title)s") % {"title": result.title},
+                  result=result)
+        _add_message(session, actor, docking, message)
+        return agree(session, actor, docking, note=message)
+    if result.id == docking.result_id:
+        raise DockingRefused(_("对接当前为“%(now)s”，无需再次表达意向。",
+                               now=_(docking.state.label)))
+    _join(session, actor, docking, N_("对成果“%(title)s”表达意向") % {"title": result.title},
+          result=result)
+    _add_message(session, actor, docking, message)
+    session.flush()
+    emit(interest_shown, session=session, docking=docking, actor=actor, side=side)
+    return docking
+
+
+def _add_message(session: Session, actor: User, docking: Docking, message: str) -> None:
+    if message.strip():
+        session.add(DockingMessage(docking=docking, author_id=actor.id, body=message.strip()))
 
 
 def agree(session: Session, actor: User, docking: Docking, *, note: str = "",
@@ -284,20 +332,70 @@ def agree(session: Session, actor: User, docking: Docking, *, note: str = "",
 
 
 def open_solution_docking(session: Session, actor: User, solution: Solution) -> Docking:
-    """Accepting a solution opens its docking directly in state docked."""
+    """Accepting a solution docks it: it joins the open docking of the need and the
+    institution (an interest waiting for the enterprise is thereby agreed), or opens one
+    directly in state docked."""
     docking = session.scalar(select(Docking).where(Docking.solution_id == solution.id))
     if docking is not None:
         raise DockingRefused(_("该方案已有对接。"))
-    docking = Docking(need=solution.need, solution=solution,
-                      need_org_id=solution.need.organization_id,
-                      supply_org_id=solution.organization_id, state=DockingState.DOCKED,
-                      interest_side=Side.SUPPLY)
-    session.add(docking)
-    _record(session, docking, actor, None, DockingState.DOCKED, N_("采纳解决方案"))
+    current = open_docking(session, solution.need_id, solution.organization_id)
+    moved_from: DockingState | None = None  # None: opened or joined, told as "established"
+    if current is not None:
+        before = current.state
+        _join(session, actor, current, N_("采纳解决方案"), solution=solution)
+        if before is DockingState.INTEREST:
+            current.state = DockingState.DOCKED
+            _record(session, current, actor, before, DockingState.DOCKED, N_("采纳解决方案"))
+            moved_from = before
+        docking = current
+    else:
+        docking = Docking(need=solution.need, solution=solution,
+                          need_org_id=solution.need.organization_id,
+                          supply_org_id=solution.organization_id, state=DockingState.DOCKED,
+                          interest_side=Side.SUPPLY)
+        session.add(docking)
+        _record(session, docking, actor, None, DockingState.DOCKED, N_("采纳解决方案"))
     session.flush()
     sync_need_status(session, solution.need)
-    emit(docking_moved, session=session, docking=docking, actor=actor, from_state=None,
-         to_state=DockingState.DOCKED)
+    emit(docking_moved, session=session, docking=docking, actor=actor, from_state=moved_from,
+         to_state=docking.state)
+    return docking
+
+
+def can_introduce(user: User | None) -> bool:
+    """Brokers and operators introduce a need to a result (技术经理人引荐)."""
+    return user is not None and (user.role is Role.BROKER or user.is_operator) and user.is_active
+
+
+def introduce(session: Session, actor: User, need: Need, result: Result, *,
+              note: str = "") -> Docking:
+    """A broker introduces a need to a result: the introduction joins the open docking of the
+    need and the result's institution, or suggests the pair (with the broker assigned) for
+    either side to take up with 感兴趣."""
+    if not can_introduce(actor):
+        raise PermissionError("only brokers and operators introduce")
+    if need.organization_id == result.organization_id:
+        raise DockingRefused(_("不能与本机构的成果或需求对接。"))
+    if not (need.status.is_open and result.status is ResultStatus.PUBLISHED):
+        raise DockingRefused(_("该需求或成果当前不接受对接。"))
+    text_ = N_("技术经理人引荐：%(title)s") % {"title": result.title}
+    if note.strip():
+        text_ = f"{text_}（{note.strip()[:500]}）"
+    docking = open_docking(session, need.id, result.organization_id)
+    if docking is None:
+        docking = session.scalar(select(Docking).where(Docking.need_id == need.id,
+                                                       Docking.result_id == result.id))
+        if docking is not None and docking.state.is_final:
+            raise DockingRefused(_("对接当前为“%(now)s”，不能再引荐。", now=_(docking.state.label)))
+    if docking is None:
+        docking = Docking(need=need, result=result, need_org_id=need.organization_id,
+                          supply_org_id=result.organization_id, state=DockingState.SUGGESTED)
+        session.add(docking)
+    if docking.broker_id is None and actor.role is Role.BROKER:
+        docking.broker = actor
+    _join(session, actor, docking, text_, result=result)
+    session.flush()
+    emit(docking_introduced, session=session, docking=docking, actor=actor)
     return docking
 
 
@@ -441,8 +539,11 @@ def dockings_of(session: Session, viewer: User | None, listing: Need | Result) -
 
 def interest_candidates_for_need(session: Session, viewer: User | None,
                                  need: Need) -> list[Result]:
-    """The viewer's published results that could be offered to ``need`` and are not yet paired."""
+    """The viewer's published results that could be offered to ``need``: none once the viewer's
+    institution has an open docking with the need (it is the place to go on)."""
     if viewer is None or not need.status.is_open or viewer.organization_id == need.organization_id:
+        return []
+    if open_docking(session, need.id, viewer.organization_id) is not None:
         return []
     paired = select(Docking.result_id).where(Docking.need_id == need.id,
                                              Docking.result_id.is_not(None),
@@ -454,13 +555,16 @@ def interest_candidates_for_need(session: Session, viewer: User | None,
 
 def interest_candidates_for_result(session: Session, viewer: User | None,
                                    result: Result) -> list[Need]:
-    """The viewer's open needs that could be paired with ``result`` and are not yet paired."""
+    """The viewer's open needs that could be paired with ``result``: not those already paired
+    with it, nor those with an open docking with its institution."""
     if (viewer is None or result.status is not ResultStatus.PUBLISHED
             or viewer.organization_id == result.organization_id):
         return []
     paired = select(Docking.need_id).where(Docking.result_id == result.id,
                                            Docking.state != DockingState.SUGGESTED)
+    open_with_org = select(Docking.need_id).where(
+        Docking.supply_org_id == result.organization_id, Docking.state.in_(OPEN_STATES))
     return list(session.scalars(select(Need).where(
         Need.organization_id == viewer.organization_id,
         Need.status.in_([NeedStatus.PUBLISHED, NeedStatus.DOCKING]),
-        Need.id.not_in(paired)).order_by(Need.id)))
+        Need.id.not_in(paired), Need.id.not_in(open_with_org)).order_by(Need.id)))

@@ -30,11 +30,20 @@ from models.taxonomy import Field
 from ..db import get_session
 from ..forms_common import choices
 from ..listings.args import enum_arg
+from ..matching.services import matches_for_need
 from ..page_changes import change_and_go_back
 from ..pagination import page_number, paginate
 from ..permissions import acting_user, can_view_need, can_view_result
 from . import bp
-from .forms import BrokerForm, DealCorrectionForm, DealForm, InterestForm, MessageForm, MoveForm
+from .forms import (
+    BrokerForm,
+    DealCorrectionForm,
+    DealForm,
+    InterestForm,
+    IntroduceForm,
+    MessageForm,
+    MoveForm,
+)
 from .services import (
     DockingFilters,
     StaleVersion,
@@ -45,6 +54,7 @@ from .services import (
     can_agree,
     can_assign_broker,
     can_correct_deal,
+    can_introduce,
     can_sign,
     can_view,
     contacts,
@@ -54,6 +64,7 @@ from .services import (
     dockings_of,
     interest_candidates_for_need,
     interest_candidates_for_result,
+    introduce,
     is_waiting_on,
     moves_for,
     post_message,
@@ -77,8 +88,11 @@ def _panels() -> dict[str, Any]:
         else:
             candidates = interest_candidates_for_result(db, user, listing)
             side, other, offer = "result", "need", _("为本机构需求对接")
+        introductions: list[Result] = []
+        if isinstance(listing, Need) and listing.status.is_open and can_introduce(user):
+            introductions = [m.result for m in matches_for_need(db, listing.id)]
         return {"dockings": dockings_of(db, user, listing), "candidates": candidates,
-                "side": side, "other": other, "offer": offer}
+                "side": side, "other": other, "offer": offer, "introductions": introductions}
 
     return {"docking_panel": panel}
 
@@ -183,6 +197,31 @@ def interest() -> Response:
         db.rollback()
         flash(str(CONFLICT_MESSAGE), "error")
         return redirect(back_url)
+
+
+@bp.route("/needs/<int:need_id>/introduce", methods=["POST"])
+@login_required
+def introduce_view(need_id: int) -> Response:
+    """技术经理人引荐: a broker or operator pairs a need with a result."""
+    user = _user()
+    db = get_session()
+    if not can_introduce(user):
+        abort(403)
+    form = IntroduceForm()
+    if not form.validate_on_submit():
+        abort(400)
+    need = db.get(Need, need_id)
+    result = db.get(Result, form.result_id.data)
+    if need is None or result is None or not can_view_need(user, need) \
+            or not can_view_result(user, result):
+        abort(404)
+    made: list[Docking] = []
+
+    def run() -> str:
+        made.append(introduce(db, user, need, result, note=form.note.data or ""))
+        return _("已引荐，双方会收到通知。")
+    return change_and_go_back(run, url_for("needs.detail", need_id=need.id),
+                              forward=lambda: _detail_url(made[0]))
 
 
 def _render_detail(docking: Docking, user: User, conflict: str | None = None) -> str:

@@ -99,6 +99,13 @@ def interest_shown(_app: Flask, *, session: Session, docking: Docking, actor: Us
                         _docking_link(docking), exclude_user_id=actor.id)
 
 
+def docking_introduced(_app: Flask, *, session: Session, docking: Docking, actor: User,
+                       **_: Any) -> None:
+    """Both sides (and the broker, if another) hear of a broker's introduction."""
+    _notify_involved(session, docking, NotificationKind.SUGGESTION,
+                     N_("技术经理人引荐了对接“%(docking)s”") % {"docking": docking.title}, actor)
+
+
 def broker_assigned(_app: Flask, *, session: Session, docking: Docking, actor: User,
                     broker: User | None, **_: Any) -> None:
     """A broker assigned hears of it (a removal tells nobody)."""
@@ -142,6 +149,7 @@ SUBSCRIPTIONS: dict[NamedSignal, Callable[..., None]] = {
     events.suggestions_stored: suggestions_stored,
     events.docking_moved: docking_moved,
     events.interest_shown: interest_shown,
+    events.docking_introduced: docking_introduced,
     events.broker_assigned: broker_assigned,
     events.docking_message_posted: docking_message_posted,
     events.solution_submitted: solution_submitted,

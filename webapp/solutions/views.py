@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 from models import Docking, Need, Solution, SolutionStatus
 
 from ..db import get_session
+from ..dockings.services import open_docking
 from ..forms_common import choices
 from ..page_changes import change_and_go_back
 from ..permissions import acting_user, can_view_need
@@ -70,7 +71,9 @@ def detail(solution_id: int) -> str:
         "solutions/detail.html", solution=solution,
         decisions=[(action, to) for action, to in _DECISIONS.items()
                    if can_decide(user, solution, to)],
-        docking=get_session().scalar(select(Docking).where(Docking.solution_id == solution.id)))
+        docking=get_session().scalar(select(Docking).where(Docking.solution_id == solution.id))
+        or (open_docking(get_session(), solution.need_id, solution.organization_id)
+            if solution.status is SolutionStatus.ACCEPTED else None))
 
 
 _DECISIONS = {"shortlist": SolutionStatus.SHORTLISTED, "accept": SolutionStatus.ACCEPTED,
