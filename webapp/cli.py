@@ -218,8 +218,7 @@ def report_command(date_from: str, date_to: str, field: str, region: str, as_jso
                                  "region": region})
     except ReportFilterError as exc:
         raise click.BadParameter(str(exc)) from None
-    threshold = float(current_app.config.get("REPORT_SUGGESTION_THRESHOLD", 0.3))
-    report = build_report(get_session(), filters, threshold)
+    report = build_report(get_session(), filters)
     if as_json:
         # Amounts are Decimal 万元; written as strings so that no digit is lost.
         click.echo(json.dumps(report_dict(report), ensure_ascii=False, default=str))
@@ -230,7 +229,7 @@ def report_command(date_from: str, date_to: str, field: str, region: str, as_jso
     click.echo(f"deals signed    {h['deals_signed']}  ({h['amount_signed_wan']:f} 万元)")
     for step in report.funnel:
         share = "" if step.of_first is None else f"  {step.of_first:.1%}"
-        click.echo(f"  {step.key:<10} {step.count:>8}{share}")
+        click.echo(f"  {step.key:<22} {step.count:>8}{share}")
 
 
 @main.command("import")

@@ -13,6 +13,7 @@ Each step's screenshot goes to test-artifacts/; axe-core checks every page of th
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 import uuid
 from collections.abc import Callable
@@ -246,7 +247,8 @@ def test_journey_3_operator_reads_and_downloads_the_report(
     assert "electronic_information" in download.suggested_filename
     book = load_workbook(path, read_only=True)
     headline = {row[1]: row[2] for row in book["headline"].iter_rows(min_row=2, values_only=True)}
-    shown = {"征集技术需求": "needs_published", "对接成功": "dockings", "签约项目": "deals_signed",
+    shown = {"征集技术需求": "needs_published", "已对接需求": "needs_docked",
+             "对接次数": "dockings", "签约项目": "deals_signed",
              "签约金额（万元）": "amount_signed_wan"}
     for label, key in shown.items():
         assert label in figures, figures
@@ -258,6 +260,10 @@ def test_journey_3_operator_reads_and_downloads_the_report(
                    for row in page.locator("#table-funnel tbody tr").all()]
     sheet_funnel = list(book["funnel"].iter_rows(min_row=2, values_only=True))
     assert len(page_funnel) == 5
+    # Nested: the first step is needs_published and no step exceeds the one before.
+    counts = [_number(r[1]) for r in page_funnel]
+    assert counts[0] == float(headline["needs_published"])
+    assert all(later <= earlier for earlier, later in itertools.pairwise(counts))
     assert [r[0] for r in page_funnel] == [r[0] for r in sheet_funnel]
     assert [_number(r[1]) for r in page_funnel] == [float(r[1]) for r in sheet_funnel]
     by_field = {r[0]: r for r in book["deals_by_field"].iter_rows(min_row=2, values_only=True)}

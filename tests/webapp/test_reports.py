@@ -202,23 +202,28 @@ def report(db: Session, **args: str) -> dict[str, Any]:
 
 HEADLINES = {
     "all": ({}, dict(users=5, organizations=5, needs_published=6, results_published=3,
+                     needs_open=3, results_open=3,
                      solutions_received=4, dockings=4, needs_docked=4, deals_signed=3,
                      amount_signed_wan=Decimal("400.5"), amount_signed_yi=Decimal("0.04005"),
                      docking_rate=0.6667)),
     "period": (PERIOD, dict(users=4, organizations=2, needs_published=5, results_published=2,
+                            needs_open=3, results_open=2,
                             solutions_received=4, dockings=3, needs_docked=3, deals_signed=2,
                             amount_signed_wan=Decimal("200.5"),
                             amount_signed_yi=Decimal("0.02005"), docking_rate=0.6)),
     "field": ({"field": "new_energy"}, dict(
         users=5, organizations=5, needs_published=3, results_published=1, solutions_received=1,
+        needs_open=1, results_open=1,
         dockings=2, needs_docked=2, deals_signed=2, amount_signed_wan=Decimal("320.5"),
         amount_signed_yi=Decimal("0.03205"), docking_rate=0.6667)),
     "region": ({"region": "上海市"}, dict(
         users=3, organizations=3, needs_published=3, results_published=1, solutions_received=2,
+        needs_open=2, results_open=1,
         dockings=2, needs_docked=2, deals_signed=1, amount_signed_wan=Decimal("200"),
         amount_signed_yi=Decimal("0.02"), docking_rate=0.6667)),
     "nothing": ({"from": "2030-01-01"}, dict(
         users=0, organizations=0, needs_published=0, results_published=0, solutions_received=0,
+        needs_open=0, results_open=0,
         dockings=0, needs_docked=0, deals_signed=0, amount_signed_wan=Decimal("0"),
         amount_signed_yi=Decimal("0"), docking_rate=None)),
 }
@@ -231,29 +236,36 @@ def test_headline_figures(world: dict[str, Any], db: Session, case: str) -> None
 
 
 FUNNELS = {
-    # (count, of first, of previous) for suggested, interest, solution, docked, signed
-    "all": ({}, [(5, 1.0, None), (6, 1.2, 1.2), (4, 0.8, 0.6667), (4, 0.8, 1.0),
-                 (3, 0.6, 0.75)]),
-    "period": (PERIOD, [(4, 1.0, None), (5, 1.25, 1.25), (3, 0.75, 0.6), (3, 0.75, 1.0),
-                        (2, 0.5, 0.6667)]),
-    "field": ({"field": "new_energy"}, [(2, 1.0, None), (3, 1.5, 1.5), (1, 0.5, 0.3333),
-                                        (2, 1.0, 2.0), (2, 1.0, 1.0)]),
-    "region": ({"region": "上海市"}, [(2, 1.0, None), (3, 1.5, 1.5), (2, 1.0, 0.6667),
-                                      (2, 1.0, 1.0), (1, 0.5, 0.5)]),
+    # (count, of first, of previous) for published, suggested, interest or solution, docked,
+    # signed: each step keeps the needs of the one before that reached it.
+    # All: N1 N2 N3 N4 N5 N7 published; N5's best suggestion is 0.25; all five left have
+    # interest or a solution; N2 (interest only) and N4 (dropped) never docked; N3 never signed.
+    "all": ({}, [(6, 1.0, None), (5, 0.8333, 0.8333), (5, 0.8333, 1.0), (3, 0.5, 0.6),
+                 (2, 0.3333, 0.6667)]),
+    # N7 published 31 December in Shanghai is outside; N5 signed but was not suggested.
+    "period": (PERIOD, [(5, 1.0, None), (4, 0.8, 0.8), (4, 0.8, 1.0), (2, 0.4, 0.5),
+                        (1, 0.2, 0.5)]),
+    "field": ({"field": "new_energy"}, [(3, 1.0, None), (2, 0.6667, 0.6667), (2, 0.6667, 1.0),
+                                        (1, 0.3333, 0.5), (1, 0.3333, 1.0)]),
+    "region": ({"region": "上海市"}, [(3, 1.0, None), (2, 0.6667, 0.6667), (2, 0.6667, 1.0),
+                                      (1, 0.3333, 0.5), (0, 0.0, 0.0)]),
 }
 
 
 @pytest.mark.parametrize("case", list(FUNNELS))
 def test_funnel(world: dict[str, Any], db: Session, case: str) -> None:
     args, expected = FUNNELS[case]
-    steps = report(db, **args)["funnel"]
-    assert [s["key"] for s in steps] == ["suggested", "interest", "solution", "docked", "signed"]
+    data = report(db, **args)
+    steps = data["funnel"]
+    assert [s["key"] for s in steps] == ["published", "suggested", "interest_or_solution",
+                                         "docked", "signed"]
     assert [(s["count"], s["of_first"], s["of_previous"]) for s in steps] == expected
+    assert steps[0]["count"] == data["needs_published"]
 
 
 def test_funnel_threshold_is_a_setting(world: dict[str, Any], db: Session) -> None:
     strict = build_report(db, ReportFilters(), threshold=0.6)
-    assert strict.funnel[0].count == 2  # N1 (0.85) and N3 (0.65)
+    assert strict.funnel[1].count == 2  # N1 (0.85) and N3 (0.65)
 
 
 def _deals(rows: list[dict[str, Any]], key: str) -> list[tuple[Any, int, Decimal]]:
@@ -398,9 +410,9 @@ def test_csv_exports(world: dict[str, Any], app: Flask) -> None:
     assert "attachment" in response.headers["Content-Disposition"]
     assert _csv_rows(response.data) == [
         ["环节", "需求数", "占首环节", "占上一环节"],
-        ["有高分推荐", "4", "1.0", ""], ["有对接意向", "5", "1.25", "1.25"],
-        ["收到解决方案", "3", "0.75", "0.6"], ["对接成功", "3", "0.75", "1.0"],
-        ["已签约", "2", "0.5", "0.6667"]]
+        ["已发布需求", "5", "1.0", ""], ["有高分推荐", "4", "0.8", "0.8"],
+        ["有意向或方案", "4", "0.8", "1.0"], ["已对接", "2", "0.4", "0.5"],
+        ["已签约", "1", "0.2", "0.5"]]
     rows = _csv_rows(client.get("/reports/deals_by_field.csv").data)
     assert rows == [["技术领域", "签约项目数", "签约金额（万元）"],
                     ["新能源与节能", "2", "320.5"], ["生物与新医药", "1", "80"]]
@@ -422,9 +434,9 @@ def test_xlsx_exports(world: dict[str, Any], app: Flask, db: Session) -> None:
         "deals_by_region", "deals_by_month", "deals_by_organization", "top_institutions",
         "times", "suggestion_quality"]
     funnel = [list(r) for r in book["funnel"].iter_rows(values_only=True)]
-    assert funnel[1:] == [["有高分推荐", 4, 1, None], ["有对接意向", 5, 1.25, 1.25],
-                          ["收到解决方案", 3, 0.75, 0.6], ["对接成功", 3, 0.75, 1],
-                          ["已签约", 2, 0.5, 0.6667]]
+    assert funnel[1:] == [["已发布需求", 5, 1, None], ["有高分推荐", 4, 0.8, 0.8],
+                          ["有意向或方案", 4, 0.8, 1], ["已对接", 2, 0.4, 0.5],
+                          ["已签约", 1, 0.2, 0.5]]
     orgs = [list(r) for r in book["deals_by_organization"].iter_rows(values_only=True)]
     assert orgs == [["机构", "类型", "签约项目数", "签约金额（万元）"],
                     ["江南工业大学", "高校", 2, 200.5]]
@@ -448,7 +460,8 @@ def test_report_command_json(world: dict[str, Any], app: Flask) -> None:
     data = json.loads(result.output)
     assert (data["docking_rate"], data["needs_published"], data["needs_docked"],
             data["deals_signed"], data["amount_signed_wan"]) == (0.6, 5, 3, 2, "200.5")
-    assert [s["count"] for s in data["funnel"]] == [4, 5, 3, 3, 2]
+    assert [s["count"] for s in data["funnel"]] == [5, 4, 4, 2, 1]
+    assert data["funnel"][0]["count"] == data["needs_published"]
     field = json.loads(runner.invoke(cli_main, ["report", "--field", "new_energy",
                                                 "--json"]).output)
     assert (field["needs_published"], field["amount_signed_wan"]) == (3, "320.5")

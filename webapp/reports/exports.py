@@ -17,7 +17,7 @@ from typing import Any
 from flask_babel import gettext as _
 from openpyxl import Workbook
 
-from .services import Report
+from .services import FIGURE_LABELS, FIGURES, Report
 
 CSV_MIMETYPE = "text/csv; charset=utf-8"
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -56,21 +56,8 @@ def _deal_columns(first: Column) -> tuple[Column, ...]:
 def report_tables(report: Report) -> dict[str, ReportTable]:
     """Every table of the report, in page order, keyed by name."""
     h = report.headline
-    headline_rows = [
-        {"figure": _("注册用户"), "key": "users", "value": h["users"]},
-        {"figure": _("入驻机构"), "key": "organizations", "value": h["organizations"]},
-        {"figure": _("征集技术需求"), "key": "needs_published", "value": h["needs_published"]},
-        {"figure": _("征集科技成果"), "key": "results_published", "value": h["results_published"]},
-        {"figure": _("收到解决方案"), "key": "solutions_received",
-         "value": h["solutions_received"]},
-        {"figure": _("对接成功"), "key": "dockings", "value": h["dockings"]},
-        {"figure": _("已对接需求"), "key": "needs_docked", "value": h["needs_docked"]},
-        {"figure": _("签约项目"), "key": "deals_signed", "value": h["deals_signed"]},
-        {"figure": _("签约金额（万元）"), "key": "amount_signed_wan",
-         "value": h["amount_signed_wan"]},
-        {"figure": _("签约金额（亿元）"), "key": "amount_signed_yi", "value": h["amount_signed_yi"]},
-        {"figure": _("对接率"), "key": "docking_rate", "value": h["docking_rate"]},
-    ]
+    headline_rows = [{"figure": _(label), "key": key, "value": h[key]}
+                     for key, label, _kind in FIGURES]
     tables = [
         ReportTable("headline", _("核心指标"),
                     (Column("figure", _("指标")), Column("key", _("字段")),
@@ -81,8 +68,9 @@ def report_tables(report: Report) -> dict[str, ReportTable]:
                      Column("of_previous", _("占上一环节"), "rate")),
                     [vars(step) for step in report.funnel]),
         ReportTable("monthly", _("月度趋势"),
-                    (Column("month", _("月份")), Column("needs", _("发布需求"), "int"),
-                     Column("dockings", _("对接成功"), "int"), Column("deals", _("签约项目"), "int"),
+                    (Column("month", _("月份")), Column("needs", _("已发布需求"), "int"),
+                     Column("dockings", _(FIGURE_LABELS["dockings"]), "int"),
+                     Column("deals", _("签约项目"), "int"),
                      Column("amount_wan", _("签约金额（万元）"), "wan")), report.monthly),
         ReportTable("deals_by_contract_type", _("签约：按合同类型"),
                     _deal_columns(Column("label", _("合同类型"))),

@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import (
     BigInteger,
@@ -286,6 +287,16 @@ def cohort(filters: ReportFilters) -> list[ColumnElement[bool]]:
 # the small table (dockings, solutions, deals) and joined to the cohort by primary key: much
 # cheaper than probing every need of the cohort with EXISTS when there are 100,000 of them.
 
+def suggestion_threshold() -> float:
+    """The score from which a stored suggestion counts as strong (the funnel's 有高分推荐).
+
+    The one place the report asks: today the setting ``REPORT_SUGGESTION_THRESHOLD``; when
+    matching gains its own definition of a strong suggestion (issue 16), this delegates to it.
+    """
+    return float(current_app.config.get("REPORT_SUGGESTION_THRESHOLD",
+                                        DEFAULT_SUGGESTION_THRESHOLD))
+
+
 def has_suggestion(threshold: float) -> ColumnElement[bool]:
     """The need has a stored suggestion scoring at least ``threshold``."""
     # Matches are ten times more numerous than needs: probing the (need_id, score) index once
@@ -302,6 +313,12 @@ def interest_needs() -> Select[Any]:
 def solution_needs() -> Select[Any]:
     """Needs that received at least one solution (any status)."""
     return select(Solution.need_id)
+
+
+def interest_or_solution_needs() -> Any:
+    """Needs where someone said 感兴趣 or that received a solution."""
+    return union(select(interest_needs().subquery().c.need_id.label("need_id")),
+                 select(solution_needs().subquery().c.need_id.label("need_id")))
 
 
 def docked_needs() -> Any:
@@ -386,25 +403,59 @@ def _yi(wan: Decimal) -> Decimal:
     return _plain((wan / WAN_PER_YI).normalize())
 
 
-def funnel(session: Session, filters: ReportFilters, threshold: float) -> list[FunnelStep]:
-    """The funnel over needs published in the period.
+# The funnel's steps, in order: each counts the needs of the step before that reached it.
+FUNNEL_STEPS: tuple[tuple[str, str], ...] = (
+    ("published", N_("已发布需求")),
+    ("suggested", N_("有高分推荐")),
+    ("interest_or_solution", N_("有意向或方案")),
+    ("docked", N_("已对接")),
+    ("signed", N_("已签约")),
+)
 
-    Each step counts the needs meeting its own condition; steps are not nested (a need can be
-    docked through a solution without any suggestion above the threshold).
-    """
-    suggested = int(session.scalar(
-        select(func.count(Need.id)).where(*cohort(filters), has_suggestion(threshold))) or 0)
-    steps = [("suggested", N_("有高分推荐"), suggested),
-             ("interest", N_("有对接意向"), count_cohort_in(session, filters, interest_needs())),
-             ("solution", N_("收到解决方案"), count_cohort_in(session, filters, solution_needs())),
-             ("docked", N_("对接成功"), count_cohort_in(session, filters, docked_needs())),
-             ("signed", N_("已签约"), count_cohort_in(session, filters, signed_needs()))]
+
+def funnel_conditions(threshold: float) -> list[ColumnElement[bool]]:
+    """What a need of the cohort must meet to reach each step after the first, in order."""
+    return [has_suggestion(threshold),
+            Need.id.in_(select(interest_or_solution_needs().subquery().c.need_id)),
+            Need.id.in_(select(docked_needs().subquery().c.need_id)),
+            Need.id.in_(signed_needs())]
+
+
+def funnel(session: Session, filters: ReportFilters, threshold: float) -> list[FunnelStep]:
+    """The nested funnel over the needs published in the period (docs/metrics.md): it starts
+    at needs_published and each step counts the needs of the step before that reached it, so
+    no step exceeds the one before."""
+    conditions = funnel_conditions(threshold)
+    counts = [int(session.scalar(select(func.count(Need.id))
+                                 .where(*cohort(filters), *conditions[:i])) or 0)
+              for i in range(len(FUNNEL_STEPS))]
     out: list[FunnelStep] = []
-    first = steps[0][2]
-    for i, (key, label, count) in enumerate(steps):
-        out.append(FunnelStep(key, label, count, rate(count, first),
-                              rate(count, steps[i - 1][2]) if i else None))
+    for i, ((key, label), count) in enumerate(zip(FUNNEL_STEPS, counts, strict=True)):
+        out.append(FunnelStep(key, label, count, rate(count, counts[0]),
+                              rate(count, counts[i - 1]) if i else None))
     return out
+
+
+# Every headline figure: its key, its one name and how it is shown, in the order the pages, the
+# report's headline table and its downloads list them (definitions in docs/metrics.md).
+FIGURES: tuple[tuple[str, str, str], ...] = (
+    ("users", N_("注册用户"), "int"),
+    ("organizations", N_("入驻机构"), "int"),
+    ("needs_published", N_("征集技术需求"), "int"),
+    ("needs_open", N_("征集中的需求"), "int"),
+    ("results_published", N_("征集科技成果"), "int"),
+    ("results_open", N_("在架科技成果"), "int"),
+    ("solutions_received", N_("收到解决方案"), "int"),
+    ("dockings", N_("对接次数"), "int"),
+    ("needs_docked", N_("已对接需求"), "int"),
+    ("deals_signed", N_("签约项目"), "int"),
+    ("amount_signed_wan", N_("签约金额（万元）"), "wan"),
+    ("amount_signed_yi", N_("签约金额（亿元）"), "yi"),
+    ("docking_rate", N_("对接率"), "rate"),
+)
+FIGURE_LABELS = {key: label for key, label, _kind in FIGURES}
+# What /needs lists by default: the needs that are open (NeedStatus.is_open).
+OPEN_NEED_STATUSES = tuple(s for s in NeedStatus if s.is_open)
 
 
 def headline(session: Session, filters: ReportFilters) -> dict[str, Any]:
@@ -425,9 +476,13 @@ def headline(session: Session, filters: ReportFilters) -> dict[str, Any]:
     if filters.province is not None:
         result_scope.append(Result.province == filters.province)
     results = count(select(func.count(Result.id)).where(*result_scope))
+    results_open = count(select(func.count(Result.id)).where(
+        *result_scope, Result.status == ResultStatus.PUBLISHED))
     solutions = count(select(func.count(Solution.id)).join(Need, Solution.need_id == Need.id)
                       .where(*_in_period(Solution.created_at, filters), *need_scope(filters)))
     needs_published = count(select(func.count(Need.id)).where(*cohort(filters)))
+    needs_open = count(select(func.count(Need.id)).where(
+        *cohort(filters), Need.status.in_(OPEN_NEED_STATUSES)))
     needs_docked = count_cohort_in(session, filters, docked_needs())
     events = _docked_events()
     docked_at = func.coalesce(events.c.at, Docking.created_at)
@@ -444,7 +499,9 @@ def headline(session: Session, filters: ReportFilters) -> dict[str, Any]:
         "users": users,
         "organizations": organizations,
         "needs_published": needs_published,
+        "needs_open": needs_open,
         "results_published": results,
+        "results_open": results_open,
         "solutions_received": solutions,
         "dockings": dockings,
         "needs_docked": needs_docked,
@@ -623,8 +680,13 @@ def quality(session: Session, filters: ReportFilters) -> list[dict[str, Any]]:
 
 
 def build_report(session: Session, filters: ReportFilters,
-                 threshold: float = DEFAULT_SUGGESTION_THRESHOLD) -> Report:
-    """Every figure of the report for ``filters``."""
+                 threshold: float | None = None) -> Report:
+    """Every figure of the report for ``filters``: the one function the page, its charts, the
+    CSV and XLSX files, ``/reports.json``, the API and ``innomatch report`` all call.
+
+    ``threshold`` defaults to ``suggestion_threshold()``."""
+    if threshold is None:
+        threshold = suggestion_threshold()
     by = deals_by(session, filters)
     return Report(filters=filters, threshold=threshold, headline=headline(session, filters),
                   funnel=funnel(session, filters, threshold), deals_by=by,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, abort, current_app, jsonify, render_template, request
+from flask import Response, abort, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_login import login_required
 
@@ -20,7 +20,8 @@ from . import bp
 from .charts import bar_chart, funnel_chart, line_chart
 from .exports import CSV_MIMETYPE, XLSX_MIMETYPE, report_tables, to_csv, to_xlsx
 from .services import (
-    DEFAULT_SUGGESTION_THRESHOLD,
+    FIGURE_LABELS,
+    FIGURES,
     Report,
     ReportFilterError,
     ReportFilters,
@@ -29,12 +30,6 @@ from .services import (
     parse_filters,
     report_dict,
 )
-
-
-def suggestion_threshold() -> float:
-    """The score a suggestion needs to count in the funnel's first step (configurable)."""
-    return float(current_app.config.get("REPORT_SUGGESTION_THRESHOLD",
-                                        DEFAULT_SUGGESTION_THRESHOLD))
 
 
 def _require_operator() -> None:
@@ -50,7 +45,7 @@ def _filters() -> ReportFilters:
 
 
 def _report() -> Report:
-    return build_report(get_session(), _filters(), suggestion_threshold())
+    return build_report(get_session(), _filters())
 
 
 def _bad_filter(exc: ReportFilterError) -> tuple[Response | str, int]:
@@ -62,8 +57,8 @@ def charts_for(report: Report) -> dict[str, Any]:
     months = [row["month"] for row in report.monthly]
     return {
         "monthly": line_chart(months, [
-            (_("发布需求"), [row["needs"] for row in report.monthly]),
-            (_("对接成功"), [row["dockings"] for row in report.monthly]),
+            (_("已发布需求"), [row["needs"] for row in report.monthly]),
+            (_(FIGURE_LABELS["dockings"]), [row["dockings"] for row in report.monthly]),
             (_("签约项目"), [row["deals"] for row in report.monthly])], _("月度需求、对接与签约")),
         "funnel": funnel_chart([(_(s.label), s.count, s.of_first) for s in report.funnel],
                                _("转化漏斗")),
@@ -84,7 +79,7 @@ def index() -> tuple[Response | str, int] | str:
         return _bad_filter(exc)
     return render_template("reports/index.html", report=report, tables=report_tables(report),
                            charts=charts_for(report), args=report.filters.as_args(),
-                           field_labels=FIELD_LABELS)
+                           field_labels=FIELD_LABELS, labels=FIGURE_LABELS)
 
 
 @bp.route("/reports.json")
@@ -144,7 +139,7 @@ def figures() -> tuple[Response | str, int] | str:
     except ReportFilterError as exc:
         return _bad_filter(exc)
     return render_template("reports/figures.html", figures=headline(get_session(), filters),
-                           filters=filters, args=filters.as_args())
+                           filters=filters, args=filters.as_args(), shown=FIGURES)
 
 
 @bp.route("/figures.json")

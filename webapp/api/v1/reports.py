@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, jsonify
+from flask import jsonify
 from marshmallow import ValidationError, post_load
 from werkzeug.wrappers import Response
 
@@ -12,7 +12,6 @@ from models import Field as TechField
 
 from ...db import get_session
 from ...reports.services import (
-    DEFAULT_SUGGESTION_THRESHOLD,
     ReportFilterError,
     ReportFilters,
     build_report,
@@ -47,9 +46,7 @@ class ReportQuery(Query):
            errors=(400, 401, 403))
 def report(args: ReportFilters) -> Response:
     """The operators' report: docking rate, funnel, deals, times and suggestion quality."""
-    threshold = float(current_app.config.get("REPORT_SUGGESTION_THRESHOLD",
-                                             DEFAULT_SUGGESTION_THRESHOLD))
-    return jsonify(report_dict(build_report(get_session(), args, threshold)))
+    return jsonify(report_dict(build_report(get_session(), args)))
 
 
 @operation("/figures", tag="reports", query=ReportQuery, response="Figures", auth="none",
