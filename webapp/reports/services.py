@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import current_app
+from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from sqlalchemy import (
     BigInteger,
@@ -293,6 +293,8 @@ def suggestion_threshold() -> float:
     The one place the report asks: today the setting ``REPORT_SUGGESTION_THRESHOLD``; when
     matching gains its own definition of a strong suggestion (issue 16), this delegates to it.
     """
+    if not has_app_context():  # a script outside the app (benchmarks) takes the default
+        return DEFAULT_SUGGESTION_THRESHOLD
     return float(current_app.config.get("REPORT_SUGGESTION_THRESHOLD",
                                         DEFAULT_SUGGESTION_THRESHOLD))
 
