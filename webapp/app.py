@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from . import db, errors, extensions, filters, i18n, security
+from . import db, errors, extensions, filters, form_tokens, i18n, security
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -29,6 +29,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     security.init_app(app)
     errors.init_app(app)
     filters.init_app(app)
+    form_tokens.init_app(app)
     i18n.init_app(app)
 
     from .auth import bp as auth_bp

@@ -175,3 +175,24 @@ def test_unchanged_correction_logs_nothing_and_stale_one_conflicts(
     response = as_enterprise.post(url, data={"amount": "0", "signed_on": "2025-05-01",
                                              "version": 2}, follow_redirects=True)
     assert "合同金额必须大于 0" in page_text(response)
+
+
+@pytest.mark.parametrize(("changes", "field", "message"), [
+    ({"amount": "-5"}, "amount", "金额不能为负数"),  # refused by the form
+    ({"amount": "0"}, "amount", "合同金额必须大于 0"),  # refused by the service
+    ({"signed_on": "2999-01-01"}, "signed_on", "签约日期不能晚于今天"),
+])
+def test_a_refused_deal_keeps_every_value_with_the_error_by_its_field(
+        changes: dict[str, str], field: str, message: str, as_enterprise: FlaskClient,
+        enterprise_user: User, institution_user: User, make_docking: MakeDocking) -> None:
+    docking = make_docking(enterprise_user, institution_user, DockingState.NEGOTIATING)
+    response = as_enterprise.post(f"/dockings/{docking.id}/deal",
+                                  data={**DEAL, "version": docking.version, **changes})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    typed = {**DEAL, **changes}
+    assert f'value="{typed["amount"]}"' in html
+    assert f'value="{typed["signed_on"]}"' in html
+    assert f'value="{typed["contract_number"]}"' in html
+    assert '<option selected value="development">' in html
+    assert f'<p class="error" id="{field}-error">{message}' in html

@@ -312,7 +312,7 @@ def test_broker_assignment_rules(as_enterprise: FlaskClient, as_other_broker: Fl
     # Only broker-role users can be assigned.
     response = as_enterprise.post(f"/dockings/{docking.id}/broker", data={
         "broker_id": institution_user.id, "version": docking.version})
-    assert response.status_code == 302 and _reload(db, docking).broker_id is None
+    assert response.status_code == 422 and _reload(db, docking).broker_id is None
     assert as_other_broker.get(f"/dockings/{docking.id}").status_code == 404
     as_enterprise.post(f"/dockings/{docking.id}/broker", data={
         "broker_id": other_broker_user.id, "version": docking.version})

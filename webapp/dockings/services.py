@@ -56,6 +56,14 @@ class DockingRefused(Refused):
     """The docking is not in a state that allows the action, or the form was stale (409)."""
 
 
+class DealValueRefused(DockingRefused):
+    """A deal's amount or date the contract cannot have; ``field`` names the form field."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
 class StaleVersion(DockingRefused):
     """Someone changed the record after the form was rendered."""
 
@@ -441,9 +449,9 @@ def post_message(session: Session, author: User, docking: Docking, body: str, *,
 
 def _check_deal_values(amount_wan: Decimal, signed_on: dt.date) -> None:
     if amount_wan <= 0:
-        raise DockingRefused(_("合同金额必须大于 0。"))
+        raise DealValueRefused(_("合同金额必须大于 0。"), "amount")
     if signed_on > today():
-        raise DockingRefused(_("签约日期不能晚于今天。"))
+        raise DealValueRefused(_("签约日期不能晚于今天。"), "signed_on")
 
 
 def record_deal(session: Session, actor: User, docking: Docking, *, contract_type: ContractType,

@@ -28,6 +28,7 @@ from models import (
 from models.taxonomy import Field
 
 from ..db import get_session
+from ..form_tokens import remember, replayed
 from ..forms_common import choices
 from ..listings.args import enum_arg
 from ..matching.services import matches_for_need
@@ -45,6 +46,7 @@ from .forms import (
     MoveForm,
 )
 from .services import (
+    DealValueRefused,
     DockingFilters,
     StaleVersion,
     agree,
@@ -127,7 +129,8 @@ def _conflict(docking_id: int, user: User) -> Response | tuple[Response | str, i
 
 
 def _act(docking_id: int, action: Callable[[User, Docking], str],
-         back: Callable[[Docking], str] = _detail_url) -> Any:
+         back: Callable[[Docking], str] = _detail_url,
+         passes: tuple[type[Exception], ...] = ()) -> Any:
     """Run ``action`` on a docking the user may see, then commit, refuse or report a conflict.
 
     ``action`` returns the success message; refusals roll everything back.
@@ -136,19 +139,29 @@ def _act(docking_id: int, action: Callable[[User, Docking], str],
     docking = _load(docking_id, user)
     try:
         return change_and_go_back(lambda: action(user, docking), back(docking),
-                                  passes=(StaleVersion,))
+                                  passes=(StaleVersion, *passes))
     except (StaleVersion, StaleDataError):
         return _conflict(docking_id, user)
 
 
-def _invalid(form: Any, docking: Docking) -> Any:
-    """A form that did not validate: say what was wrong and go back."""
-    # Messages may be lazy strings (labels and validators are declared at import time).
-    errors = _("；").join(str(e) for errs in form.errors.values() for e in errs
-                          if not isinstance(e, list | dict))
-    message = errors or _("提交的内容有误。")
-    flash(message, "error")
-    return redirect(_detail_url(docking))
+def _act_on_form(docking_id: int, action: Callable[[User, Docking], str], form: Any,
+                 slot: str) -> Any:
+    """``_act`` for a form whose values a refusal must not lose: a refused amount or date is
+    shown beside its field on the page again."""
+    try:
+        return _act(docking_id, action, passes=(DealValueRefused,))
+    except DealValueRefused as exc:
+        db = get_session()
+        db.rollback()
+        db.expire_all()
+        getattr(form, exc.field).errors = [*getattr(form, exc.field).errors, str(exc)]
+        return _invalid(form, _load(docking_id, _user()), slot)
+
+
+def _invalid(form: Any, docking: Docking, slot: str) -> Any:
+    """A form that did not validate: the docking page again, with everything the user typed
+    in ``form`` kept and each error beside its field (422)."""
+    return _render_detail(docking, _user(), forms={slot: form}), 422
 
 
 # --- pages -----------------------------------------------------------------------------------
@@ -224,10 +237,14 @@ def introduce_view(need_id: int) -> Response:
                               forward=lambda: _detail_url(made[0]))
 
 
-def _render_detail(docking: Docking, user: User, conflict: str | None = None) -> str:
+def _render_detail(docking: Docking, user: User, conflict: str | None = None,
+                   forms: dict[str, Any] | None = None) -> str:
+    """The docking page; ``forms`` replaces blank forms by submitted ones (kept values and
+    errors)."""
     db = get_session()
-    broker_form = BrokerForm(formdata=None, version=docking.version,
-                             broker_id=docking.broker_id or 0)
+    forms = forms or {}
+    broker_form = forms.get("broker_form") or BrokerForm(
+        formdata=None, version=docking.version, broker_id=docking.broker_id or 0)
     broker_form.broker_id.choices = choices([(0, _("（不指派）"))] + [
         (b.id, f"{b.name} · {b.organization.name}") for b in brokers(db)])
     deal = docking.deal
@@ -236,13 +253,15 @@ def _render_detail(docking: Docking, user: User, conflict: str | None = None) ->
         side=docking.side_of(user.organization_id),
         moves=moves_for(user, docking), can_agree=can_agree(user, docking),
         contacts=contacts(db, docking) if contacts_visible(user, docking) else None,
-        move_form=MoveForm(formdata=None, version=docking.version),
+        move_form=forms.get("move_form") or MoveForm(formdata=None, version=docking.version),
         broker_form=broker_form if can_assign_broker(user, docking) else None,
-        message_form=MessageForm(formdata=None), can_note=can_add_note(user, docking),
-        deal_form=DealForm(formdata=None, version=docking.version)
+        message_form=forms.get("message_form") or MessageForm(formdata=None),
+        can_note=can_add_note(user, docking),
+        deal_form=(forms.get("deal_form") or DealForm(formdata=None, version=docking.version))
         if can_sign(user, docking) else None,
-        correction_form=DealCorrectionForm(formdata=None, version=deal.version,
-                                           amount=deal.amount_wan, signed_on=deal.signed_on)
+        correction_form=(forms.get("correction_form") or DealCorrectionForm(
+            formdata=None, version=deal.version, amount=deal.amount_wan,
+            signed_on=deal.signed_on))
         if deal is not None and can_correct_deal(user, deal) else None,
         drop_reasons=list(DropReason))
 
@@ -263,7 +282,7 @@ def move(docking_id: int) -> Any:
     docking = _load(docking_id, user)
     form = MoveForm()  # Flask-WTF reads a JSON body as form data
     if not form.validate_on_submit():
-        return _invalid(form, docking)
+        return _invalid(form, docking, "move_form")
     to = DockingState(form.to.data)
     reason = DropReason(form.drop_reason.data) if form.drop_reason.data else None
 
@@ -287,7 +306,7 @@ def broker(docking_id: int) -> Any:
     form = BrokerForm()
     form.broker_id.choices = choices([(0, "")] + [(b.id, b.name) for b in brokers(db)])
     if not form.validate_on_submit():
-        return _invalid(form, docking)
+        return _invalid(form, docking, "broker_form")
 
     def run(actor: User, d: Docking) -> str:
         chosen = db.get(User, form.broker_id.data) if form.broker_id.data else None
@@ -302,12 +321,15 @@ def message(docking_id: int) -> Any:
     """Post a message (or a broker's note) to the docking's thread."""
     user = _user()
     docking = _load(docking_id, user)
+    if (again := replayed("dockings.message")) is not None:
+        return again
     form = MessageForm()
     if not form.validate_on_submit():
-        return _invalid(form, docking)
+        return _invalid(form, docking, "message_form")
 
     def run(actor: User, d: Docking) -> str:
         post_message(get_session(), actor, d, form.body.data or "", is_note=bool(form.is_note.data))
+        remember("dockings.message", _detail_url(d) + "#messages")
         return _("备注已保存。") if form.is_note.data else _("消息已发送。")
     return _act(docking_id, run, lambda d: _detail_url(d) + "#messages")
 
@@ -318,9 +340,11 @@ def deal(docking_id: int) -> Any:
     """Record the signed contract."""
     user = _user()
     docking = _load(docking_id, user)
+    if (again := replayed("dockings.deal")) is not None:
+        return again  # the deal the first submission recorded
     form = DealForm()
     if not form.validate_on_submit():
-        return _invalid(form, docking)
+        return _invalid(form, docking, "deal_form")
     amount, signed_on = form.amount.data, form.signed_on.data
     assert amount is not None and signed_on is not None  # both InputRequired
 
@@ -328,8 +352,9 @@ def deal(docking_id: int) -> Any:
         record_deal(get_session(), actor, d, contract_type=ContractType(form.contract_type.data),
                     amount_wan=amount, signed_on=signed_on,
                     contract_number=form.contract_number.data, version=form.version.data)
+        remember("dockings.deal", _detail_url(d))
         return _("合同已登记，对接已签约。")
-    return _act(docking_id, run)
+    return _act_on_form(docking_id, run, form, "deal_form")
 
 
 @bp.route("/dockings/<int:docking_id>/deal/correct", methods=["POST"])
@@ -342,7 +367,7 @@ def correct(docking_id: int) -> Any:
         abort(404)
     form = DealCorrectionForm()
     if not form.validate_on_submit():
-        return _invalid(form, docking)
+        return _invalid(form, docking, "correction_form")
     amount, signed_on = form.amount.data, form.signed_on.data
     assert amount is not None and signed_on is not None  # both InputRequired
 
@@ -351,5 +376,5 @@ def correct(docking_id: int) -> Any:
         changes = correct_deal(get_session(), actor, d.deal, amount_wan=amount,
                                signed_on=signed_on, version=form.version.data)
         return _("合同信息已更正。") if changes else _("没有需要更正的内容。")
-    return _act(docking_id, run)
+    return _act_on_form(docking_id, run, form, "correction_form")
 

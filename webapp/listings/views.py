@@ -17,6 +17,7 @@ from werkzeug.wrappers import Response
 from models import CooperationMode, Field
 
 from ..db import get_session
+from ..form_tokens import commit_once, replayed
 from ..page_changes import change_and_go_back
 from ..pagination import page_number, paginate
 from ..permissions import acting_user, can_change, require_change
@@ -77,12 +78,15 @@ def register_pages(bp: Blueprint, pages: ListingPages) -> None:
         if not form.is_submitted():
             form.province.data = user.organization.province
             form.city.data = user.organization.city
+        elif (again := replayed(f"{kind.name}.new")) is not None:
+            return again  # back-then-resubmit: the listing the first submission made
         if form.validate_on_submit():
             db = get_session()
             listing = kind.create(db, user, form.to_input(), publish=wants_publish())
             announce(db, listing)
             pages.after_create(listing)
-            db.commit()
+            if (again := commit_once(f"{kind.name}.new", lambda: back(listing))) is not None:
+                return again
             done = kind.published if listing.published_at is not None else kind.drafted
             flash(_(done), "success")
             return redirect(back(listing))

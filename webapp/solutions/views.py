@@ -13,6 +13,7 @@ from models import Docking, Need, Solution, SolutionStatus
 
 from ..db import get_session
 from ..dockings.services import open_docking
+from ..form_tokens import commit_once, replayed
 from ..forms_common import choices
 from ..page_changes import change_and_go_back
 from ..permissions import acting_user, can_view_need
@@ -43,6 +44,8 @@ def new(need_id: int) -> Response | str:
     form = SolutionForm()
     form.result_ids.choices = choices(
         (r.id, r.title) for r in linkable_results(db, user.organization_id))
+    if form.is_submitted() and (again := replayed("solutions.new")) is not None:
+        return again
     if form.validate_on_submit():
         try:
             solution = submit_solution(
@@ -53,7 +56,9 @@ def new(need_id: int) -> Response | str:
             db.rollback()
             flash(str(exc), "error")
         else:
-            db.commit()
+            location = url_for("solutions.detail", solution_id=solution.id)
+            if (again := commit_once("solutions.new", lambda: location)) is not None:
+                return again
             flash(_("解决方案已提交。"), "success")
             return redirect(url_for("solutions.detail", solution_id=solution.id))
     return render_template("solutions/form.html", form=form, need=need)
