@@ -250,3 +250,10 @@ def test_needs_past_their_validity_expire(db: Session, enterprise_user: User,
     db.commit()
     assert (due.status, current.status, endless.status) == (
         NeedStatus.EXPIRED, NeedStatus.PUBLISHED, NeedStatus.PUBLISHED)
+
+
+def test_mine_when_logged_out_asks_to_log_in(client: FlaskClient) -> None:
+    for path in ("/needs?mine=1", "/results?mine=1"):
+        response = client.get(path)
+        assert response.status_code == 302 and "/login" in response.headers["Location"]
+    assert client.get("/needs").status_code == 200

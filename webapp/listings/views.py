@@ -57,8 +57,11 @@ def register_pages(bp: Blueprint, pages: ListingPages) -> None:
     def back(listing: Any) -> str:
         return url_for(f"{kind.name}.detail", **{kind.id_arg: listing.id})
 
-    def index() -> str:
+    def index() -> Response | str:
         user = acting_user()
+        if text_arg("mine") == "1" and user is None:
+            # "Mine" without a log-in would silently show everyone's: ask to log in instead.
+            return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
         mine = text_arg("mine") == "1" and user is not None
         filters = pages.filters(
             q=text_arg("q"), field=enum_arg("field", Field), province=province_arg(),
