@@ -1,3 +1,3 @@
 """The matcher's version, stored in every saved index."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -91,10 +91,12 @@ def score_chunk(job: BatchJob, vecs: Sequence[Terms]) -> list[list[Hit]]:
             keep = np.sort(heaviest[:max_terms])
             tids, qw = tids[keep], qw[keep]
         first.append((tids, qw))
-    scores = batch_scores(idx, first)
+    scores = first_scores = batch_scores(idx, first)
+    self_scores = [job.explanations.weighting.self_score(t, tf, qw)
+                   for (t, tf), qw in zip(vecs, qws, strict=True)]
     terms: list[Terms] = list(zip([t for t, _ in vecs], qws, strict=True))
     if feedback.on:
-        expanded = [feedback.expand_terms(idx, scores[i], live, query)
+        expanded = [feedback.expand_terms(idx, scores[i], live, query, self_scores[i])
                     for i, query in enumerate(terms)]
         terms = [t for t, _ in expanded]
         if any(again for _, again in expanded):
@@ -109,7 +111,8 @@ def score_chunk(job: BatchJob, vecs: Sequence[Terms]) -> list[list[Hit]]:
             out.append([])
             continue
         slots = top(scores[i], k, live, None)
-        out.append(job.explanations.hits(idx, slots, scores[i], (etids, eqw, None), (tids, tf)))
+        out.append(job.explanations.hits(idx, slots, scores[i], (etids, eqw, None), (tids, tf),
+                                         first_scores[i], self_scores[i]))
     return out
 
 

@@ -57,7 +57,8 @@ __all__ = ["DEFAULT_PARAMS", "DocId", "Hit", "Matcher"]
 DEFAULT_PARAMS: dict[str, Any] = {
     "tokenizer": {
         "mode": "search", "hmm": False, "bigrams": False, "min_len": 1, "user_dict": None,
-        "stopwords": None, "drop_numbers": False, "phrases": True,
+        "stopwords": None, "drop_numbers": False, "phrases": True, "char_freq_max": 10000,
+        "english": True,
     },
     "title_weight": 2.0,
     "keywords_weight": 2.0,
@@ -77,6 +78,7 @@ DEFAULT_PARAMS: dict[str, Any] = {
     "prf_rerank": 1000,
     "phrase_weight": 0.5,
     "subword_weight": 0.25,
+    "prf_min_coverage": 0.15,
     "n_jobs": 1,
 }
 
@@ -130,6 +132,10 @@ class Matcher:
         still meets 锂离子电池). 0.25: the sub-words of a compound together count about as
         much as the compound (title MRR@10 0.9555 → 0.960, topic P@10 0.451 → 0.461; any
         value in 0.1–0.5 gave ≥ 0.959 and ≥ 0.454, see docs/matching.md).
+    prf_min_coverage:
+        Feedback reads only first-pass docs scoring at least this share of the query's
+        self-score (:meth:`self_score`): when the first pass finds nothing close, the query
+        is not expanded, so a wrong first hit cannot pull in more of its kind (0: always).
     n_jobs:
         Worker processes that tokenise raw text during :meth:`fit` (1: in this process). The
         result does not depend on it: chunks are tokenised in parallel and read in order.
@@ -160,6 +166,7 @@ class Matcher:
         prf_rerank: int = 1000,
         phrase_weight: float = 0.5,
         subword_weight: float = 0.25,
+        prf_min_coverage: float = 0.15,
         n_jobs: int = 1,
     ) -> None:
         self.tokenizer = tokenizer
@@ -181,6 +188,7 @@ class Matcher:
         self.prf_rerank = prf_rerank
         self.phrase_weight = phrase_weight
         self.subword_weight = subword_weight
+        self.prf_min_coverage = prf_min_coverage
         self.n_jobs = n_jobs
 
     # -- parameters ----------------------------------------------------------------------
@@ -280,7 +288,8 @@ class Matcher:
         self._query_weighting = QueryWeighting(
             vocab, self._field_weights(), self.subword_weight, self.query_idf, idf)
         self._feedback = Feedback(self.prf_docs, self.prf_weight, self.prf_terms,
-                                  self.prf_weighting, self.prf_rerank)
+                                  self.prf_weighting, self.prf_rerank,
+                                  float(self.prf_min_coverage))
         self._explanations = Explanations(weighting, vocab, self.explain_terms)
         return weighting
 
@@ -387,15 +396,28 @@ class Matcher:
             return []
         qw = self._query_weighting.weights(tids, tf)
         live, mask, pred = candidates(idx, where, exclude)
-        scores = accumulate(idx, tids, qw)
+        scores = first = accumulate(idx, tids, qw)
+        self_score = self._explanations.weighting.self_score(tids, tf, qw)
         ranking: Ranking = (tids, qw, None)
         feedback = self._feedback
         if feedback.on:
-            fb = feedback.feedback_docs(scores, live)
+            fb = feedback.feedback_docs(scores, live, self_score)
             if fb:
                 scores, ranking = feedback.expand(idx, scores, live, tids, qw, fb)
         slots = top(scores, k, mask, pred)
-        return self._explanations.hits(idx, slots, scores, ranking, (tids, tf))
+        return self._explanations.hits(idx, slots, scores, ranking, (tids, tf), first,
+                                       self_score)
+
+    def self_score(self, text_or_doc: str | Doc) -> float:
+        """The first-pass score a text or doc would give itself were it indexed: what
+        :attr:`Hit.strength` and :attr:`Hit.coverage` are relative to (0 when none of its
+        terms is known to the index)."""
+        self._check_fitted()
+        tids, tf = self._query_terms(text_or_doc)
+        if tids.size == 0:
+            return 0.0
+        qw = self._query_weighting.weights(tids, tf)
+        return self._explanations.weighting.self_score(tids, tf, qw)
 
     def query_many(
         self,
@@ -445,7 +467,7 @@ class Matcher:
         be described in JSON.
         """
         saved = persistence.read(path)
-        params = saved.params
+        params = persistence.with_legacy_defaults(saved.params)
         if tokenizer is not None:
             params["tokenizer"] = tokenizer
         elif params["tokenizer"] is None:

@@ -38,6 +38,13 @@ class Hit:
     same text gives ~1.0, texts sharing no indexed term 0. Use it for thresholds and for
     combining with other [0, 1] parts; rank by ``score``.
 
+    ``strength`` and ``coverage`` are the score put on a scale that means the same for every
+    query: divided by the query's self-score (the score its own text would get, were it
+    indexed; :meth:`Matcher.self_score`). ``strength`` is the ranking score so divided (it
+    ranks as ``score`` does; feedback can take it above 1). ``coverage`` is the first pass's
+    score so divided, before feedback: how much of what the query says the doc says too, in
+    [0, 1] — the figure to decide with whether a hit is close, stable as the corpus grows.
+
     Ids, scores and shares are plain Python ``str``/``int`` and ``float`` (JSON-ready).
 
     Hits are immutable. The hits of one query compute ``terms`` and ``similarity`` together on
@@ -46,10 +53,12 @@ class Hit:
     gives. Equality, hashing, ``repr`` and pickling use all four attributes.
     """
 
-    __slots__ = ("_explain", "_similarity", "_terms", "id", "score")
+    __slots__ = ("_explain", "_similarity", "_terms", "coverage", "id", "score", "strength")
 
     id: DocId
     score: float
+    strength: float
+    coverage: float
     _terms: tuple[tuple[str, float], ...]
     _similarity: float
     _explain: tuple[Explainer, int] | None
@@ -60,20 +69,27 @@ class Hit:
         score: float,
         terms: tuple[tuple[str, float], ...] = (),
         similarity: float = 0.0,
+        strength: float = 0.0,
+        coverage: float = 0.0,
     ) -> None:
         _set = object.__setattr__
         _set(self, "id", id)
         _set(self, "score", score)
+        _set(self, "strength", strength)
+        _set(self, "coverage", coverage)
         _set(self, "_terms", terms)
         _set(self, "_similarity", similarity)
         _set(self, "_explain", None)
 
     @classmethod
-    def _lazy(cls, id: DocId, score: float, explainer: Explainer, i: int) -> Hit:
+    def _lazy(cls, id: DocId, score: float, strength: float, coverage: float,
+              explainer: Explainer, i: int) -> Hit:
         h = cls.__new__(cls)
         _set = object.__setattr__
         _set(h, "id", id)
         _set(h, "score", score)
+        _set(h, "strength", strength)
+        _set(h, "coverage", coverage)
         _set(h, "_explain", (explainer, i))
         return h
 
@@ -99,8 +115,8 @@ class Hit:
             self._resolve()
         return self._similarity
 
-    def _key(self) -> tuple[DocId, float, tuple[tuple[str, float], ...], float]:
-        return (self.id, self.score, self.terms, self.similarity)
+    def _key(self) -> tuple[DocId, float, tuple[tuple[str, float], ...], float, float, float]:
+        return (self.id, self.score, self.terms, self.similarity, self.strength, self.coverage)
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise dataclasses.FrozenInstanceError(f"cannot assign to field {name!r}")
@@ -119,7 +135,8 @@ class Hit:
 
     def __repr__(self) -> str:
         return (f"Hit(id={self.id!r}, score={self.score!r}, terms={self.terms!r}, "
-                f"similarity={self.similarity!r})")
+                f"similarity={self.similarity!r}, strength={self.strength!r}, "
+                f"coverage={self.coverage!r})")
 
     def __reduce__(self) -> tuple[type[Hit], tuple[Any, ...]]:
         return (Hit, self._key())
@@ -167,19 +184,29 @@ class Explanations:
         scores: NDArray[np.float64],
         ranking: Ranking,
         written: tuple[NDArray[np.intp], NDArray[np.float64]],
+        first: NDArray[np.float64] | None = None,
+        self_score: float = 0.0,
     ) -> list[Hit]:
         """Hits whose explanations and similarities are made, for all of them in one
         vectorised pass, on the first access to any (``written``: the query's terms and
-        counts as written, for the similarity)."""
+        counts as written, for the similarity; ``first``: the first pass's scores and
+        ``self_score`` the query's, for each hit's strength and coverage)."""
         if not slots:
             return []
         sl = np.asarray(slots, dtype=np.intp)
         ids = idx.ids
         score_list: list[float] = scores[sl].tolist()
+        if self_score > 0:
+            strengths: list[float] = (scores[sl] / self_score).tolist()
+            base = scores if first is None else first
+            coverages: list[float] = np.minimum(base[sl] / self_score, 1.0).tolist()
+        else:
+            strengths = coverages = [0.0] * len(slots)
         explainer = Explainer(
             (idx, sl, ranking, written, self.weighting, self.vocab.names(), self.terms))
         lazy = Hit._lazy
-        return [lazy(ids[s], score_list[i], explainer, i) for i, s in enumerate(slots)]
+        return [lazy(ids[s], score_list[i], strengths[i], coverages[i], explainer, i)
+                for i, s in enumerate(slots)]
 
 
 def cosines(

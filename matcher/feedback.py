@@ -46,6 +46,8 @@ class Feedback:
     terms: int
     weighting: str
     rerank: int
+    #: The share of the query's self-score a first-pass doc needs to take part in feedback.
+    min_coverage: float = 0.0
 
     @property
     def on(self) -> bool:
@@ -53,14 +55,22 @@ class Feedback:
         return self.docs > 0 and self.weight > 0
 
     def feedback_docs(
-        self, first: NDArray[np.float64], live: NDArray[np.bool_] | None
+        self, first: NDArray[np.float64], live: NDArray[np.bool_] | None,
+        self_score: float = 0.0,
     ) -> list[int]:
         """The slots whose rows expand a query whose first pass scored ``first``.
 
         They come from the whole live index, not only the slots a filter allows: they stand
-        for what the query is about, the filter only for what may be shown.
+        for what the query is about, the filter only for what may be shown. Only docs whose
+        first-pass score reaches ``min_coverage`` of the query's ``self_score`` (the score
+        its own text would get) count: a first pass that found nothing close expands nothing,
+        so feedback cannot lock in a wrong first hit and pull in more of its kind.
         """
-        return top(first, self.docs, live, None)
+        slots = top(first, self.docs, live, None)
+        floor = self.min_coverage * self_score
+        if floor > 0:
+            slots = [s for s in slots if first[s] >= floor]
+        return slots
 
     def expand(
         self,
@@ -96,13 +106,13 @@ class Feedback:
 
     def expand_terms(
         self, idx: IndexView, first: NDArray[np.float64], live: NDArray[np.bool_] | None,
-        query: Terms,
+        query: Terms, self_score: float = 0.0,
     ) -> tuple[Terms, bool]:
         """The expanded ``query`` merged into sorted terms and l2-normalised weights (the
         query itself when there is no feedback), and whether it is to be scored with
         :meth:`rescore`: the same rules as :meth:`expand`'s, for batches."""
         tids, qw = query
-        fb = self.feedback_docs(first, live) if tids.size else []
+        fb = self.feedback_docs(first, live, self_score) if tids.size else []
         cterms, cen, _ = self.centroid(idx, fb, first) if fb else (tids[:0], qw[:0], 0.0)
         if not cterms.size:
             return (tids, qw), False

@@ -19,11 +19,25 @@ from numpy.typing import NDArray
 
 from .documents import DocId
 
-__all__ = ["SavedIndex", "read", "write"]
+__all__ = ["LEGACY_PARAMS", "SavedIndex", "read", "with_legacy_defaults", "write"]
 
 FORMAT = "innomatch-matcher"
 ARRAYS = "arrays.npz"
 META = "meta.json"
+
+
+#: Parameters added after indexes were first saved, with the values that reproduce what the
+#: writing version did: an index saved without them answers as it did when it was written.
+LEGACY_PARAMS: dict[str, Any] = {"prf_min_coverage": 0.0}
+LEGACY_TOKENIZER: dict[str, Any] = {"char_freq_max": None, "english": False}
+
+
+def with_legacy_defaults(params: dict[str, Any]) -> dict[str, Any]:
+    """A saved index's parameters, those it predates set as its version behaved."""
+    out = {**LEGACY_PARAMS, **params}
+    if isinstance(out.get("tokenizer"), dict):
+        out["tokenizer"] = {**LEGACY_TOKENIZER, **out["tokenizer"]}
+    return out
 
 
 @dataclass(frozen=True, eq=False)

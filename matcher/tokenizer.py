@@ -20,7 +20,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Tokenizer", "load_wordlist"]
+__all__ = ["Tokenizer", "english_stem", "load_wordlist"]
 
 _DATA = "matcher.data"
 
@@ -80,6 +80,16 @@ class Tokenizer:
     phrases:
         Also emit each pair of adjacent words as one token ("正极材料 循环寿命"), a cheap
         proximity signal that helps find the one result a need describes.
+    char_freq_max:
+        Drop single Chinese characters that jieba's dictionary counts more often than this
+        (不, 大, 差, 用 ...): alone they say nothing about a topic, yet a need and a result
+        sharing only such characters used to look related. Rare single characters that name
+        a thing (铜, 锂, 钒, 藻) stay. ``None`` keeps every single character.
+    english:
+        Drop English stop words (scikit-learn's list) from Latin words and fold plural and
+        verb endings with a light stemmer (:func:`english_stem`), so that an English need
+        saying "batteries" meets a result on "battery". Short words (acronyms such as pcb,
+        aoi, sic, 5g) are left as written.
     """
 
     def __init__(
@@ -92,6 +102,8 @@ class Tokenizer:
         stopwords: Iterable[str] | None = None,
         drop_numbers: bool = False,
         phrases: bool = True,
+        char_freq_max: int | None = 10000,
+        english: bool = True,
     ) -> None:
         if mode not in ("default", "search"):
             raise ValueError(f"mode must be 'default' or 'search', not {mode!r}")
@@ -103,6 +115,8 @@ class Tokenizer:
         self.stopwords = None if stopwords is None else sorted(set(stopwords))
         self.drop_numbers = drop_numbers
         self.phrases = phrases
+        self.char_freq_max = char_freq_max
+        self.english = english
         self._lock = threading.Lock()
         self._jieba: Any = None
         self._stop: frozenset[str] = frozenset()
@@ -125,6 +139,8 @@ class Tokenizer:
             "stopwords": self.stopwords,
             "drop_numbers": self.drop_numbers,
             "phrases": self.phrases,
+            "char_freq_max": self.char_freq_max,
+            "english": self.english,
         }
 
     def __repr__(self) -> str:
@@ -152,6 +168,8 @@ class Tokenizer:
     def _build(self) -> Any:
         stop = load_wordlist("stopwords.txt") if self.stopwords is None else self.stopwords
         self._stop = frozenset(_normalise(w) for w in stop)
+        if self.english:
+            self._stop |= _english_stop_words()
         key = self.user_dict
         if key:
             key = f"{Path(key).resolve()}:{Path(key).stat().st_mtime_ns}"
@@ -214,6 +232,7 @@ class Tokenizer:
         min_len = self.min_len
         search = self.mode == "search"
         cache = self._cache
+        char_max = self.char_freq_max
         out: list[str] = []
         for m in _TOKEN_RE.finditer(text):
             han = m.group("han")
@@ -221,8 +240,9 @@ class Tokenizer:
                 tok = m.group("alnum")
                 if self.drop_numbers and _NUMBER_RE.match(tok):
                     continue
-                if tok not in stop:
-                    out.append(tok)
+                if tok in stop:
+                    continue
+                out.append(english_stem(tok) if self.english else tok)
                 continue
             cached = cache.get(han)
             if cached is not None:
@@ -231,7 +251,9 @@ class Tokenizer:
             start = len(out)
             prev = ""
             for word in jb.cut(han, HMM=self.hmm):
-                if len(word) < min_len or word in stop:
+                if len(word) < min_len or word in stop or (
+                        char_max is not None and len(word) == 1
+                        and jb.FREQ.get(word, 0) > char_max):
                     prev = ""
                     continue
                 if search:
@@ -246,6 +268,41 @@ class Tokenizer:
                 cache.clear()
             cache[han] = tuple(out[start:])
         return out
+
+
+_PLURAL = (("ies", "y"), ("sses", "ss"), ("xes", "x"), ("ches", "ch"), ("shes", "sh"),
+           ("es", "e"), ("s", ""))
+_VERB = ("ing", "ed")
+
+
+def english_stem(word: str) -> str:
+    """A light English stemmer: plural, then verb endings folded (batteries → battery,
+    coatings → coat, welded → weld, plugged → plug), words of up to four letters and words
+    holding digits or joiners (pm2.5, li-ion, 304l) left as written, so acronyms keep their
+    meaning."""
+    if len(word) <= 4 or not word.isalpha() or not word.isascii():
+        return word
+    for suffix, repl in _PLURAL:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 2:
+            if suffix == "s" and word.endswith(("ss", "us", "is")):
+                break
+            word = word[: -len(suffix)] + repl
+            break
+    for suffix in _VERB:
+        stem = word[: -len(suffix)]
+        if word.endswith(suffix) and len(stem) >= 3 and not word.endswith("eed") \
+                and any(v in stem for v in "aeiouy"):
+            if len(stem) > 3 and stem[-1] == stem[-2] and stem[-1] not in "lsz":
+                stem = stem[:-1]  # plugged → plug, but drilled → drill
+            return stem
+    return word
+
+
+def _english_stop_words() -> frozenset[str]:
+    # scikit-learn's list: imported here so that a tokenizer without English pays nothing.
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return frozenset(ENGLISH_STOP_WORDS)
 
 
 def _normalise(text: str) -> str:

@@ -154,18 +154,30 @@ class DocWeighting:
         m.sort_indices()
         return m
 
-    def as_doc(self, tids: NDArray[np.intp], tf: NDArray[np.float64]) -> NDArray[np.float64]:
+    def as_doc(self, tids: NDArray[np.intp], tf: NDArray[np.float64],
+               l2: bool = True) -> NDArray[np.float64]:
         """Counts ``tf`` of the terms ``tids`` weighted as an indexed doc's, l2-normalised
-        (the query side of a hit's similarity)."""
+        unless ``l2`` is false (the query side of a hit's similarity)."""
         if self.tf == "log":
             sat = np.where(tf >= 1, 1.0 + np.log(np.maximum(tf, 1.0)), tf)
         else:
             norm = self.k1 * (1 - self.b + self.b * float(tf.sum()) / self.avgdl)
             sat = tf * (self.k1 + 1) / (tf + norm)
         w_ = sat * self.idf[tids]
+        if not l2 and self.norm is None:
+            return w_
         n = math.sqrt(float(w_ @ w_))
         out: NDArray[np.float64] = w_ / n if n > 0 else w_
         return out
+
+    def self_score(self, tids: NDArray[np.intp], tf: NDArray[np.float64],
+                   qw: NDArray[np.float64]) -> float:
+        """The score the query ``qw`` would give its own text (terms ``tids``, counts ``tf``)
+        were it indexed: the most a doc saying exactly what the query says earns, so scores
+        divided by it mean the same for short and long queries and as the corpus grows."""
+        if tids.size == 0:
+            return 0.0
+        return float(qw @ self.as_doc(tids, tf, l2=False))
 
 
 @dataclass(frozen=True, eq=False)

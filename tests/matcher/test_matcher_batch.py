@@ -10,7 +10,7 @@ from matcher import DEFAULT_PARAMS, Matcher
 from matcher.bench import synthetic_corpus
 
 from .listings import RESULTS
-from .test_matcher_explanation import golden_hits, same_hits
+from .test_matcher_explanation import AS_WRITTEN, golden_hits, same_hits
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +34,7 @@ def test_query_many_matches_query(corpus: list[dict[str, Any]], rerank: int) -> 
 
 
 def test_query_many_matches_the_eager_version() -> None:
-    fitted = Matcher().fit(RESULTS)
+    fitted = Matcher(**AS_WRITTEN).fit(RESULTS)
     golden = golden_hits()
     for hits, want in zip(fitted.query_many(list(golden), k=8), golden.values(), strict=True):
         same_hits(hits, want)

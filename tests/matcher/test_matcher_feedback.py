@@ -85,3 +85,42 @@ def test_feedback_rescoring_only_first_pass_candidates(monkeypatch: pytest.Monke
     full = Matcher(**{**DEFAULT_PARAMS, "prf_rerank": 0}).fit(small)
     q = synthetic_queries(1, 600, seed=5)[0]
     assert [h.id for h in many.query(q)] == [h.id for h in full.query(q)]
+
+
+def test_feedback_reads_only_first_hits_close_enough_to_the_query() -> None:
+    docs = [
+        {"id": "a", "title": "锂离子电池正极材料", "text": "高镍正极材料包覆改性，提高循环寿命"},
+        {"id": "b", "title": "正极材料烧结窑炉", "text": "辊道窑温度均匀性控制与节能"},
+        {"id": "c", "title": "窑炉余热回收", "text": "辊道窑烟气余热回收用于干燥"},
+        {"id": "d", "title": "污水处理", "text": "活性污泥法处理生活污水"},
+    ]
+    gated = Matcher(prf_docs=2, prf_min_coverage=0.5).fit(docs)
+    always = Matcher(prf_docs=2, prf_min_coverage=0.0).fit(docs)
+    plain = Matcher(prf_docs=0).fit(docs)
+    # A query no doc covers well (each says a third of it): it is not expanded, so no first
+    # hit can pull in more of its kind.
+    weak = "辊道窑 包覆 污水"
+    assert max(h.coverage for h in gated.query(weak)) < 0.5
+    assert [(h.id, h.score) for h in gated.query(weak)] == \
+        [(h.id, h.score) for h in plain.query(weak)]
+    assert [h.score for h in always.query(weak)] != [h.score for h in plain.query(weak)]
+    # A query close to a doc is expanded, by the close doc only: the weaker second hit (b)
+    # does not pull in its neighbour (c).
+    close = "锂离子电池正极材料包覆改性"
+    assert [h.score for h in gated.query(close)] != [h.score for h in plain.query(close)]
+    assert "c" in {h.id for h in always.query(close)} - {h.id for h in gated.query(close)}
+
+
+def test_strength_ranks_as_the_score_and_coverage_is_a_share_of_the_self_score() -> None:
+    docs = [{"id": i, "title": t, "text": x} for i, (t, x) in enumerate([
+        ("锂离子电池正极材料", "高镍正极材料包覆改性，提高循环寿命"),
+        ("正极材料烧结窑炉", "辊道窑温度均匀性控制与节能"),
+        ("电池回收", "废旧锂离子电池拆解与正极材料再生")])]
+    m = Matcher().fit(docs)
+    q = {"id": "q", "title": "锂离子电池正极材料", "text": "高镍正极材料包覆改性，提高循环寿命"}
+    hits = m.query(q)
+    assert hits[0].id == 0 and hits[0].coverage == pytest.approx(1.0, abs=0.02)
+    assert all(0 < h.coverage <= 1 for h in hits)
+    assert [h.strength for h in hits] == sorted((h.strength for h in hits), reverse=True)
+    assert hits[1].strength == pytest.approx(hits[1].score / m.self_score(q))
+    assert m.self_score("量子通信卫星") == 0.0

@@ -7,6 +7,7 @@ import threading
 import pytest
 
 from matcher import Tokenizer
+from matcher.tokenizer import english_stem
 
 
 @pytest.fixture(scope="module")
@@ -135,3 +136,27 @@ def test_params_roundtrip() -> None:
     assert Tokenizer(**tk.get_params()).get_params() == tk.get_params()
     with pytest.raises(ValueError):
         Tokenizer(mode="fast")
+
+
+def test_common_single_characters_do_not_score_but_rare_ones_do() -> None:
+    tok = Tokenizer()
+    words = tok("不大用 铜 锂 焊点")
+    assert not {"不", "大", "用"} & set(words)
+    assert {"铜", "锂", "焊点"} <= set(words)
+    assert "用" in Tokenizer(char_freq_max=None)("不大用")
+
+
+def test_english_stop_words_go_and_endings_fold_but_acronyms_stay() -> None:
+    tok = Tokenizer()
+    assert tok("The coatings of the batteries were welded") == ["coat", "battery", "weld"]
+    assert tok("AOI PCB 5G SiC inspection") == ["aoi", "pcb", "5g", "sic", "inspection"]
+    assert Tokenizer(english=False)("the coatings") == ["the", "coatings"]
+
+
+@pytest.mark.parametrize(("word", "stem"), [
+    ("batteries", "battery"), ("coatings", "coat"), ("coating", "coat"), ("plugged", "plug"),
+    ("drilled", "drill"), ("processes", "process"), ("analysis", "analysis"), ("speed", "speed"),
+    ("boxes", "box"), ("things", "thing"), ("pm2.5", "pm2.5"), ("sic", "sic"),
+])
+def test_english_stem(word: str, stem: str) -> None:
+    assert english_stem(word) == stem
