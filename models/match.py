@@ -29,18 +29,33 @@ class Match(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     need_id: Mapped[int] = mapped_column(ForeignKey("needs.id", ondelete="CASCADE"))
     result_id: Mapped[int] = mapped_column(ForeignKey("results.id", ondelete="CASCADE"))
-    # Scores are similarities in [0, 1], not money: floats are right here.
+    # Scores are not money: floats are right here. ``score`` ranks (the matcher's strength,
+    # moved a little by compatibility); ``text_score`` is the text match's coverage in [0, 1]
+    # (how much of the query's own score the first pass gave), what "strong" is decided on.
     score: Mapped[float] = mapped_column(Float)
     text_score: Mapped[float] = mapped_column(Float)
-    # {"text": 0.41, "field": 0.1, "modes": 0.05, ...}: each part's contribution to ``score``.
+    # {"strength": 0.41, "coverage": 0.3, "compatibility": 0.8, "field": 1.0, ...}: the
+    # score's parts (compatibility parts each in [0, 1]).
     parts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    # [["锂离子电池", 0.42], ["极片", 0.21], ...]: the terms behind the text score, with shares.
+    # [["锂离子电池", 0.42, "shared"], ["涂膜", 0.0, "related"], ...]: the terms both listings
+    # use (with their share of the score), then the related terms the matcher also used.
     terms: Mapped[list[Any]] = mapped_column(JSON, default=list)
     matcher_version: Mapped[str] = mapped_column(String(40))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     need: Mapped[Need] = relationship()
     result: Mapped[Result] = relationship()
+
+    @property
+    def shared_terms(self) -> list[tuple[str, float]]:
+        """The terms both listings use as written, with their share of the score (rows
+        stored before related terms were kept apart count as shared)."""
+        return [(t[0], float(t[1])) for t in self.terms if len(t) < 3 or t[2] == "shared"]
+
+    @property
+    def related_terms(self) -> list[str]:
+        """Terms the matcher also looked for (from feedback), not in both listings."""
+        return [t[0] for t in self.terms if len(t) >= 3 and t[2] == "related"]
 
     def __repr__(self) -> str:
         return f"<Match need={self.need_id} result={self.result_id} {self.score:.3f}>"

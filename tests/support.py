@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import math
 import re
 from collections.abc import Callable, Mapping
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -117,3 +119,12 @@ def validate(value: Any, schema: Mapping[str, Any], path: str = "") -> dict[str,
                 problems[where] = "unknown property"
         return problems
     return {}
+
+
+def eval_dir() -> Path:
+    """Where the shared evaluation sets live: ``INNOMATCH_EVAL_DIR``, else ``../shared/eval``
+    beside the checkout."""
+    env = os.environ.get("INNOMATCH_EVAL_DIR")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parents[2] / "shared" / "eval"

@@ -131,14 +131,27 @@ def rematch_all_command(jobs: int) -> None:
 @click.argument("dataset_dir", type=click.Path(exists=True, file_okay=False))
 @click.option("--split", default="dev", show_default=True)
 @click.option("--k", default=10, show_default=True, type=int)
+@click.option("--service", is_flag=True,
+              help="score the suggestions the need page shows (the whole service path)")
+@click.option("--background", type=click.Path(exists=True, file_okay=False), default=None,
+              help="with --service: another BEIR set whose corpus joins as unjudged results")
 @click.option("--json", "as_json", is_flag=True, help="print one JSON object")
-def evaluate_command(dataset_dir: str, split: str, k: int, as_json: bool) -> None:
-    """Score the service's matcher on a BEIR-layout set (corpus, queries, qrels)."""
+def evaluate_command(dataset_dir: str, split: str, k: int, service: bool,
+                     background: str | None, as_json: bool) -> None:
+    """Score the service's matcher on a BEIR-layout set (corpus, queries, qrels); with
+    --service, the need page's suggestions loaded into a temporary database."""
     import json
 
     from matcher.evaluation import run_evaluation
 
-    figures = run_evaluation(dataset_dir, split=split, k=k)
+    if background is not None and not service:
+        raise click.BadParameter("--background needs --service", param_hint="--background")
+    if service:
+        from .matching.evaluation import evaluate_service
+
+        figures = evaluate_service(dataset_dir, split=split, k=k, background=background)
+    else:
+        figures = run_evaluation(dataset_dir, split=split, k=k)
     if as_json:
         click.echo(json.dumps(figures, ensure_ascii=False))
         return

@@ -51,17 +51,19 @@ def default_config(instance_path: Path, with_secret: bool = True) -> dict[str, A
         "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", ""),
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "noreply@innomatch.local"),
-        # Matching: weights of the score's parts, how many suggestions to keep, the lowest
-        # text similarity worth suggesting, and when a new need counts as a near duplicate.
-        "MATCH_WEIGHTS": {"text": 0.70, "field": 0.10, "modes": 0.08, "maturity": 0.05,
-                          "price": 0.05, "region": 0.02},
+        # Matching (docs/matching.md, "Suggestions as users see them"): the matcher ranks;
+        # structured compatibility (the parts' relative weights) breaks ties and may move a
+        # suggestion by at most the factor 1/(1 + MATCH_PRIOR) (0: on the dev sets any prior
+        # cost relevant cross-field results, see docs/matching.md); hits below
+        # MATCH_MIN_STRENGTH of the need's own score are not shown; below MATCH_STRONG coverage they are shown marked as weak, and
+        # only strong ones notify, name the best institutions and count in the report.
+        "MATCH_WEIGHTS": {"field": 0.10, "modes": 0.08, "maturity": 0.05, "price": 0.05,
+                          "region": 0.02},
         "MATCH_TOP_K": 10,
-        "MATCH_MIN_TEXT": 0.10,
+        "MATCH_PRIOR": 0.0,
+        "MATCH_MIN_STRENGTH": 0.03,
+        "MATCH_STRONG": 0.12,
         "DUPLICATE_THRESHOLD": 0.8,
-        # A new suggestion scoring at least this tells the other side (in-app and e-mail).
-        "NOTIFY_SUGGESTION_SCORE": 0.5,
-        # Reports: the lowest score at which a stored suggestion counts in the funnel's first step.
-        "REPORT_SUGGESTION_THRESHOLD": 0.3,
         "MATCHER_PARAMS": None,
         # Security (webapp/security). "production" turns on Secure cookies and HSTS.
         "INNOMATCH_ENV": os.environ.get("INNOMATCH_ENV", "development"),

@@ -203,12 +203,12 @@ def test_new_strong_suggestions_tell_the_other_side_once_per_organisation(
         make_need: Callable[..., Need], make_result: Callable[..., Result]) -> None:
     need = make_need(enterprise_user)
     strong, weak = make_result(institution_user), make_result(institution_user)
-    app.config["NOTIFY_SUGGESTION_SCORE"] = 0.5
+    app.config["MATCH_STRONG"] = 0.5
     with app.test_request_context():
         session = get_session()
         matches = [Match(need_id=need.id, result_id=strong.id, score=0.8, text_score=0.7,
                          parts={}, terms=[], matcher_version="test"),
-                   Match(need_id=need.id, result_id=weak.id, score=0.7, text_score=0.6,
+                   Match(need_id=need.id, result_id=weak.id, score=0.7, text_score=0.4,
                          parts={}, terms=[], matcher_version="test")]
         session.add_all(matches)
         session.flush()
@@ -220,8 +220,8 @@ def test_new_strong_suggestions_tell_the_other_side_once_per_organisation(
         (institution_user.id, NotificationKind.SUGGESTION)]
     assert strong.title in notes[0].title
     assert notes[0].link == f"/needs/{need.id}/matches/{strong.id}"
-    # Below the threshold: nobody is told.
-    app.config["NOTIFY_SUGGESTION_SCORE"] = 0.9
+    # Weak (coverage below the strong threshold): nobody is told.
+    app.config["MATCH_STRONG"] = 0.9
     with app.test_request_context():
         session = get_session()
         events.emit(events.suggestions_stored, session=session,

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from matcher import Tokenizer
 from models import CooperationMode, Field, Match, Need, Result, ResultStatus, User
 from webapp import create_app
-from webapp.matching.compatibility import combine, maturity_part, price_part
+from webapp.matching.compatibility import compatibility, maturity_part, price_part
 from webapp.matching.highlight import highlight
 
 from support import page_text
@@ -66,9 +66,11 @@ def test_publishing_a_need_stores_ranked_suggestions(
     assert matches and matches[0].result_id == results[0].id
     top = matches[0]
     assert top.matcher_version
-    assert sum(top.parts.values()) == pytest.approx(top.score, abs=1e-4)
-    assert {"text", "field", "modes", "maturity", "price", "region"} <= set(top.parts)
-    assert any(term in ("极片", "缺陷检测", "机器视觉", "缺陷") for term, _ in top.terms)
+    # The score is the matcher's strength; the compatibility parts are each in [0, 1].
+    assert top.score == pytest.approx(top.parts["strength"], abs=1e-4)
+    assert 0 < top.text_score <= 1 and top.text_score == pytest.approx(top.parts["coverage"])
+    assert {"compatibility", "field", "modes", "maturity", "price", "region"} <= set(top.parts)
+    assert any(term in ("极片", "缺陷检测", "机器视觉", "缺陷") for term, _ in top.shared_terms)
     # Unrelated results are never ranked above the related one.
     assert all(m.score <= top.score for m in matches)
     page = page_text(as_enterprise.get(f"/needs/{need.id}"))
@@ -263,11 +265,12 @@ def test_compatibility_parts() -> None:
     assert price_part(need, result) == pytest.approx(0.5)
     result.price_wan = None
     assert price_part(need, result) == 0.5
-    score, parts = combine(0.4, need, result, {"text": 0.7, "field": 0.1, "modes": 0.1,
-                                               "maturity": 0.1, "region": 0.1})
-    assert parts == {"text": pytest.approx(0.28), "field": 0.1, "modes": 0.1,
-                     "maturity": pytest.approx(0.05), "price": 0.0, "region": 0.0}
-    assert score == pytest.approx(sum(parts.values()))
+    mean, parts = compatibility(need, result, {"field": 0.1, "modes": 0.1, "maturity": 0.1,
+                                               "region": 0.1})
+    assert parts == {"field": 1.0, "modes": 1.0, "maturity": pytest.approx(0.5), "price": 0.5,
+                     "region": 0.0}
+    # The weighted mean of the weighted parts (price unweighted here).
+    assert mean == pytest.approx((1.0 + 1.0 + 0.5 + 0.0) / 4)
 
 
 def test_highlight_escapes_before_marking() -> None:
@@ -276,11 +279,32 @@ def test_highlight_escapes_before_marking() -> None:
     assert str(highlight("Li-ion 电池", ["li-ion"])) == "<mark>Li-ion</mark> 电池"
 
 
-def test_explaining_terms_fold_fragments_into_whole_terms() -> None:
-    from webapp.matching.services import explaining_terms
+def test_highlighter_keeps_entities_whole() -> None:
+    # Terms that are also the names of entities (lt, amp, quot, 34) never split one.
+    out = str(highlight('a<b & "lt" 34 amp', ["lt", "amp", "quot", "34", "b"]))
+    assert out == ('a&lt;<mark>b</mark> &amp; &#34;<mark>lt</mark>&#34; <mark>34</mark> '
+                   '<mark>amp</mark>')
+    assert "&<mark>" not in out and "</mark>;" not in out
 
-    terms = [("化硅", 0.07), ("碳化硅", 0.07), ("pvt", 0.05), ("碳化", 0.04), ("法", 0.04)]
-    assert explaining_terms(terms) == [("碳化硅", 0.18), ("pvt", 0.05)]
+
+def test_highlighter_marks_every_form_of_an_english_word() -> None:
+    out = str(highlight("Coatings and a coating; coat-hangers", ["coating"]))
+    assert out.count("<mark>") == 2 and "<mark>Coatings</mark>" in out
+
+
+def test_explaining_terms_fold_fragments_into_whole_words_both_listings_use() -> None:
+    from matcher import Tokenizer
+    from webapp.matching.explanation import Words, split_terms
+
+    tok = Tokenizer(mode="default", phrases=False)
+    need = Words.of(["碳化硅 PVT 法长晶，希望降低微管密度"], tok)
+    result = Words.of(["采用 PVT 法生长碳化硅单晶，微管密度低"], tok)
+    terms = [("化硅", 0.07), ("碳化硅", 0.07), ("pvt", 0.05), ("碳化", 0.04), ("法", 0.04),
+             ("外延", 0.03)]
+    shared, related = split_terms(terms, need, result)
+    assert shared[:2] == [("碳化硅", 0.18), ("pvt", 0.05)]
+    assert "微管密度" in [t for t, _ in shared]  # both use it, though the hit did not list it
+    assert related == ["外延"]  # a feedback term neither listing uses: apart, not "shared"
 
 
 def test_high_new_suggestion_notifies_the_other_side(
@@ -288,7 +312,6 @@ def test_high_new_suggestion_notifies_the_other_side(
         institution_user: User, enterprise_user: User) -> None:
     from models.notification import Notification, NotificationKind
 
-    app.config["NOTIFY_SUGGESTION_SCORE"] = 0.3
     need = _published_need(as_enterprise, db)
     notes = db.scalars(select(Notification).where(
         Notification.kind == NotificationKind.SUGGESTION)).all()

@@ -20,8 +20,9 @@ MIN_TRL_FOR_MODE: dict[CooperationMode, int] = {
     CooperationMode.CONSULTING: 1,
 }
 
+#: How much each part counts in the compatibility (relative weights; they need not add to 1).
 DEFAULT_WEIGHTS: dict[str, float] = {
-    "text": 0.70, "field": 0.10, "modes": 0.08, "maturity": 0.05, "price": 0.05, "region": 0.02,
+    "field": 0.10, "modes": 0.08, "maturity": 0.05, "price": 0.05, "region": 0.02,
 }
 
 
@@ -74,12 +75,14 @@ PARTS = {
 }
 
 
-def combine(text_similarity: float, need: Need, result: Result,
-            weights: dict[str, float]) -> tuple[float, dict[str, float]]:
-    """The overall score and each part's weighted contribution to it (they add up to it)."""
-    contributions = {"text": weights.get("text", 0.0) * text_similarity}
-    for name, part in PARTS.items():
-        contributions[name] = weights.get(name, 0.0) * part(need, result)
-    total = sum(contributions.values())
-    return round(total, 6), {k: round(v, 6) for k, v in contributions.items()}
-
+def compatibility(need: Need, result: Result,
+                  weights: dict[str, float]) -> tuple[float, dict[str, float]]:
+    """How well the pair fits beside its text, in [0, 1] (the parts' weighted mean), and each
+    part's value in [0, 1]. It moves a suggestion only among near-ties: see
+    :func:`webapp.matching.services.rank_score`."""
+    values = {name: round(part(need, result), 6) for name, part in PARTS.items()}
+    total = sum(max(0.0, weights.get(name, 0.0)) for name in PARTS)
+    if total <= 0:
+        return 0.0, values
+    mean = sum(max(0.0, weights.get(name, 0.0)) * v for name, v in values.items()) / total
+    return round(mean, 6), values

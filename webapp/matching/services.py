@@ -5,12 +5,12 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.orm import Session
 
 from matcher import Hit
@@ -18,24 +18,36 @@ from models import Match, Need, Organization, Result
 
 from ..db import get_session
 from ..events import emit, suggestions_stored
-from .compatibility import DEFAULT_WEIGHTS, combine
+from .compatibility import DEFAULT_WEIGHTS, compatibility
 from .engine import MatchingEngine, is_matchable_need, is_matchable_result, need_doc, result_doc
+from .explanation import Words, listing_texts, split_terms, word_tokenizer
 
-# How many text candidates are re-ranked with the structured parts for each stored top-k.
+# How many of the matcher's candidates are read for each stored top-k (some are the
+# listing's own organisation's, or no longer published).
 CANDIDATE_FACTOR = 3
 
 
 @dataclass(frozen=True)
 class Suggestion:
-    """A scored pair before it is stored: the other side's id, the score and its reasons."""
+    """A scored pair before it is stored: the other side's id, the ranking score, the text
+    match's coverage (``text_score``), the score's parts and the terms that explain it."""
 
     other_id: int
     score: float
     text_score: float
     parts: dict[str, float]
     terms: list[tuple[str, float]]
+    related: list[str] = field(default_factory=list)
 
+    @property
+    def weak(self) -> bool:
+        """Whether the text match is below the strong threshold (shown, marked as weak)."""
+        return not is_strong(self.text_score)
 
+    def stored_terms(self) -> list[list[Any]]:
+        """The terms as a match stores them: shared ones, then related ones."""
+        return ([[t, s, "shared"] for t, s in self.terms]
+                + [[t, 0.0, "related"] for t in self.related])
 _ENGINE_LOCK = threading.Lock()
 
 
@@ -86,77 +98,117 @@ def index_dir() -> Path | None:
     return Path(os.environ.get("INDEX_DIR") or Path(current_app.instance_path) / "index")
 
 
-def _settings() -> tuple[dict[str, float], int, float]:
+@dataclass(frozen=True)
+class Settings:
+    """How suggestions are ranked and cut (docs/matching.md, "Suggestions as users see them")."""
+
+    weights: dict[str, float]
+    top_k: int
+    prior: float
+    min_strength: float
+    strong: float
+
+
+def settings() -> Settings:
+    """The app's suggestion settings: ``MATCH_TOP_K``, ``MATCH_PRIOR`` (how far structured
+    compatibility may move a result: a factor between 1/(1+prior) and 1),
+    ``MATCH_MIN_STRENGTH`` (below it a hit is not shown at all), ``MATCH_STRONG`` (the
+    coverage a suggestion needs not to be marked weak) and ``MATCH_WEIGHTS``."""
     cfg = current_app.config
-    weights = {**DEFAULT_WEIGHTS, **cfg.get("MATCH_WEIGHTS", {})}
-    return weights, int(cfg.get("MATCH_TOP_K", 10)), float(cfg.get("MATCH_MIN_TEXT", 0.10))
+    return Settings(weights={**DEFAULT_WEIGHTS, **cfg.get("MATCH_WEIGHTS", {})},
+                    top_k=int(cfg.get("MATCH_TOP_K", 10)),
+                    prior=float(cfg.get("MATCH_PRIOR", DEFAULT_PRIOR)),
+                    min_strength=float(cfg.get("MATCH_MIN_STRENGTH", DEFAULT_MIN_STRENGTH)),
+                    strong=float(cfg.get("MATCH_STRONG", DEFAULT_STRONG)))
+
+
+#: Defaults of the settings above, chosen on the dev sets (docs/matching.md).
+DEFAULT_PRIOR = 0.0
+DEFAULT_MIN_STRENGTH = 0.03
+DEFAULT_STRONG = 0.12
+
+
+def strong_threshold() -> float:
+    """The coverage (``Match.text_score``) from which a suggestion is strong: notifications,
+    the best institutions and the report's "with a suggestion" count only strong ones."""
+    return settings().strong
+
+
+def is_strong(coverage: float) -> bool:
+    """Whether a suggestion whose text match covers ``coverage`` of the query is strong."""
+    return coverage >= strong_threshold()
+
+
+def strong_clause() -> ColumnElement[bool]:
+    """SQL for "this stored suggestion is strong" (the same rule as :func:`is_strong`)."""
+    return Match.text_score >= strong_threshold()
 
 
 def text_similarities(hits: Sequence[Hit]) -> list[float]:
-    """Text scores on a 0–1 scale: the cosine of the two texts as written.
-
-    The matcher ranks by an unbounded relevance score; the bounded similarity is what can be
-    combined with the structured parts and compared with thresholds.
-    """
+    """The cosine of the two texts as written, on a 0–1 scale (near-duplicate checks)."""
     return [max(0.0, min(1.0, h.similarity)) for h in hits]
 
 
-def explaining_terms(terms: Sequence[tuple[str, float]], limit: int = 5) -> list[tuple[str, float]]:
-    """The terms worth showing: fragments of a longer listed term (jieba's search mode yields
-    碳化 and 化硅 beside 碳化硅) fold their share into it, and lone characters are dropped."""
-    ordered = sorted(terms, key=lambda t: (-len(t[0]), -t[1]))
-    kept: dict[str, float] = {}
-    for term, share in ordered:
-        home = next((k for k in kept if term in k), None)
-        if home is not None:
-            kept[home] += share
-        elif len(term) > 1 or term.isascii():
-            kept[term] = share
-    best = sorted(kept.items(), key=lambda t: -t[1])[:limit]
-    return [(t, round(s, 4)) for t, s in best]
+def rank_score(strength: float, compat: float, prior: float) -> float:
+    """The ranking score: the matcher's strength, moved by structured compatibility
+    (``compat`` in [0, 1]) by at most the factor 1/(1 + ``prior``), so compatibility only
+    reorders near-ties and a field mismatch never hides a strong text match."""
+    return strength * (1.0 + prior * compat) / (1.0 + prior)
 
 
 def _rank(hits: Sequence[Hit], pairs: dict[int, tuple[Need, Result]], k: int,
-          min_text: float, weights: dict[str, float]) -> list[Suggestion]:
+          cfg: Settings) -> list[Suggestion]:
     out = []
-    for hit, similarity in zip(hits, text_similarities(hits), strict=True):
-        if similarity < min_text or int(hit.id) not in pairs:
+    tokenizer = engine().params.get("tokenizer")
+    words = word_tokenizer(tokenizer if isinstance(tokenizer, dict) else None)
+    need_words: dict[int, Words] = {}
+    for hit in hits:
+        if hit.strength < cfg.min_strength or int(hit.id) not in pairs:
             continue
         need, result = pairs[int(hit.id)]
-        score, parts = combine(similarity, need, result, weights)
-        out.append(Suggestion(other_id=int(hit.id), score=score, text_score=round(similarity, 6),
-                              parts=parts, terms=explaining_terms(hit.terms)))
-    out.sort(key=lambda s: (-s.score, s.other_id))
+        compat, parts = compatibility(need, result, cfg.weights)
+        nw = need_words.get(id(need))
+        if nw is None:
+            nw = need_words[id(need)] = Words.of(listing_texts(need), words)
+        shared, related = split_terms(hit.terms, nw, Words.of(listing_texts(result), words))
+        score = rank_score(hit.strength, compat, cfg.prior)
+        parts = {"strength": round(hit.strength, 6), "coverage": round(hit.coverage, 6),
+                 "compatibility": round(compat, 6), **parts}
+        out.append(Suggestion(other_id=int(hit.id), score=round(score, 6),
+                              text_score=round(hit.coverage, 6), parts=parts, terms=shared,
+                              related=related))
+    # Equal scores go to the more compatible pair; stable, so the matcher's order otherwise.
+    out.sort(key=lambda s: (-s.score, -s.parts["compatibility"]))
     return out[:k]
 
 
 def suggest_results(session: Session, need: Need, k: int | None = None) -> list[Suggestion]:
     """The best published results for a need (which need not be stored or published yet)."""
-    weights, top_k, min_text = _settings()
-    k = k or top_k
+    cfg = settings()
+    k = k or cfg.top_k
     hits = engine().results_index(session).query(need_doc(need), k=k * CANDIDATE_FACTOR)
     results = {r.id: r for r in session.scalars(
         select(Result).where(Result.id.in_([int(h.id) for h in hits])))}
     pairs = {rid: (need, r) for rid, r in results.items()
              if is_matchable_result(r) and r.organization_id != need.organization_id}
-    return _rank(hits, pairs, k, min_text, weights)
+    return _rank(hits, pairs, k, cfg)
 
 
 def suggest_needs(session: Session, result: Result, k: int | None = None) -> list[Suggestion]:
     """The best open needs for a result."""
-    weights, top_k, min_text = _settings()
-    k = k or top_k
+    cfg = settings()
+    k = k or cfg.top_k
     hits = engine().needs_index(session).query(result_doc(result), k=k * CANDIDATE_FACTOR)
     needs = {n.id: n for n in session.scalars(
         select(Need).where(Need.id.in_([int(h.id) for h in hits])))}
     pairs = {nid: (n, result) for nid, n in needs.items()
              if is_matchable_need(n) and n.organization_id != result.organization_id}
-    return _rank(hits, pairs, k, min_text, weights)
+    return _rank(hits, pairs, k, cfg)
 
 
 def _store(session: Session, need_id: int, result_id: int, s: Suggestion) -> Match:
     match = Match(need_id=need_id, result_id=result_id, score=s.score, text_score=s.text_score,
-                  parts=s.parts, terms=[list(t) for t in s.terms],
+                  parts=s.parts, terms=s.stored_terms(),
                   matcher_version=engine().version)
     session.add(match)
     return match
@@ -226,7 +278,8 @@ def rematch_all(session: Session, n_jobs: int = 1) -> int:
     nightly rematch): listings are queried in chunks with one sparse product per chunk
     (``Matcher.query_many``), never holding a full score matrix. Returns how many pairs were
     stored. Flushes, never commits."""
-    weights, top_k, min_text = _settings()
+    cfg = settings()
+    top_k = cfg.top_k
     k = top_k * CANDIDATE_FACTOR
     eng = engine()
     session.execute(delete(Match))
@@ -241,7 +294,7 @@ def rematch_all(session: Session, n_jobs: int = 1) -> int:
             pairs = {int(h.id): (need, results[int(h.id)]) for h in hits
                      if int(h.id) in results and is_matchable_result(results[int(h.id)])
                      and results[int(h.id)].organization_id != need.organization_id}
-            for s in _rank(hits, pairs, top_k, min_text, weights):
+            for s in _rank(hits, pairs, top_k, cfg):
                 stored.add((need.id, s.other_id))
                 _store(session, need.id, s.other_id, s)
         session.flush()
@@ -255,7 +308,7 @@ def rematch_all(session: Session, n_jobs: int = 1) -> int:
             pairs = {int(h.id): (found[int(h.id)], result) for h in hits
                      if int(h.id) in found and is_matchable_need(found[int(h.id)])
                      and found[int(h.id)].organization_id != result.organization_id}
-            for s in _rank(hits, pairs, top_k, min_text, weights):
+            for s in _rank(hits, pairs, top_k, cfg):
                 if (s.other_id, result.id) not in stored:
                     stored.add((s.other_id, result.id))
                     _store(session, s.other_id, result.id, s)
@@ -280,11 +333,12 @@ def matches_for_result(session: Session, result_id: int, limit: int = 10) -> lis
 
 
 def best_institutions(session: Session, need_id: int, limit: int = 5) -> list[dict[str, Any]]:
-    """Institutions whose results fit a need best: their best score and how many results fit."""
+    """Institutions whose results fit a need best, by their strong suggestions only: their
+    best score and how many results fit."""
     stmt = (select(Organization, func.max(Match.score), func.count(Match.id))
             .join(Result, Result.organization_id == Organization.id)
             .join(Match, Match.result_id == Result.id)
-            .where(Match.need_id == need_id, Result.status == "published")
+            .where(Match.need_id == need_id, Result.status == "published", strong_clause())
             .group_by(Organization.id)
             .order_by(func.max(Match.score).desc(), Organization.id).limit(limit))
     return [{"organization": org, "best": best, "results": n}

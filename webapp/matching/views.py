@@ -13,7 +13,7 @@ from ..permissions import acting_user, can_view_need, can_view_result
 from . import bp
 from .advice import Advice, advise, draft_need
 from .compatibility import required_trl
-from .services import engine
+from .services import engine, settings, strong_threshold
 
 
 @bp.app_context_processor
@@ -35,7 +35,8 @@ def _advice() -> dict[str, Any]:
         return advise(draft_need(values, org.id if org else None, org.province if org else ""),
                       get_session())
 
-    return {"need_advice": need_advice, "form_advice": form_advice}
+    return {"need_advice": need_advice, "form_advice": form_advice,
+            "strong_threshold": strong_threshold}
 
 
 @bp.route("/needs/<int:need_id>/matches/<int:result_id>")
@@ -51,4 +52,5 @@ def explain(need_id: int, result_id: int) -> str:
     if match is None:
         abort(404)
     return render_template("matching/explain.html", need=need, result=result, match=match,
-                           required_trl=required_trl(need), version=engine().version)
+                           required_trl=required_trl(need), version=engine().version,
+                           prior_pct=round(100 * settings().prior / (1 + settings().prior)))

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from blinker import NamedSignal
-from flask import Flask, current_app, url_for
+from flask import Flask, url_for
 from flask.sansio.app import App
 from sqlalchemy.orm import Session
 
@@ -31,19 +31,20 @@ from models import (
 from models.i18n import N_
 
 from .. import events
+from ..matching.services import is_strong
 from ..solutions.services import ENTERPRISE_DECIDES
 from .services import notify_organization, notify_users
 
 
 def suggestions_stored(_app: Flask, *, session: Session, listing: Need | Result,
                        new: Sequence[Match], **_: Any) -> None:
-    """One notification per organisation on the other side for new suggestions above the
-    configured score (``NOTIFY_SUGGESTION_SCORE``), naming its best one."""
+    """One notification per organisation on the other side for new strong suggestions
+    (``matching.services.is_strong``: weak ones are shown on the pages, marked, but are no
+    reason to write to anyone), naming its best one."""
     notify_result_side = isinstance(listing, Need)
-    threshold = float(current_app.config.get("NOTIFY_SUGGESTION_SCORE", 0.5))
     told: set[int] = set()
     for match in sorted(new, key=lambda m: -m.score):
-        if match.score < threshold:
+        if not is_strong(match.text_score):
             continue
         need = session.get(Need, match.need_id)
         result = session.get(Result, match.result_id)

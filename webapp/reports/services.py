@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import current_app, has_app_context
+from flask import has_app_context
 from flask_babel import gettext as _
 from sqlalchemy import (
     BigInteger,
@@ -74,8 +74,7 @@ UNIX_EPOCH_JULIAN_DAY = 2440587.5
 PAST_INTEREST = (DockingState.DOCKED, DockingState.NEGOTIATING, DockingState.SIGNED)
 INTEREST_STATES = (DockingState.INTEREST, *PAST_INTEREST)
 
-DEFAULT_SUGGESTION_THRESHOLD = 0.3
-# Upper edges of the score bands; the last band is [0.8, ∞).
+# Upper edges of the bands of a suggestion's coverage (Match.text_score); the last is [0.8, 1].
 SCORE_BAND_EDGES = (0.2, 0.4, 0.6, 0.8)
 TOP_INSTITUTIONS = 10
 WAN_PER_YI = Decimal(10_000)
@@ -288,22 +287,22 @@ def cohort(filters: ReportFilters) -> list[ColumnElement[bool]]:
 # cheaper than probing every need of the cohort with EXISTS when there are 100,000 of them.
 
 def suggestion_threshold() -> float:
-    """The score from which a stored suggestion counts as strong (the funnel's 有高分推荐).
+    """The coverage from which a stored suggestion counts as strong (the funnel's 有高分推荐):
+    matching's one definition, ``matching.services.strong_threshold`` (its default outside
+    an app, for scripts such as the report benchmark)."""
+    from ..matching.services import DEFAULT_STRONG, strong_threshold
 
-    The one place the report asks: today the setting ``REPORT_SUGGESTION_THRESHOLD``; when
-    matching gains its own definition of a strong suggestion (issue 16), this delegates to it.
-    """
-    if not has_app_context():  # a script outside the app (benchmarks) takes the default
-        return DEFAULT_SUGGESTION_THRESHOLD
-    return float(current_app.config.get("REPORT_SUGGESTION_THRESHOLD",
-                                        DEFAULT_SUGGESTION_THRESHOLD))
+    if not has_app_context():
+        return DEFAULT_STRONG
+    return strong_threshold()
 
 
 def has_suggestion(threshold: float) -> ColumnElement[bool]:
-    """The need has a stored suggestion scoring at least ``threshold``."""
+    """The need has a stored suggestion whose text match covers at least ``threshold``
+    (``Match.text_score``; the strong threshold, ``matching.services.strong_threshold``)."""
     # Matches are ten times more numerous than needs: probing the (need_id, score) index once
     # per need beats reading every match.
-    return exists().where(Match.need_id == Need.id, Match.score >= threshold)
+    return exists().where(Match.need_id == Need.id, Match.text_score >= threshold)
 
 
 def interest_needs() -> Select[Any]:
@@ -652,7 +651,7 @@ def score_bands() -> list[tuple[float, float | None]]:
 def quality(session: Session, filters: ReportFilters) -> list[dict[str, Any]]:
     """For the stored suggestions of needs in the cohort, per score band: how many there are,
     how many led to a docking past interest on the same need↔result pair, and the share."""
-    band = case(*[(Match.score < edge, i) for i, edge in enumerate(SCORE_BAND_EDGES)],
+    band = case(*[(Match.text_score < edge, i) for i, edge in enumerate(SCORE_BAND_EDGES)],
                 else_=len(SCORE_BAND_EDGES))
     base = select(band.label("band"), func.count(Match.id))
 

@@ -330,3 +330,16 @@ def sort_field(keys: Mapping[str, Any], default: str) -> Str:
     values = [v for k in keys for v in (k, f"-{k}")]
     return Str(load_default=default, validate=one_of(values),
                metadata={"description": "排序字段，前加 - 为倒序"})
+
+
+class WeakMark(fields.Boolean):
+    """Whether a suggestion's text match is below the strong threshold (read-only: computed
+    from ``text_score`` by ``matching.services.is_strong``, the rule the pages use)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(dump_only=True, attribute="text_score", **kwargs)
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> bool:
+        from ...matching.services import is_strong
+
+        return not is_strong(float(value))

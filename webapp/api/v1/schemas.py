@@ -58,6 +58,7 @@ from .fields import (
     Timestamp,
     Wan,
     WanText,
+    WeakMark,
     one_of,
     record_id,
     text,
@@ -174,7 +175,8 @@ class Result(Listing):
 
 
 class Term(Answer):
-    """A term two texts share and its share of the text score (stored as a pair)."""
+    """A term both listings use as written and its share of the text score (0: a shared word
+    the score did not rest on)."""
 
     term = Str()
     share = Number()
@@ -191,8 +193,10 @@ class Match(Answer):
     result_id = record_id()
     score = Number(validate=validate.Range(min=0))
     text_score = Number(validate=validate.Range(min=0))
+    weak = WeakMark()
     parts = Free(keys=Str(), values=Number())
-    terms = Items(Obj(Term))
+    terms = Items(Obj(Term), attribute="shared_terms")
+    related_terms = Items(Str())
     matcher_version = Str()
     created_at = Timestamp()
     need_title = Str(attribute="need.title")
@@ -383,8 +387,10 @@ class SuggestedResult(Answer):
     trl = Int(validate=validate.Range(1, 9))
     score = Number(validate=validate.Range(min=0))
     text_score = Number(validate=validate.Range(min=0))
+    weak = WeakMark()
     parts = Free(keys=Str(), values=Number())
     terms = Items(Obj(Term))
+    related_terms = Items(Str())
     url = Str()
 
 

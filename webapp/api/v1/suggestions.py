@@ -29,6 +29,7 @@ def _item(suggestion: Suggestion, result: Result) -> dict[str, Any]:
         "field": result.field, "field_label": _(result.field.label), "trl": result.trl,
         "score": suggestion.score, "text_score": suggestion.text_score,
         "parts": dict(suggestion.parts), "terms": suggestion.terms,
+        "related_terms": suggestion.related,
         "url": url_for("results.detail", result_id=result.id),
     }
 
