@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import math
+import os
 import re
 from collections.abc import Callable, Mapping
 from decimal import Decimal

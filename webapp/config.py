@@ -55,8 +55,9 @@ def default_config(instance_path: Path, with_secret: bool = True) -> dict[str, A
         # structured compatibility (the parts' relative weights) breaks ties and may move a
         # suggestion by at most the factor 1/(1 + MATCH_PRIOR) (0: on the dev sets any prior
         # cost relevant cross-field results, see docs/matching.md); hits below
-        # MATCH_MIN_STRENGTH of the need's own score are not shown; below MATCH_STRONG coverage they are shown marked as weak, and
-        # only strong ones notify, name the best institutions and count in the report.
+        # MATCH_MIN_STRENGTH of the need's own score are not shown; below MATCH_STRONG
+        # coverage they are shown marked as weak, and only strong ones notify, name the best
+        # institutions and count in the report.
         "MATCH_WEIGHTS": {"field": 0.10, "modes": 0.08, "maturity": 0.05, "price": 0.05,
                           "region": 0.02},
         "MATCH_TOP_K": 10,
