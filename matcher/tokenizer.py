@@ -20,17 +20,20 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Tokenizer", "english_stem", "load_wordlist"]
+__all__ = ["LATIN_WORD", "Tokenizer", "english_stem", "load_wordlist"]
 
 _DATA = "matcher.data"
 
 # A CJK run, or an alphanumeric token that may contain inner joiners: "pm2.5", "li-ion",
 # "crispr-cas9", "c++". Everything else (punctuation, spaces) separates tokens.
+_LATIN = (r"[0-9a-z\u00c0-\u024f\u0370-\u03ff]+"
+          r"(?:[-.+_][0-9a-z\u00c0-\u024f\u0370-\u03ff]+)*\+*")
 _TOKEN_RE = re.compile(
     r"(?P<han>[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+)"
-    r"|(?P<alnum>[0-9a-z\u00c0-\u024f\u0370-\u03ff]+"
-    r"(?:[-.+_][0-9a-z\u00c0-\u024f\u0370-\u03ff]+)*\+*)"
+    rf"|(?P<alnum>{_LATIN})"
 )
+#: One Latin-script token as the tokenizer reads it from normalised (case-folded) text.
+LATIN_WORD = re.compile(_LATIN)
 # Plain numbers ("2018", "3.5") carry little topical meaning but vary a lot.
 _NUMBER_RE = re.compile(r"^[0-9]+(?:[.,/][0-9]+)*$")
 

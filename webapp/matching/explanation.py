@@ -19,14 +19,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from matcher import Tokenizer
-from matcher.tokenizer import english_stem
+from matcher.tokenizer import LATIN_WORD, english_stem
 from models import Need, Result
 
 #: How many shared and related terms a suggestion keeps.
 SHARED_TERMS = 5
 RELATED_TERMS = 3
 
-_LATIN_WORD = re.compile(r"[0-9a-z\u00c0-\u024f]+(?:[-.+_][0-9a-z\u00c0-\u024f]+)*\+*")
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 _WORDS_LOCK = threading.Lock()
@@ -75,7 +74,7 @@ class Words:
         written: dict[str, str] = {}
         for text in texts:
             terms.update(tokenizer(text))
-            for m in _LATIN_WORD.finditer(_normalise(text)):
+            for m in LATIN_WORD.finditer(_normalise(text)):
                 word = m.group(0)
                 written.setdefault(english_stem(word) if tokenizer.english else word, word)
         return cls(frozenset(t for t in terms if _showable(t)), written)
@@ -83,6 +82,24 @@ class Words:
     def display(self, term: str) -> str:
         """How the listing writes ``term``."""
         return self.written.get(term, term)
+
+
+#: How many listings' words :func:`listing_words` remembers (a nightly rematch explains the
+#: same results for many needs).
+WORDS_CACHE_SIZE = 20_000
+_WORDS_CACHE: dict[tuple[int, tuple[str, ...]], Words] = {}
+
+
+def listing_words(listing: Need | Result, tokenizer: Tokenizer) -> Words:
+    """The whole words of a listing's text fields (remembered by their text)."""
+    texts = tuple(listing_texts(listing))
+    key = (id(tokenizer), texts)
+    words = _WORDS_CACHE.get(key)
+    if words is None:
+        if len(_WORDS_CACHE) >= WORDS_CACHE_SIZE:
+            _WORDS_CACHE.clear()
+        words = _WORDS_CACHE[key] = Words.of(texts, tokenizer)
+    return words
 
 
 def _showable(term: str) -> bool:
@@ -144,7 +161,7 @@ def occurs_in(term: str, texts: Iterable[str], english: bool = True) -> bool:
                 return True
             continue
         stem = english_stem(needle) if english else needle
-        for m in _LATIN_WORD.finditer(norm):
+        for m in LATIN_WORD.finditer(norm):
             word = m.group(0)
             if word == needle or (english and english_stem(word) == stem):
                 return True

@@ -13,9 +13,10 @@ from collections.abc import Iterable
 
 from markupsafe import Markup, escape
 
-from matcher.tokenizer import english_stem
+from matcher.tokenizer import LATIN_WORD, english_stem
 
-_LATIN = re.compile(r"[0-9a-z\u00c0-\u024f]+(?:[-.+_][0-9a-z\u00c0-\u024f]+)*\+*", re.IGNORECASE)
+# The tokenizer's Latin token, matched on the text as written (any case).
+_LATIN = re.compile(LATIN_WORD.pattern, re.IGNORECASE)
 
 
 def _spans(text: str, terms: Iterable[str]) -> list[tuple[int, int]]:

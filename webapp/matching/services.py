@@ -20,7 +20,7 @@ from ..db import get_session
 from ..events import emit, suggestions_stored
 from .compatibility import DEFAULT_WEIGHTS, compatibility
 from .engine import MatchingEngine, is_matchable_need, is_matchable_result, need_doc, result_doc
-from .explanation import Words, listing_texts, split_terms, word_tokenizer
+from .explanation import listing_words, split_terms, word_tokenizer
 
 # How many of the matcher's candidates are read for each stored top-k (some are the
 # listing's own organisation's, or no longer published).
@@ -158,28 +158,28 @@ def rank_score(strength: float, compat: float, prior: float) -> float:
 
 def _rank(hits: Sequence[Hit], pairs: dict[int, tuple[Need, Result]], k: int,
           cfg: Settings) -> list[Suggestion]:
-    out = []
-    tokenizer = engine().params.get("tokenizer")
-    words = word_tokenizer(tokenizer if isinstance(tokenizer, dict) else None)
-    need_words: dict[int, Words] = {}
+    ranked: list[tuple[float, float, Hit]] = []
     for hit in hits:
         if hit.strength < cfg.min_strength or int(hit.id) not in pairs:
             continue
+        compat, _ = compatibility(*pairs[int(hit.id)], cfg.weights)
+        ranked.append((rank_score(hit.strength, compat, cfg.prior), compat, hit))
+    # Exact scores (rounding would make ties); equal ones go to the more compatible pair, and
+    # the sort is stable, so the matcher's order stands otherwise.
+    ranked.sort(key=lambda r: (-r[0], -r[1]))
+    tokenizer = engine().params.get("tokenizer")
+    words = word_tokenizer(tokenizer if isinstance(tokenizer, dict) else None)
+    out = []
+    for score, compat, hit in ranked[:k]:
         need, result = pairs[int(hit.id)]
-        compat, parts = compatibility(need, result, cfg.weights)
-        nw = need_words.get(id(need))
-        if nw is None:
-            nw = need_words[id(need)] = Words.of(listing_texts(need), words)
-        shared, related = split_terms(hit.terms, nw, Words.of(listing_texts(result), words))
-        score = rank_score(hit.strength, compat, cfg.prior)
+        shared, related = split_terms(hit.terms, listing_words(need, words),
+                                      listing_words(result, words))
         parts = {"strength": round(hit.strength, 6), "coverage": round(hit.coverage, 6),
-                 "compatibility": round(compat, 6), **parts}
+                 "compatibility": round(compat, 6), **compatibility(need, result, cfg.weights)[1]}
         out.append(Suggestion(other_id=int(hit.id), score=round(score, 6),
                               text_score=round(hit.coverage, 6), parts=parts, terms=shared,
                               related=related))
-    # Equal scores go to the more compatible pair; stable, so the matcher's order otherwise.
-    out.sort(key=lambda s: (-s.score, -s.parts["compatibility"]))
-    return out[:k]
+    return out
 
 
 def suggest_results(session: Session, need: Need, k: int | None = None) -> list[Suggestion]:

@@ -112,10 +112,6 @@
     });
   }
 
-  function percent(x) {
-    return (Math.round(x * 1000) / 10).toFixed(1);
-  }
-
   function renderResults(items) {
     list.textContent = "";
     items.forEach(function (item) {
@@ -123,7 +119,9 @@
       var link = node.querySelector(".live-title");
       link.href = item.url;
       link.textContent = item.title;
-      node.querySelector(".live-score").textContent = percent(item.score);
+      // text_score is the text match's coverage of the need; weak ones are marked, not hidden.
+      node.querySelector(".live-score").textContent = Math.round(item.text_score * 100);
+      node.querySelector(".live-weak").hidden = !item.weak;
       node.querySelector(".live-org").textContent = item.organization.name;
       node.querySelector(".live-trl").textContent = "TRL " + item.trl;
       var terms = node.querySelector(".live-terms");
@@ -132,10 +130,6 @@
         tag.className = "tag";
         tag.textContent = t.term;
         terms.appendChild(tag);
-      });
-      Array.prototype.forEach.call(node.querySelectorAll("[data-part]"), function (span) {
-        var part = item.parts[span.getAttribute("data-part")];
-        span.textContent = percent(part || 0);
       });
       list.appendChild(node);
     });
