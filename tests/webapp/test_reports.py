@@ -61,6 +61,13 @@ from support import PASSWORD, login, page_text
 PERIOD = {"from": "2025-01-01", "to": "2025-03-31"}
 
 
+
+@pytest.fixture(autouse=True)
+def _strong_from_0_3(app: Flask) -> None:
+    """The world's suggestions are written with coverages around a strong threshold of 0.3."""
+    app.config["MATCH_STRONG"] = 0.3
+
+
 def utc(*parts: int) -> dt.datetime:
     """An aware UTC datetime."""
     return dt.datetime(*parts, tzinfo=dt.UTC)  # type: ignore[misc]

@@ -67,8 +67,12 @@ def test_preview_ranks_published_results_and_stores_nothing(
     assert len(titles) <= 5
     first = body["items"][0]
     assert first["organization"]["name"] == "江南工业大学"
-    assert set(first["parts"]) == {"text", "field", "modes", "maturity", "price", "region"}
-    assert abs(sum(first["parts"].values()) - first["score"]) < 1e-4
+    assert set(first["parts"]) == {"strength", "coverage", "compatibility", "field", "modes",
+                                   "maturity", "price", "region"}
+    # The score is the matcher's strength (the compatibility prior is off by default).
+    assert abs(first["parts"]["strength"] - first["score"]) < 1e-4
+    assert first["text_score"] == first["parts"]["coverage"]
+    assert first["weak"] is (first["text_score"] < 0.12)
     assert any(t["term"] == "mems气体传感器" or "气体传感器" in t["term"] for t in first["terms"])
     assert first["url"] == f"/results/{sensor_results[0].id}"
     assert body["advice"] == [] and body["field_used"] == "electronic_information"
