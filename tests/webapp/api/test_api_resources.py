@@ -142,7 +142,8 @@ def test_institution_posts_a_result_and_suggestions_are_served(
     assert body["price_wan"] == "200.5" and body["maturity"] == "中试"
     matches = api_as(None).get(f"/results/{body['id']}/matches").get_json()["items"]
     assert [m["need_id"] for m in matches] == [need.id]
-    assert matches[0]["terms"] and 0 < matches[0]["score"] <= 1
+    # score ranks (the matcher's strength, unbounded); text_score is the coverage in [0, 1].
+    assert matches[0]["terms"] and matches[0]["score"] > 0 and 0 < matches[0]["text_score"] <= 1
     from_need = api_as(None).get(f"/needs/{need.id}/matches?limit=5").get_json()["items"]
     assert [m["result_id"] for m in from_need] == [body["id"]]
     withdrawn = api.post(f"/results/{body['id']}/withdraw")
