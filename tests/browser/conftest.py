@@ -71,8 +71,9 @@ def live_server(chromium_path: str, tmp_path_factory: pytest.TempPathFactory,
     gunicorn = Path(sys.executable).with_name("gunicorn")
     log = open(folder / "gunicorn.log", "ab")  # noqa: SIM115 - closed below
     server = subprocess.Popen(  # noqa: S603
-        [str(gunicorn), "--workers", "2", "--worker-class", "gthread", "--threads", "4",
-         "--bind", f"127.0.0.1:{port}", "--no-control-socket", "--log-level", "warning",
+        [str(gunicorn), "-c", "python:webapp.gunicorn_conf", "--workers", "2",
+         "--threads", "4", "--bind", f"127.0.0.1:{port}", "--no-control-socket",
+         "--log-level", "info", "--access-logfile", "/dev/null",
          "--pythonpath", str(Path(__file__).parent), "served_app:app"],
         stdout=log, stderr=subprocess.STDOUT, env=env, cwd=folder)
     url = f"http://127.0.0.1:{port}"
@@ -87,6 +88,13 @@ def live_server(chromium_path: str, tmp_path_factory: pytest.TempPathFactory,
             except OSError:
                 pass
             assert time.monotonic() < deadline, "the browser tests' server did not start"
+            time.sleep(0.2)
+        # As under `make run`, each worker builds its matcher indexes in a warm-up thread
+        # (webapp/gunicorn_conf.py); the journeys start once both are warm, so that a busy
+        # machine's index build does not eat the first live preview's time-out.
+        while (folder / "gunicorn.log").read_text(errors="replace").count("matcher warm") < 2:
+            assert server.poll() is None, (folder / "gunicorn.log").read_text()
+            assert time.monotonic() < deadline + 60, "the workers' matcher warm-up did not end"
             time.sleep(0.2)
         yield LiveServer(url=url)
     finally:

@@ -117,8 +117,11 @@ def test_journey_1_enterprise_writes_a_need_with_live_suggestions(
 
     suggestions.get_by_role("link", name=RESULT_TITLE).click()
     expect(page.get_by_role("heading", name="匹配说明")).to_be_visible()
-    expect(page.locator("table.breakdown")).to_contain_text("文本相似度")
-    expect(page.locator("mark").first).to_be_visible()
+    expect(page.get_by_role("heading", level=2).first).to_contain_text("文本覆盖")
+    expect(page.locator("table.breakdown")).to_contain_text("技术领域")
+    # The shared words are marked on both sides.
+    expect(page.locator("section.detail").nth(1).locator("mark").first).to_be_visible()
+    expect(page.locator("section.detail").nth(2).locator("mark").first).to_be_visible()
     axe.check(page, "explain")
     shot(page, "journey1-05-explanation")
     _state(live_server).update(need_id=need_id, email=email)
