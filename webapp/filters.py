@@ -13,6 +13,7 @@ from models.enums import NeedStatus, ResultStatus
 from models.taxonomy import FIELD_LABELS, MODE_LABELS, PROVINCES, SUBFIELDS, maturity_stage
 
 from .matching.highlight import highlight
+from .search import marked
 
 
 def _english() -> bool:
@@ -117,6 +118,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         format_budget=format_budget,
         url_with=url_with,
+        marked=marked,
         FIELD_LABELS=FIELD_LABELS,
         MODE_LABELS=MODE_LABELS,
         SUBFIELDS=SUBFIELDS,

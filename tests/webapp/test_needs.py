@@ -42,10 +42,11 @@ def test_enterprise_posts_publishes_and_finds_need(as_enterprise: FlaskClient, d
     assert set(need.modes) == {CooperationMode.JOINT_DEVELOPMENT,
                                CooperationMode.COMMISSIONED_DEVELOPMENT}
     assert need.keyword_list == ["机器视觉", "锂离子电池", "缺陷检测"]
-    # Anyone finds it by keyword, and not by a word it lacks.
-    listing = page_text(client.get("/needs", query_string={"q": "极片 缺陷"}))
-    assert "高速线阵相机下的极片缺陷检测" in listing and "共 1 条" in listing
-    assert "共 0 条" in page_text(client.get("/needs", query_string={"q": "极片 疫苗"}))
+    # Anyone finds it by keyword (the words marked), and not by words it lacks.
+    response = client.get("/needs", query_string={"q": "极片 缺陷"})
+    assert "高速线阵相机下的<mark>极片</mark><mark>缺陷</mark>检测" in response.get_data(as_text=True)
+    assert "共 1 条" in page_text(response)
+    assert "共 0 条" in page_text(client.get("/needs", query_string={"q": "疫苗 佐剂"}))
     detail = page_text(client.get(f"/needs/{need.id}"))
     assert "80–150 万元" in detail and "检测精度≤0.1mm" in detail
 

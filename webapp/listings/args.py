@@ -3,6 +3,7 @@ button sent a listing's form."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from decimal import Decimal, InvalidOperation
 from enum import Enum
 from typing import TypeVar
@@ -44,6 +45,12 @@ def decimal_arg(name: str) -> Decimal | None:
 def text_arg(name: str, limit: int = 100) -> str:
     """A free-text query argument, trimmed and capped."""
     return request.args.get(name, "").strip()[:limit]
+
+
+def choice_arg(name: str, allowed: Collection[str]) -> str | None:
+    """A query argument among ``allowed`` values; anything else is ignored."""
+    raw = request.args.get(name, "")
+    return raw if raw in allowed else None
 
 
 def wants_publish() -> bool:

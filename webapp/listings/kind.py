@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
 from models import Match, Organization, User
+
+if TYPE_CHECKING:
+    from ..search import SearchSpec
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,7 @@ class ListingKind:
     publishable: Callable[[Any], bool]  # whether saving a form may also publish it
     transitions: Sequence[Transition]
     matches: Callable[..., list[Match]]  # (session, id, limit=...) -> stored suggestions
+    search: SearchSpec  # how its list is searched, counted by facets and sorted
     published: str  # "需求已发布。"
     drafted: str
     updated: str

@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 from models import CooperationMode, Field, Need, NeedStatus, Result, ResultStatus, User
 
 from ..events import emit, listing_changed, listing_closed, listing_published
-from ..search import like_any
 
 L = TypeVar("L", Need, Result)
 
@@ -40,6 +39,8 @@ class ListingFilters:
     province: str | None = None
     mode: CooperationMode | None = None
     organization_id: int | None = None
+    band: str | None = None  # a budget or price band (``search.BANDS``), applied by search
+    maturity: str | None = None  # a maturity stage (results), applied by search
 
 
 def apply_listing(listing: Any, data: ListingInput) -> None:
@@ -94,13 +95,11 @@ def announce(session: Session, listing: Need | Result, before: ListingStatus | N
     emit(signal, session=session, listing=listing)
 
 
-def narrowed(stmt: Select[Any], model: Any, filters: ListingFilters, searched: tuple[Any, ...],
+def narrowed(stmt: Select[Any], model: Any, filters: ListingFilters,
              modes: tuple[Any, Any]) -> Select[Any]:
-    """``stmt`` narrowed by the filters every listing list has: words in the ``searched``
-    columns, field, region, and a cooperation mode (``modes``: the listing-id and mode columns
-    of the kind's modes table)."""
-    if filters.q:
-        stmt = stmt.where(like_any(filters.q, *searched))
+    """``stmt`` narrowed by the filters every listing list has: field, region, and a cooperation
+    mode (``modes``: the listing-id and mode columns of the kind's modes table). The query
+    (``q``) and the bands are applied by ``webapp.search``, which ranks the list."""
     if filters.field is not None:
         stmt = stmt.where(model.field == filters.field)
     if filters.province:

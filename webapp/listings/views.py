@@ -7,7 +7,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import login_required
 from flask_wtf import FlaskForm
@@ -19,9 +28,10 @@ from models import CooperationMode, Field
 from ..db import get_session
 from ..form_tokens import commit_once, replayed
 from ..page_changes import change_and_go_back
-from ..pagination import page_number, paginate
+from ..pagination import page_number
 from ..permissions import acting_user, can_change, require_change
-from .args import enum_arg, province_arg, text_arg, wants_publish
+from ..search import BAND_VALUES, STAGES, clean_query, order_of, search, sort_names
+from .args import choice_arg, enum_arg, province_arg, text_arg, wants_publish
 from .kind import ListingKind, Transition
 from .services import ListingFilters, announce
 
@@ -63,13 +73,19 @@ def register_pages(bp: Blueprint, pages: ListingPages) -> None:
             # "Mine" without a log-in would silently show everyone's: ask to log in instead.
             return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
         mine = text_arg("mine") == "1" and user is not None
+        q, cut = clean_query(request.args.get("q", ""))
         filters = pages.filters(
-            q=text_arg("q"), field=enum_arg("field", Field), province=province_arg(),
-            mode=enum_arg("mode", CooperationMode),
+            q=q, field=enum_arg("field", Field), province=province_arg(),
+            mode=enum_arg("mode", CooperationMode), band=choice_arg("band", BAND_VALUES),
+            maturity=choice_arg("maturity", STAGES) if kind.search.trl else None,
             organization_id=user.organization_id if mine and user else None)
-        page = paginate(get_session(), kind.query(filters, user), page_number(text_arg("page")),
-                        current_app.config["PAGE_SIZE"])
-        return render_template(template("index"), page=page, filters=filters, mine=mine,
+        sort, order = order_of(kind, text_arg("sort"), bool(q))
+        found = search(get_session(), kind, filters, user, order=order, sort=sort,
+                       page=page_number(text_arg("page")),
+                       per_page=current_app.config["PAGE_SIZE"])
+        return render_template(template("index"), page=found.page, found=found, filters=filters,
+                               mine=mine, sorts=sort_names(kind, bool(q)),
+                               notices=[n for n in (cut, found.notice) if n],
                                **pages.index_context())
 
     def new() -> Response | str:

@@ -116,7 +116,8 @@ def expire_due_needs(session: Session, today: dt.date | None = None) -> list[Nee
 
 
 def need_query(filters: NeedFilters, viewer: User | None) -> Select[Need]:
-    """The statement behind the need list: visible needs matching the filters, newest first."""
+    """The statement behind the need list: visible needs matching the filters, newest first
+    (its query is searched by ``webapp.search``)."""
     stmt = select(Need)
     if filters.organization_id is not None:
         stmt = stmt.where(Need.organization_id == filters.organization_id)
@@ -131,9 +132,7 @@ def need_query(filters: NeedFilters, viewer: User | None) -> Select[Need]:
             # Drafts are listed only on the owner's own list.
             stmt = stmt.where(Need.organization_id == (viewer.organization_id if viewer else -1))
         stmt = stmt.where(Need.status == filters.status)
-    stmt = narrowed(stmt, Need, filters,
-                    (Need.title, Need.problem, Need.keywords, Need.indicators),
-                    (NeedMode.need_id, NeedMode.mode))
+    stmt = narrowed(stmt, Need, filters, (NeedMode.need_id, NeedMode.mode))
     if filters.min_budget_wan is not None:
         # A bound finer than a fen, or beyond any budget, cannot be bound to the fen column
         # (5e-324 or 1e30 万元 would fail): round it up to a fen and cap it, which selects the

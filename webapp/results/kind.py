@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from models import Organization, Result, ResultStatus
+from sqlalchemy.orm import Session
+
+from matcher import Matcher
+from models import Organization, Result, ResultMode, ResultStatus
 from models.i18n import N_
 
 from ..listings.kind import ListingKind, Transition
-from ..matching.services import matches_for_result
+from ..matching.services import engine, matches_for_result
 from ..permissions import can_view_result
+from ..search import SearchSpec
 from .services import create_result, publish_result, result_query, update_result, withdraw_result
 
 
@@ -19,12 +23,27 @@ def _publishable(result: Result) -> bool:
     return result.status is not ResultStatus.PUBLISHED
 
 
+def _index(session: Session) -> Matcher:
+    return engine().results_index(session)
+
+
+SEARCH = SearchSpec(
+    index=_index, indexed=lambda: Result.status == ResultStatus.PUBLISHED,
+    text=lambda: (Result.title, Result.summary, Result.keywords),
+    modes=lambda: (ResultMode.result_id, ResultMode.mode), amount=lambda: Result.price_wan,
+    amount_label=N_("价格"), statuses=ResultStatus, trl=lambda: Result.trl,
+    sorts={
+        "newest": (N_("最新发布"), lambda: (Result.published_at.desc().nulls_first(),)),
+        "price": (N_("价格最低"), lambda: (Result.price_wan.asc().nulls_last(),)),
+        "maturity": (N_("成熟度最高"), lambda: (Result.trl.desc(),)),
+    })
+
 RESULTS = ListingKind(
     name="results", singular="result", model=Result, noun=N_("成果"),
     post_refused=N_("只有高校和科研院所可以发布科技成果。"), may_post=_may_post,
     can_view=can_view_result, create=create_result, update=update_result, query=result_query,
     publish=publish_result, publishable=_publishable,
-    matches=matches_for_result,
+    matches=matches_for_result, search=SEARCH,
     transitions=(
         Transition("publish", publish_result, N_("成果已发布。"),
                    "Publish a draft or withdrawn result."),

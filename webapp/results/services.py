@@ -102,7 +102,8 @@ def withdraw_result(result: Result) -> None:
 
 
 def result_query(filters: ResultFilters, viewer: User | None) -> Select[Result]:
-    """The statement behind the result list: visible results matching the filters."""
+    """The statement behind the result list: visible results matching the filters, newest
+    first (its query is searched by ``webapp.search``)."""
     stmt = select(Result)
     own = viewer is not None and filters.organization_id is not None and (
         viewer.is_operator or viewer.organization_id == filters.organization_id)
@@ -112,8 +113,7 @@ def result_query(filters: ResultFilters, viewer: User | None) -> Select[Result]:
         stmt = stmt.where(Result.status == ResultStatus.PUBLISHED)
     elif filters.status is not None:
         stmt = stmt.where(Result.status == filters.status)
-    stmt = narrowed(stmt, Result, filters, (Result.title, Result.summary, Result.keywords),
-                    (ResultMode.result_id, ResultMode.mode))
+    stmt = narrowed(stmt, Result, filters, (ResultMode.result_id, ResultMode.mode))
     if filters.min_trl is not None:
         stmt = stmt.where(Result.trl >= filters.min_trl)
     return stmt.order_by(Result.published_at.desc().nulls_first(), Result.id.desc())

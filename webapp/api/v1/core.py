@@ -434,9 +434,14 @@ def sorted_by(stmt: Select[Any], sort: str | None, columns: Mapping[str, Any],
     """Replace ``stmt``'s order with the requested one, ties broken by ``tiebreak``."""
     if not sort:
         return stmt
+    return stmt.order_by(None).order_by(sort_clause(sort, columns), tiebreak)
+
+
+def sort_clause(sort: str, columns: Mapping[str, Any]) -> Any:
+    """The order of a ``sort`` argument: its column, descending with a leading ``-``, empty
+    values last."""
     column = columns[sort.lstrip("-")]
-    ordered = column.desc().nulls_last() if sort.startswith("-") else column.asc().nulls_last()
-    return stmt.order_by(None).order_by(ordered, tiebreak)
+    return column.desc().nulls_last() if sort.startswith("-") else column.asc().nulls_last()
 
 
 def created(record: Any, endpoint: str, **values: Any) -> tuple[Any, int, dict[str, str]]:

@@ -325,11 +325,17 @@ class PageQuery(Query):
         return data
 
 
-def sort_field(keys: Mapping[str, Any], default: str) -> Str:
-    """The ``sort`` argument over ``keys``; a leading ``-`` sorts descending."""
+def sort_field(keys: Mapping[str, Any], default: str, relevance: bool = False) -> Str:
+    """The ``sort`` argument over ``keys``; a leading ``-`` sorts descending. With
+    ``relevance`` (a searched list), ``relevance`` is a choice too and the default with a query
+    (``default`` applies without one)."""
     values = [v for k in keys for v in (k, f"-{k}")]
-    return Str(load_default=default, validate=one_of(values),
-               metadata={"description": "排序字段，前加 - 为倒序"})
+    if not relevance:
+        return Str(load_default=default, validate=one_of(values),
+                   metadata={"description": "排序字段，前加 - 为倒序"})
+    return Str(load_default=None, validate=one_of(["relevance", *values]), metadata={
+        "description": f"排序字段，前加 - 为倒序；relevance 按与 q 的相关度。默认：有 q 时 relevance，"
+                       f"否则 {default}"})
 
 
 class WeakMark(fields.Boolean):

@@ -18,6 +18,7 @@ from ...db import get_session
 from ...listings.kind import ListingKind
 from ...listings.services import announce
 from ...permissions import acting_user, can_change
+from ...search import search
 from .core import (
     WRITE_ERRORS,
     ApiError,
@@ -25,9 +26,8 @@ from .core import (
     load,
     not_found,
     operation,
-    paged,
     require_user,
-    sorted_by,
+    sort_clause,
 )
 from .schemas import MatchList, MatchQuery
 
@@ -48,6 +48,10 @@ class ListingResource:
     problems: Callable[[Mapping[str, Any]], dict[str, str]]  # the rules across its fields
     to_input: Callable[[Mapping[str, Any]], Any]  # checked values -> the services' input
     docs: Mapping[str, str]  # each operation's docstring, by the operation's name
+
+
+#: The order of a list without a query and without ``sort``.
+DEFAULT_SORT = "-published_at"
 
 
 def visible(kind: ListingKind, listing_id: int) -> Any:
@@ -88,8 +92,11 @@ def declare(resource: ListingResource) -> None:
         if args["mine"] and user is None:
             raise ApiError(401, "unauthorized", _("mine=true 需要登录或 API 令牌。"))
         organization = user.organization_id if args["mine"] and user else None
-        stmt = kind.query(resource.filters(args, organization), user)
-        return paged(sorted_by(stmt, args["sort"], resource.sorts, kind.model.id.desc()), args)
+        filters = resource.filters(args, organization)
+        sort = args.get("sort") or ("relevance" if filters.q else DEFAULT_SORT)
+        order = None if sort == "relevance" else (sort_clause(sort, resource.sorts),)
+        return search(get_session(), kind, filters, user, order=order, sort=sort,
+                      page=args["page"], per_page=args["per_page"], facets=False).page
 
     def create(body: dict[str, Any]) -> Any:
         db = get_session()

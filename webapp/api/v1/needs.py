@@ -31,7 +31,7 @@ class NeedQuery(ListingQuery):
     min_budget = QueryNumber(validate=validate.Range(min=0),
                              metadata={"minimum": 0, "description": "预算上限不低于（万元）"})
     mine = Bool(load_default=False, metadata={"description": "只列本机构的需求（含草稿）"})
-    sort = sort_field(SORTS, "-published_at")
+    sort = sort_field(SORTS, "-published_at", relevance=True)
 
 
 def need_filters(args: dict[str, Any], organization_id: int | None) -> NeedFilters:

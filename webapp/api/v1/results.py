@@ -31,7 +31,7 @@ class ResultQuery(ListingQuery):
     min_trl = Int(strict=False, validate=validate.Range(1, 9),
                   metadata={"description": "技术成熟度不低于"})
     mine = Bool(load_default=False, metadata={"description": "只列本机构的成果（含草稿）"})
-    sort = sort_field(SORTS, "-published_at")
+    sort = sort_field(SORTS, "-published_at", relevance=True)
 
 
 def result_filters(args: dict[str, Any], organization_id: int | None) -> ResultFilters:

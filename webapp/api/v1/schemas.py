@@ -445,7 +445,8 @@ FREE_FORM = {"Report": {"type": "object", "description": "与 /reports.json 相�
 class ListingQuery(PageQuery):
     """What the need and the result lists can both be narrowed by."""
 
-    q = Str(validate=validate.Length(max=100), metadata={"description": "关键词，每个词都须出现"})
+    q = Str(validate=validate.Length(max=100), metadata={
+        "description": "关键词：按匹配引擎的分词与索引检索（中英文、缩写如 PCB、5G），默认按相关度排序"})
     field = Choice(TechField, metadata={"description": "技术领域"})
     province = Str(validate=PROVINCE, metadata={"description": "所属地区"})
 
