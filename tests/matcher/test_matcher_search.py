@@ -49,3 +49,9 @@ def test_removed_docs_unknown_words_and_punctuation_find_nothing(index: Matcher)
     m.add([{"id": 5, "title": "AOI检测算法", "text": "缺陷分类。"}])
     assert set(search(m, "AOI").ids) == {1, 5}
     assert search(index, "疫苗").ids == [] and search(index, "！？…").terms == ()
+
+
+def test_the_dictionary_keeps_solder_defect_words_whole() -> None:
+    # Single characters stop scoring (issue 16): 虚焊 must be one word to be searched at all.
+    m = Matcher().fit([{"id": 1, "title": "PCB焊点虚焊、连锡检测", "text": "锡膏印刷后的少锡。"}])
+    assert set(search(m, "虚焊 连锡 少锡 锡膏").terms) == {"虚焊", "连锡", "少锡", "锡膏"}
