@@ -3,7 +3,7 @@
 Fills an empty database with DOCS results (100,000 by default; 3% drafts, 2% withdrawn) written
 in the synthetic technical language of ``matcher.bench`` (titles, abstracts, keywords), each with
 a field, a region, one or two cooperation modes, a TRL and a price (a fifth negotiable), then
-builds the worker's index of published results as a worker does on its first search, and
+builds the index of published results as `innomatch reindex` does (storing the tokens), and
 times, for QUERIES typed queries (one to three keywords of a listing) and as many need-like
 sentences (``matcher.bench.synthetic_queries``):
 
@@ -128,14 +128,21 @@ def percentiles(fn: Callable[[str], Any], queries: Sequence[str]) -> dict[str, f
             "p95_ms": round(times[min(len(times) - 1, int(0.95 * len(times)))], 1)}
 
 
+def report(out: dict[str, Any]) -> None:
+    """Print what is measured so far (one JSON line: a long run shows its progress)."""
+    print(json.dumps(out, ensure_ascii=False), flush=True)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Fill the database, build the index and print the timings as JSON."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", help="database URL (default: SQLite in a temporary directory)")
     parser.add_argument("--docs", type=int, default=100_000)
-    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--queries", type=int, default=100)
     parser.add_argument("--seed", type=int, default=2025)
     parser.add_argument("--reset", action="store_true", help="drop the PostgreSQL schema first")
+    parser.add_argument("--reuse", action="store_true",
+                        help="time a database filled by an earlier run instead of filling it")
     args = parser.parse_args(argv)
     tmp = tempfile.TemporaryDirectory()
     url = args.url or f"sqlite:///{Path(tmp.name) / 'bench.db'}"
@@ -144,14 +151,16 @@ def main(argv: Sequence[str] | None = None) -> None:
         with db.begin() as conn:
             conn.execute(text("DROP SCHEMA public CASCADE"))
             conn.execute(text("CREATE SCHEMA public"))
-    if set(inspect(db).get_table_names()) - {"alembic_version"}:
-        raise SystemExit("the database is not empty (use --reset for PostgreSQL)")
-    upgrade(db)
     out: dict[str, Any] = {"database": db.dialect.name, "docs": args.docs}
-    t0 = time.perf_counter()
-    out["rows"] = fill(url, args.docs, args.seed)
-    out["fill_s"] = round(time.perf_counter() - t0, 1)
+    if not args.reuse:
+        if set(inspect(db).get_table_names()) - {"alembic_version"}:
+            raise SystemExit("the database is not empty (use --reset for PostgreSQL)")
+        upgrade(db)
+        t0 = time.perf_counter()
+        out["rows"] = fill(url, args.docs, args.seed)
+        out["fill_s"] = round(time.perf_counter() - t0, 1)
     db.dispose()
+    report(out)
 
     # The index is built with two tokenising processes (a worker uses one: it starts from the
     # snapshot ``innomatch reindex`` writes, or from the tokens stored with the listings).
@@ -163,9 +172,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     with app.app_context():
         session = app.extensions["db_sessionmaker"]()
         t0 = time.perf_counter()
+        # As ``innomatch reindex`` does: the tokens are stored with the listings, so that a
+        # rerun with --reuse (and a worker) builds its index without tokenising them again.
+        matching_engine().rebuild(session)
+        session.commit()
         index = matching_engine().results_index(session)
         out["index_build_s"] = round(time.perf_counter() - t0, 1)
         out["indexed"] = len(index)
+        report(out)
 
         def run_search(q: str, field: Field | None = None, sort: str | None = None) -> Any:
             name, order = order_of(RESULTS, sort, True)
@@ -184,9 +198,10 @@ def main(argv: Sequence[str] | None = None) -> None:
                 "page": percentiles(lambda q: client.get("/results", query_string={"q": q}),
                                     queries),
             }
+            report(out)
         out["no_query_page"] = percentiles(lambda q: client.get("/results"), typed[:50])
         session.close()
-    print(json.dumps(out, ensure_ascii=False, indent=1))
+    report(out)
     app.extensions["db_engine"].dispose()
     tmp.cleanup()
 

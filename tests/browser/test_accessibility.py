@@ -17,7 +17,9 @@ from browser.pages import DESKTOP, ENTERPRISE, INSTITUTE, OPERATOR, PHONE, Axe, 
 pytestmark = pytest.mark.browser
 expect = pytest.importorskip("playwright.sync_api").expect
 
-PUBLIC = ["/", "/needs", "/results", "/figures", "/login", "/signup"]
+# A searched list too: its facets, its order and the searched words marked in the cards.
+SEARCHED = "/results?q=检测 5G&sort=relevance"
+PUBLIC = ["/", "/needs", "/results", SEARCHED, "/figures", "/login", "/signup"]
 BY_ROLE = {
     ENTERPRISE: ["/needs/new", "/needs?mine=1", "/dockings", "/notifications"],
     INSTITUTE: ["/results/232", "/results?mine=1"],
@@ -35,6 +37,7 @@ OVERFLOW = "() => document.documentElement.scrollWidth - window.innerWidth"
 
 def _name(path: str, width: int) -> str:
     slug = path.strip("/").replace("/", "-").replace("?", "-").replace("=", "-") or "home"
+    slug = slug.replace(" ", "-").replace("&", "-")
     return f"{slug}-{width}"
 
 
@@ -50,7 +53,7 @@ def _check(page: Any, path: str, axe: Axe, problems: list[str]) -> None:
         overflow = page.evaluate(OVERFLOW)
         if overflow > 1:
             problems.append(f"{path} at {viewport['width']} px is {overflow} px too wide")
-        if path in ("/needs/new", "/reports"):
+        if path in ("/needs/new", "/reports", SEARCHED):
             shot(page, f"layout-{name}")
 
 
