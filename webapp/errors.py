@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
 from flask import Flask, Response, jsonify, render_template, request
 from flask_babel import gettext
+from sqlalchemy.exc import IntegrityError, PendingRollbackError
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.wrappers import Response as WerkzeugResponse
 
@@ -67,6 +69,31 @@ def handle_http_error(exc: HTTPException) -> tuple[Response | str, int] | Werkze
     return error_response(exc.code)
 
 
+INTEGRITY_CONFLICT = N_("提交与已有记录冲突（可能是重复提交，或他人刚刚做了同样的操作），请刷新后重试。")
+
+
+def handle_integrity_conflict(exc: Exception) -> tuple[Response | str, int] | WerkzeugResponse:
+    """The one place where a database integrity conflict (two sign-ups with one e-mail, two
+    "interests" in one pair at the same moment...) becomes an answer: the session is rolled
+    back, the API gets a 409 in JSON, a page goes back where it came from with a message."""
+    from flask import flash, redirect
+
+    from .db import get_session
+    from .security.redirects import safe_next
+
+    get_session().rollback()
+    log.info("integrity conflict on %s %s: %s", request.method, request.path,
+             type(exc).__name__)
+    message = gettext(INTEGRITY_CONFLICT)
+    if wants_json() or request.method == "GET":
+        return error_response(409, message, error="conflict")
+    flash(message, "error")
+    referrer = urlsplit(request.referrer or "")
+    back = referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    same_host = not referrer.netloc or referrer.netloc == request.host
+    return redirect(safe_next(back if same_host else None, fallback=request.full_path))
+
+
 def _handle_unexpected(exc: Exception) -> tuple[Response | str, int]:
     if isinstance(exc, HTTPException):
         return error_response(exc.code or 500)
@@ -77,4 +104,6 @@ def _handle_unexpected(exc: Exception) -> tuple[Response | str, int]:
 def init_app(app: Flask) -> None:
     """Register the handlers."""
     app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(IntegrityError, handle_integrity_conflict)
+    app.register_error_handler(PendingRollbackError, handle_integrity_conflict)
     app.register_error_handler(Exception, _handle_unexpected)

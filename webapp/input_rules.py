@@ -8,6 +8,7 @@ with the same words. The choices (fields, provinces, modes...) come from the mod
 from __future__ import annotations
 
 import datetime as dt
+import re
 import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -85,10 +86,25 @@ AMOUNT_REQUIRED = _l("请填写合同金额")
 SIGNED_ON_REQUIRED = _l("请填写签约日期")
 TOKEN_NAME = Text(60, 1, _l("令牌名称最多 60 个字"), _l("请填写令牌名称"))
 
+# Ids are 32-bit on every database; larger numbers cannot name a record, and PostgreSQL would
+# refuse to compare them with an integer column (SQLite cannot even bind past 2^63).
+MAX_ID = 2**31 - 1
+
+# Lone surrogates cannot be stored (or even encoded as UTF-8); the bidirectional embeddings,
+# overrides and isolates make a text read differently from what it holds ("Trojan source").
+_SURROGATES = re.compile("[\ud800-\udfff]")
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
 def control_problem(text: str) -> str | None:
-    """Text with a NUL character, which no database column can hold."""
+    """Why a text cannot be taken as typed: a NUL character (which no database column can
+    hold), a lone surrogate, or a bidirectional-override character; ``None`` when it can."""
     if "\x00" in text:
         return _("不能包含空字符（NUL）")
+    if _SURROGATES.search(text):
+        return _("含有无效的字符（孤立的代理项），请重新输入")
+    if _BIDI_CONTROLS.search(text):
+        return _("不能包含双向文本控制字符（如 U+202E）")
     return None
 
 

@@ -23,6 +23,7 @@ from ..extensions import LANGUAGES, keep_language, select_locale
 from ..permissions import acting_user
 from ..security.limiter import limit_login, limit_password_reset, limit_signup
 from ..security.log import record_event
+from ..security.redirects import safe_next
 from . import bp
 from .forms import (
     ChangePasswordForm,
@@ -42,13 +43,6 @@ from .services import (
     reset_password,
     sign_up,
 )
-
-
-def _safe_next(target: str | None) -> str:
-    """Only same-site paths are followed after log-in."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("main.index")
 
 
 @bp.route("/signup", methods=["GET", "POST"])
@@ -109,7 +103,7 @@ def login() -> Response | str:
         else:
             db.commit()
             _fresh_session(user, remember=bool(form.remember.data))
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form)
 
 

@@ -7,22 +7,19 @@ cannot differ between them. Values stay as computed: counts are integers, amount
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
 from openpyxl import Workbook
 
+from ..spreadsheets import append_row, csv_bytes
 from .services import FIGURE_LABELS, FIGURES, Report
 
 CSV_MIMETYPE = "text/csv; charset=utf-8"
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-# Excel reads a CSV as the local ANSI code page unless it starts with a byte order mark.
-UTF8_BOM = "\ufeff"
 
 
 @dataclass(frozen=True)
@@ -111,22 +108,9 @@ def _translated(row: dict[str, Any]) -> dict[str, Any]:
             for key, value in row.items()}
 
 
-def _cell(value: Any) -> Any:
-    # Decimals are written as plain digits (never 1E+2); None is an empty cell.
-    if value is None:
-        return ""
-    if isinstance(value, Decimal):
-        return f"{value:f}"
-    return value
-
-
 def to_csv(table: ReportTable) -> bytes:
     """The table as UTF-8 CSV with a byte order mark, headings in the first row."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([c.label for c in table.columns])
-    writer.writerows([[_cell(v) for v in row] for row in table.values()])
-    return (UTF8_BOM + out.getvalue()).encode("utf-8")
+    return csv_bytes([c.label for c in table.columns], table.values())
 
 
 def to_xlsx(tables: Sequence[ReportTable]) -> bytes:
@@ -135,9 +119,9 @@ def to_xlsx(tables: Sequence[ReportTable]) -> bytes:
     book.remove(book.worksheets[0])  # the empty sheet every new workbook starts with
     for table in tables:
         sheet = book.create_sheet(table.key[:31])  # Excel's limit on sheet names
-        sheet.append([c.label for c in table.columns])
+        append_row(sheet, [c.label for c in table.columns])
         for row in table.values():
-            sheet.append([None if v is None else v for v in row])
+            append_row(sheet, row)
         for column, cells in zip(table.columns, sheet.iter_cols(min_row=2), strict=False):
             fmt = {"wan": "0.######", "rate": "0.00%"}.get(column.kind)
             if fmt:

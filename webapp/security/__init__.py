@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import headers, log
+from . import headers, inputs, log
 from .limiter import limit_api_token, limiter
 
 # Endpoints that create API tokens, registered by webapp.api: limited once they exist.
@@ -30,6 +30,7 @@ def init_app(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops,  # type: ignore[method-assign]
                                 x_host=hops)
     headers.init_app(app)
+    inputs.init_app(app)
     limiter.init_app(app)
     log.init_app(app)
 

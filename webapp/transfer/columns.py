@@ -102,18 +102,6 @@ def normalise_header(text: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).rstrip("*")
 
 
-def unescape(text: str) -> str:
-    """Undo the export's guard against spreadsheet formulas (a leading apostrophe)."""
-    if len(text) > 1 and text[0] == "'" and text[1] in "=+-@":
-        return text[1:]
-    return text
-
-
-def guard(text: str) -> str:
-    """Keep a cell that starts like a formula from being run by a spreadsheet."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 # --- reading cells --------------------------------------------------------------------------
 
 def _choice(raw: str, enum_cls: type[E], labels: dict[Any, str], what: str) -> E:

@@ -10,7 +10,6 @@ go through the same services as posted ones, and are matched like them.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 from collections.abc import Sequence
@@ -41,20 +40,19 @@ from ..needs.forms import NEED_FORM_NAMES, need_form
 from ..needs.services import close_need, create_need
 from ..results.forms import RESULT_FORM_NAMES, result_form
 from ..results.services import create_result, withdraw_result
+from ..spreadsheets import append_row, csv_bytes, unescape
 from .columns import (
     COLUMNS,
     EXPORT_ID_PREFIX,
     READERS,
     CellError,
     Column,
-    guard,
     need_row,
     normalise_header,
     read_budget,
     read_need_status,
     read_result_status,
     result_row,
-    unescape,
 )
 from .reader import Limits, TransferError, read_table
 
@@ -361,12 +359,8 @@ def _deal_row(session: Session, deal: Deal) -> dict[str, str]:
 def to_csv(kind: str, rows: list[dict[str, str]]) -> bytes:
     """UTF-8 CSV with a byte order mark (so that Excel reads it), headings first."""
     columns = COLUMNS[kind]
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([c.header for c in columns])
-    for row in rows:
-        writer.writerow([guard(row.get(c.key, "")) for c in columns])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return csv_bytes([c.header for c in columns],
+                     ([row.get(c.key, "") for c in columns] for row in rows))
 
 
 def to_xlsx(kind: str, rows: list[dict[str, str]]) -> bytes:
@@ -376,13 +370,9 @@ def to_xlsx(kind: str, rows: list[dict[str, str]]) -> bytes:
     assert sheet is not None
     sheet.title = kind
     columns = COLUMNS[kind]
-    for col, column in enumerate(columns, start=1):
-        sheet.cell(row=1, column=col).value = column.header
-    for r, row in enumerate(rows, start=2):
-        for col, column in enumerate(columns, start=1):
-            cell = sheet.cell(row=r, column=col)
-            cell.value = row.get(column.key, "")
-            cell.data_type = "s"  # a title starting with = stays a title
+    append_row(sheet, [column.header for column in columns])
+    for row in rows:
+        append_row(sheet, [row.get(column.key, "") for column in columns])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

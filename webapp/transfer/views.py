@@ -16,6 +16,7 @@ from wtforms import BooleanField, SelectField
 from ..db import get_session
 from ..forms_common import choices
 from ..permissions import acting_user
+from ..spreadsheets import append_row
 from . import bp
 from .columns import COLUMNS
 from .services import KINDS, export_rows, import_file, limits, to_csv, to_xlsx
@@ -86,11 +87,11 @@ def template(kind: str, ext: str) -> Response:
     sheet = book.active
     assert sheet is not None
     sheet.title = kind
-    sheet.append([c.header for c in COLUMNS[kind]])
+    append_row(sheet, [c.header for c in COLUMNS[kind]])
     notes = book.create_sheet("说明")
-    notes.append(["列名", "必填", "说明"])
+    append_row(notes, ["列名", "必填", "说明"])
     for column in COLUMNS[kind]:
-        notes.append([column.header, "是" if column.required else "", column.note])
+        append_row(notes, [column.header, "是" if column.required else "", column.note])
     out = io.BytesIO()
     book.save(out)
     return _download(out.getvalue(), XLSX, f"innomatch-{kind}-template.xlsx")

@@ -37,7 +37,7 @@ from models.i18n import N_
 
 from ...db import get_session
 from ...dockings.services import StaleVersion
-from ...errors import ERROR_MESSAGES, Refused, error_response
+from ...errors import ERROR_MESSAGES, INTEGRITY_CONFLICT, Refused, error_response
 from ...extensions import csrf
 from ...pagination import Page, paginate
 from ...permissions import acting_user
@@ -231,7 +231,7 @@ def _refusal(exc: BaseException, current: CurrentRecord | None,
     if isinstance(exc, PermissionError):
         return ApiError(403, "forbidden", _(ERROR_MESSAGES[403]))
     if isinstance(exc, IntegrityError):
-        return ApiError(409, "conflict", _(ERROR_MESSAGES[409]))
+        return ApiError(409, "conflict", _(INTEGRITY_CONFLICT))
     if isinstance(exc, ValidationError):
         return invalid(field_messages(exc.messages))
     return None

@@ -20,6 +20,7 @@ from ...input_rules import (
     KEYWORD,
     KEYWORDS,
     MAX_AMOUNT_TEXT,
+    MAX_ID,
     Text,
     Whole,
     control_problem,
@@ -28,9 +29,6 @@ from ...input_rules import (
     wan_problem,
 )
 
-# Ids are 32-bit on every database; larger numbers cannot name a record, and PostgreSQL would
-# refuse to compare them with an integer column.
-MAX_ID = 2**31 - 1
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
 MAX_PAGE = 10**12 - 1

@@ -1,0 +1,73 @@
+"""Hostile input refused in one place before any view runs: ids past what a record can have,
+and text no column can hold or that reads differently from what it holds.
+
+- ``<int:...>`` in every route takes 1..``MAX_ID`` (a bigger number is a 404, never an
+  overflow in the database driver);
+- every form field and query-string value is checked with ``input_rules.control_problem``
+  (NUL, lone surrogates, bidirectional overrides): a 400 naming the field. The JSON API checks
+  the same rule in its schemas (a 422 naming the member).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, request
+from flask_babel import gettext as _
+from werkzeug.routing import IntegerConverter, Map, ValidationError
+
+from ..errors import error_response
+from ..input_rules import MAX_ID, control_problem
+
+
+class IdConverter(IntegerConverter):
+    """``int`` in routes: a whole number from 0 to ``MAX_ID`` (an id), else no match (404)."""
+
+    def __init__(self, map: Map, fixed_digits: int = 0, min: int | None = None,
+                 max: int | None = None, signed: bool = False) -> None:
+        super().__init__(map, fixed_digits, min, MAX_ID if max is None else max, signed)
+
+    def to_python(self, value: str) -> Any:
+        """The number, or no match when it has more digits than any id."""
+        if len(value) > len(str(MAX_ID)) + 1:
+            raise ValidationError()
+        return super().to_python(value)
+
+
+def refuse_hostile_text() -> Any:
+    """A 400 naming the first form field or query parameter that holds text no column can
+    take (``input_rules.control_problem``)."""
+    if request.path.startswith("/static/"):
+        return None
+    pairs: list[tuple[str, Any]] = list(request.args.items(multi=True))
+    if request.method in ("POST", "PUT", "PATCH"):
+        if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            pairs += request.form.items(multi=True)
+        elif request.is_json and not request.path.startswith("/api/"):
+            # Flask-WTF fills page forms from a JSON body too; the API's schemas check theirs.
+            pairs += _json_strings(request.get_json(silent=True), "")
+    for name, value in pairs:
+        problem = control_problem(name) or control_problem(str(value))
+        if problem:
+            field = name[:40].encode("utf-8", "replace").decode("utf-8")
+            return error_response(400, _("%(field)s：%(problem)s", field=field, problem=problem),
+                                  fields={field: problem}, error="validation_failed")
+    return None
+
+
+def _json_strings(value: Any, path: str) -> list[tuple[str, str]]:
+    """Every (path, text) of a JSON document, member names included."""
+    if isinstance(value, dict):
+        found = []
+        for key, item in value.items():
+            found += [(f"{path}{key}", str(key)), *_json_strings(item, f"{path}{key}.")]
+        return found
+    if isinstance(value, list):
+        return [pair for item in value for pair in _json_strings(item, path)]
+    return [(path.rstrip("."), value)] if isinstance(value, str) else []
+
+
+def init_app(app: Flask) -> None:
+    """Install the id converter (before any blueprint is registered) and the text check."""
+    app.url_map.converters["int"] = IdConverter
+    app.before_request(refuse_hostile_text)
