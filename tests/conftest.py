@@ -3,6 +3,7 @@ a client, records of every kind and a logged-in client for each role."""
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import os
 import shutil
@@ -109,6 +110,7 @@ def client(app: Flask) -> FlaskClient:
 
 
 _counter = itertools.count(1)
+DOCKINGS_BEGAN = dt.datetime(2025, 1, 2, tzinfo=dt.UTC)
 
 
 @pytest.fixture
@@ -278,7 +280,10 @@ def make_docking(db: Session, make_need: Callable[..., Need],
                           supply_org_id=result.organization_id, state=state,
                           interest_side=None if state is DockingState.SUGGESTED else interest_side,
                           broker_id=broker.id if broker else None,
-                          drop_reason=DropReason.OTHER if state is DockingState.DROPPED else None)
+                          drop_reason=DropReason.OTHER if state is DockingState.DROPPED else None,
+                          # Begun long ago, so that the tests' deals (signed in 2025) fall after
+                          # their docking's start, as every deal must.
+                          created_at=DOCKINGS_BEGAN)
         db.add(docking)
         db.commit()
         return docking

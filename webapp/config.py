@@ -86,4 +86,8 @@ def default_config(instance_path: Path, with_secret: bool = True) -> dict[str, A
         "RATE_LIMIT_PASSWORD_RESET_ACCOUNT": "3 per hour",  # reset e-mails per address
         "RATE_LIMIT_API_TOKEN": "10 per hour",
         "PASSWORD_RESET_TTL_MINUTES": 30,
+        # No deal is signed before the platform started, nor before its docking began.
+        "PLATFORM_START_DATE": os.environ.get("INNOMATCH_START_DATE", "2020-01-01"),
+        # The report's monthly series shows at most this many months (the latest ones).
+        "REPORT_MAX_MONTHS": 120,
     }

@@ -231,8 +231,11 @@ def make_docking(session: Session, enterprise: Account, institution: Account, n:
     """A need–result docking already in ``state`` (negotiating: ready to be signed)."""
     need = make_need(session, enterprise, f"可靠性测试对接需求{n}", NeedStatus.DOCKING)
     result_id = make_result(session, institution, f"可靠性测试对接成果{n}")
+    # Begun a month ago: the tests' deals are signed in the last few days, and a deal can never
+    # be older than its docking.
     docking = Docking(need_id=need.id, result_id=result_id, need_org_id=enterprise.org_id,
-                      supply_org_id=institution.org_id, state=state, interest_side=Side.SUPPLY)
+                      supply_org_id=institution.org_id, state=state, interest_side=Side.SUPPLY,
+                      created_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=30))
     session.add(docking)
     session.flush()
     return docking.id

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import Select, and_, case, exists, or_, select
 from sqlalchemy.orm import Session
@@ -38,6 +39,7 @@ from models.docking import OPEN_STATES, TRANSITIONS, Actor
 from models.i18n import N_
 from models.taxonomy import Field
 
+from ..contacts import docking_contacts_visible
 from ..errors import Refused
 from ..events import (
     broker_assigned,
@@ -50,6 +52,8 @@ from ..events import (
 
 # "Not in the future" is judged by the platform's calendar, not the server's.
 PLATFORM_TZ = ZoneInfo("Asia/Shanghai")
+# No deal is older than the platform (webapp/config.py: PLATFORM_START_DATE).
+DEFAULT_PLATFORM_START = "2020-01-01"
 
 
 class DockingRefused(Refused):
@@ -139,9 +143,9 @@ def can_correct_deal(user: User | None, deal: Deal) -> bool:
     return bool(roles_of(user, deal.docking) & {Actor.PARTY, Actor.OPERATOR})
 
 
-def contacts_visible(user: User | None, docking: Docking) -> bool:
-    """Contact details show only once the other side has agreed, and only to those involved."""
-    return docking.state.shows_contacts and can_view(user, docking)
+# Contact details show only once the other side has agreed, and only to those involved: the
+# rule lives in webapp/contacts.py with the one for listings.
+contacts_visible = docking_contacts_visible
 
 
 @dataclass(frozen=True)
@@ -447,11 +451,30 @@ def post_message(session: Session, author: User, docking: Docking, body: str, *,
 
 # --- deals -----------------------------------------------------------------------------------
 
-def _check_deal_values(amount_wan: Decimal, signed_on: dt.date) -> None:
+def earliest_signing(docking: Docking) -> dt.date:
+    """The earliest day a deal of ``docking`` can have been signed: the day the docking began,
+    and never before the platform's start (``PLATFORM_START_DATE``).
+
+    "The day it began" is the earliest calendar day that moment falls on anywhere (UTC−12), so
+    that a client writing dates in its own time zone is not refused on the docking's first day.
+    """
+    start = dt.date.fromisoformat(str(current_app.config.get("PLATFORM_START_DATE",
+                                                               DEFAULT_PLATFORM_START)))
+    if docking.created_at is None:
+        return start
+    created = docking.created_at.replace(tzinfo=docking.created_at.tzinfo or dt.UTC)
+    return max(start, (created.astimezone(dt.UTC) - dt.timedelta(hours=12)).date())
+
+
+def _check_deal_values(amount_wan: Decimal, signed_on: dt.date, docking: Docking) -> None:
     if amount_wan <= 0:
         raise DealValueRefused(_("合同金额必须大于 0。"), "amount")
     if signed_on > today():
         raise DealValueRefused(_("签约日期不能晚于今天。"), "signed_on")
+    earliest = earliest_signing(docking)
+    if signed_on < earliest:
+        raise DealValueRefused(_("签约日期不能早于对接开始的日期（%(day)s）。",
+                                 day=earliest.isoformat()), "signed_on")
 
 
 def record_deal(session: Session, actor: User, docking: Docking, *, contract_type: ContractType,
@@ -460,7 +483,7 @@ def record_deal(session: Session, actor: User, docking: Docking, *, contract_typ
     """Record the signed contract: the docking becomes signed and its need 已签约."""
     if docking.deal is not None:
         raise DockingRefused(_("该对接已登记合同。"))
-    _check_deal_values(amount_wan, signed_on)
+    _check_deal_values(amount_wan, signed_on, docking)
     _move(session, actor, docking, DockingState.SIGNED,
           N_("%(type)s合同，%(amount)s 万元")
           % {"type": contract_type.label, "amount": _plain(amount_wan)}, version)
@@ -483,7 +506,7 @@ def correct_deal(session: Session, actor: User, deal: Deal, *, amount_wan: Decim
     """Correct a deal's amount and signing date, keeping each change in the audit log."""
     if not can_correct_deal(actor, deal):
         raise PermissionError("only the parties and operators correct deals")
-    _check_deal_values(amount_wan, signed_on)
+    _check_deal_values(amount_wan, signed_on, deal.docking)
     _check_version(deal, version)
     changes: list[DealCorrection] = []
     if amount_wan != deal.amount_wan:

@@ -25,6 +25,7 @@ from werkzeug.wrappers import Response
 
 from models import CooperationMode, Field
 
+from ..contacts import listing_contacts_visible
 from ..db import get_session
 from ..form_tokens import commit_once, replayed
 from ..page_changes import change_and_go_back
@@ -117,6 +118,7 @@ def register_pages(bp: Blueprint, pages: ListingPages) -> None:
         user = acting_user()
         db = get_session()
         return render_template(template("detail"), can_edit=can_change(user, listing), user=user,
+                               show_contacts=listing_contacts_visible(db, user, listing),
                                matches=kind.matches(db, listing.id),
                                **pages.detail_context(db, listing), **{kind.singular: listing})
 

@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import has_app_context
+from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from sqlalchemy import (
     BigInteger,
@@ -74,6 +74,7 @@ UNIX_EPOCH_JULIAN_DAY = 2440587.5
 PAST_INTEREST = (DockingState.DOCKED, DockingState.NEGOTIATING, DockingState.SIGNED)
 INTEREST_STATES = (DockingState.INTEREST, *PAST_INTEREST)
 
+DEFAULT_MAX_MONTHS = 120  # the monthly series's length at most (REPORT_MAX_MONTHS)
 # Upper edges of the bands of a suggestion's coverage (Match.text_score); the last is [0.8, 1].
 SCORE_BAND_EDGES = (0.2, 0.4, 0.6, 0.8)
 TOP_INSTITUTIONS = 10
@@ -285,6 +286,13 @@ def cohort(filters: ReportFilters) -> list[ColumnElement[bool]]:
 # Apart from the suggestion step, each condition is the set of need ids it holds for, read from
 # the small table (dockings, solutions, deals) and joined to the cohort by primary key: much
 # cheaper than probing every need of the cohort with EXISTS when there are 100,000 of them.
+
+def report_max_months() -> int:
+    """How many months the monthly series shows at most (``REPORT_MAX_MONTHS``)."""
+    if not has_app_context():
+        return DEFAULT_MAX_MONTHS
+    return int(current_app.config.get("REPORT_MAX_MONTHS", DEFAULT_MAX_MONTHS))
+
 
 def suggestion_threshold() -> float:
     """The coverage from which a stored suggestion counts as strong (the funnel's 有高分推荐):
@@ -562,9 +570,13 @@ def top_institutions(by_org: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{"rank": i, **row} for i, row in enumerate(institutions[:TOP_INSTITUTIONS], start=1)]
 
 
-def _month_range(first: str, last: str) -> list[str]:
-    year, month = map(int, first.split("-"))
+def _month_range(first: str, last: str, at_most: int) -> list[str]:
+    """The months from ``first`` to ``last``, only the last ``at_most`` of them."""
     end = tuple(map(int, last.split("-")))
+    year, month = map(int, first.split("-"))
+    if (end[0] - year) * 12 + end[1] - month >= at_most:
+        index = end[0] * 12 + end[1] - 1 - (at_most - 1)
+        year, month = index // 12, index % 12 + 1
     out = []
     while (year, month) <= end:
         out.append(f"{year:04d}-{month:02d}")
@@ -572,11 +584,13 @@ def _month_range(first: str, last: str) -> list[str]:
     return out
 
 
-def monthly(session: Session, filters: ReportFilters) -> list[dict[str, Any]]:
+def monthly(session: Session, filters: ReportFilters,
+            max_months: int = DEFAULT_MAX_MONTHS) -> list[dict[str, Any]]:
     """Per Asia/Shanghai month: needs published, dockings made, deals signed and their amount.
 
     Months without activity between the first and the last active month are filled with zeros
-    so that the line chart's x axis is regular.
+    so that the line chart's x axis is regular; the series covers the data's range within the
+    period, at most ``max_months`` months (the latest), whatever dates the data holds.
     """
     month = local_month(Need.published_at)
     needs = dict(session.execute(select(month, func.count(Need.id)).where(*cohort(filters))
@@ -598,7 +612,7 @@ def monthly(session: Session, filters: ReportFilters) -> list[dict[str, Any]]:
     return [{"month": m, "needs": int(needs.get(m, 0)), "dockings": int(dockings.get(m, 0)),
              "deals": deals.get(m, (0, Decimal(0)))[0],
              "amount_wan": deals.get(m, (0, Decimal(0)))[1]}
-            for m in _month_range(months[0], months[-1])]
+            for m in _month_range(months[0], months[-1], max_months)]
 
 
 def _median(session: Session, per_need: Select[Any, Any]) -> tuple[float | None, int]:
@@ -681,18 +695,21 @@ def quality(session: Session, filters: ReportFilters) -> list[dict[str, Any]]:
 
 
 def build_report(session: Session, filters: ReportFilters,
-                 threshold: float | None = None) -> Report:
+                 threshold: float | None = None, max_months: int | None = None) -> Report:
     """Every figure of the report for ``filters``: the one function the page, its charts, the
     CSV and XLSX files, ``/reports.json``, the API and ``innomatch report`` all call.
 
-    ``threshold`` defaults to ``suggestion_threshold()``."""
+    ``threshold`` defaults to ``suggestion_threshold()``; the monthly series has at most
+    ``max_months`` months (``REPORT_MAX_MONTHS``)."""
     if threshold is None:
         threshold = suggestion_threshold()
+    if max_months is None:
+        max_months = report_max_months()
     by = deals_by(session, filters)
     return Report(filters=filters, threshold=threshold, headline=headline(session, filters),
                   funnel=funnel(session, filters, threshold), deals_by=by,
                   top_institutions=top_institutions(by["organization"]),
-                  monthly=monthly(session, filters), times=times(session, filters),
+                  monthly=monthly(session, filters, max_months), times=times(session, filters),
                   quality=quality(session, filters))
 
 

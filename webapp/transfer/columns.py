@@ -268,8 +268,8 @@ def need_row(need: Need) -> dict[str, str]:
     }
 
 
-def result_row(result: Result) -> dict[str, str]:
-    """A result in the template's columns."""
+def result_row(result: Result, contacts: bool) -> dict[str, str]:
+    """A result in the template's columns (the contact person and phone only if ``contacts``)."""
     ip = result.ip_rights
     return {
         "external_id": _export_id("results", result), "title": result.title,
@@ -280,7 +280,8 @@ def result_row(result: Result) -> dict[str, str]:
         "ip_numbers": "、".join(i.number for i in ip if i.number),
         "modes": "、".join(m.label for m in result.modes),
         "price_wan": _plain(result.price_wan) if result.price_wan is not None else "面议",
-        "team": result.team, "contact_name": result.contact_name,
-        "contact_phone": result.contact_phone, "province": result.province, "city": result.city,
+        "team": result.team, "contact_name": result.contact_name if contacts else "",
+        "contact_phone": result.contact_phone if contacts else "", "province": result.province,
+        "city": result.city,
         "status": result.status.label,
     }

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -334,12 +334,15 @@ def _create(session: Session, kind: str, rows: list[_Row], actor: User,
 
 # --- export ---------------------------------------------------------------------------------
 
-def export_rows(session: Session, kind: str) -> list[dict[str, str]]:
-    """Every need, result or deal in the template's columns, oldest first."""
+def export_rows(session: Session, kind: str,
+                shows_contacts: Callable[[Result], bool]) -> list[dict[str, str]]:
+    """Every need, result or deal in the template's columns, oldest first; a result's contact
+    person and phone only where ``shows_contacts(result)`` (``webapp.contacts``'s rule)."""
     if kind == "needs":
         return [need_row(n) for n in session.scalars(select(Need).order_by(Need.id))]
     if kind == "results":
-        return [result_row(r) for r in session.scalars(select(Result).order_by(Result.id))]
+        return [result_row(r, contacts=shows_contacts(r))
+                for r in session.scalars(select(Result).order_by(Result.id))]
     if kind == "deals":
         deals = session.scalars(select(Deal).join(Deal.docking).order_by(Deal.id))
         return [_deal_row(session, d) for d in deals]

@@ -13,6 +13,7 @@ from openpyxl import Workbook
 from werkzeug.wrappers import Response
 from wtforms import BooleanField, SelectField
 
+from ..contacts import listing_contacts_visible
 from ..db import get_session
 from ..forms_common import choices
 from ..permissions import acting_user
@@ -104,7 +105,8 @@ def export(kind: str, ext: str) -> Response:
     _operator()
     if kind not in (*KINDS, "deals") or ext not in ("csv", "xlsx"):
         abort(404)
-    rows = export_rows(get_session(), kind)
+    db, user = get_session(), acting_user()
+    rows = export_rows(db, kind, lambda result: listing_contacts_visible(db, user, result))
     if ext == "csv":
         return _download(to_csv(kind, rows), CSV, f"innomatch-{kind}.csv")
     return _download(to_xlsx(kind, rows), XLSX, f"innomatch-{kind}.xlsx")

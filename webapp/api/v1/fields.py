@@ -144,6 +144,21 @@ class Shown(fields.Nested):
         return super().serialize(attr, obj, accessor, **kwargs)
 
 
+class ShownText(Str):
+    """A text shown only when ``shown(parent record)`` holds; ``""`` otherwise (the type stays a
+    string, as the document has always said)."""
+
+    def __init__(self, shown: Callable[[Any], bool], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.shown = shown
+
+    def serialize(self, attr: str, obj: Any, accessor: Any = None, **kwargs: Any) -> Any:
+        """The text, or ``""`` where it is not shown."""
+        if not self.shown(obj):
+            return ""
+        return super().serialize(attr, obj, accessor, **kwargs)
+
+
 class Computed(fields.Method):
     """A value computed by a method of the schema; ``kind`` is its JSON Schema for the document."""
 

@@ -32,6 +32,8 @@ from models.docking import Side
 from models.taxonomy import PROVINCES
 
 from ... import input_rules as rules
+from ...contacts import listing_contacts_visible
+from ...db import get_session
 from ...dockings.services import moves_for
 from ...matching.advice import Advice as AdviceRecord
 from ...permissions import acting_user, can_change
@@ -54,6 +56,7 @@ from .fields import (
     PageQuery,
     Query,
     Shown,
+    ShownText,
     Str,
     Timestamp,
     Wan,
@@ -158,6 +161,15 @@ class IPRight(Answer):
     number = Str()
 
 
+def contacts_shown(result: Any) -> bool:
+    """Whether the caller sees the result's contact person and phone (webapp/contacts.py); asked
+    once per result and request."""
+    seen: dict[int, bool] = g.setdefault("contacts_shown", {})
+    if result.id not in seen:
+        seen[result.id] = listing_contacts_visible(get_session(), acting_user(), result)
+    return seen[result.id]
+
+
 class Result(Listing):
     """A result."""
 
@@ -168,8 +180,9 @@ class Result(Listing):
     ip = Items(Obj(IPRight), attribute="ip_rights")
     price_wan = WanText(allow_none=True)
     team = Str()
-    contact_name = Str()
-    contact_phone = Str()
+    # Only for those who may reach the result's people (webapp/contacts.py).
+    contact_name = ShownText(lambda result: contacts_shown(result))
+    contact_phone = ShownText(lambda result: contacts_shown(result))
     status = Choice(ResultStatus)
     organization = Obj(OrgBrief)
 
