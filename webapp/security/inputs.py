@@ -14,23 +14,21 @@ from typing import Any
 
 from flask import Flask, request
 from flask_babel import gettext as _
-from werkzeug.routing import IntegerConverter, Map, ValidationError
+from werkzeug.exceptions import NotFound
+from werkzeug.routing import IntegerConverter
 
 from ..errors import error_response
 from ..input_rules import MAX_ID, control_problem
 
 
 class IdConverter(IntegerConverter):
-    """``int`` in routes: a whole number from 0 to ``MAX_ID`` (an id), else no match (404)."""
-
-    def __init__(self, map: Map, fixed_digits: int = 0, min: int | None = None,
-                 max: int | None = None, signed: bool = False) -> None:
-        super().__init__(map, fixed_digits, min, MAX_ID if max is None else max, signed)
+    """``int`` in routes: a whole number up to ``MAX_ID`` (an id); a bigger one names no record:
+    a 404 at once (not "no match", which would let another route answer 405)."""
 
     def to_python(self, value: str) -> Any:
-        """The number, or no match when it has more digits than any id."""
-        if len(value) > len(str(MAX_ID)) + 1:
-            raise ValidationError()
+        """The number, or a 404 past ``MAX_ID``."""
+        if len(value) > len(str(MAX_ID)) or int(value) > MAX_ID:
+            raise NotFound()
         return super().to_python(value)
 
 
