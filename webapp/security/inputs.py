@@ -3,9 +3,10 @@ and text no column can hold or that reads differently from what it holds.
 
 - ``<int:...>`` in every route takes 1..``MAX_ID`` (a bigger number is a 404, never an
   overflow in the database driver);
-- every form field and query-string value is checked with ``input_rules.control_problem``
-  (NUL, lone surrogates, bidirectional overrides): a 400 naming the field. The JSON API checks
-  the same rule in its schemas (a 422 naming the member).
+- every form field, query-string value and page JSON member is checked with
+  ``input_rules.control_problem`` (NUL, lone surrogates, bidirectional overrides): a 400 naming
+  the field. The JSON API checks the same rule in its schemas, after authentication (a 422
+  naming the member).
 """
 
 from __future__ import annotations
@@ -35,13 +36,14 @@ class IdConverter(IntegerConverter):
 def refuse_hostile_text() -> Any:
     """A 400 naming the first form field or query parameter that holds text no column can
     take (``input_rules.control_problem``)."""
-    if request.path.startswith("/static/"):
+    if request.path.startswith(("/static/", "/api/")):
+        # The API checks the same rule in its schemas, after authentication (a 401 first).
         return None
     pairs: list[tuple[str, Any]] = list(request.args.items(multi=True))
     if request.method in ("POST", "PUT", "PATCH"):
         if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
             pairs += request.form.items(multi=True)
-        elif request.is_json and not request.path.startswith("/api/"):
+        elif request.is_json:
             # Flask-WTF fills page forms from a JSON body too; the API's schemas check theirs.
             pairs += _json_strings(request.get_json(silent=True), "")
     for name, value in pairs:
