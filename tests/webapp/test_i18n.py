@@ -147,6 +147,9 @@ def world(db: Session, make_org: Callable[..., Organization], make_user: Callabl
                                                "message": "We can help", "back": "need"})
     docking = db.scalar(select(Docking))
     assert docking is not None
+    # Begun in January 2025, so that the deal signed in June 2025 falls after its start.
+    docking.created_at = dt.datetime(2025, 1, 2, tzinfo=dt.UTC)
+    db.commit()
     for to in ("docked", "negotiating"):
         db.refresh(docking)
         as_buyer.post(f"/dockings/{docking.id}/move", data={"to": to, "version": docking.version})
