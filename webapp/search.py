@@ -88,7 +88,7 @@ class SearchSpec:
     """What search needs to know of a kind of listing (``ListingKind.search``)."""
 
     index: Callable[[Session], Matcher]  # the worker's index of the kind, brought up to date
-    indexed: Callable[[], ColumnElement[bool]]  # which listings that index holds
+    index_statuses: tuple[Any, ...]  # the statuses of the listings that index holds
     text: Callable[[], tuple[Any, ...]]  # the columns its text is read from
     modes: Callable[[], tuple[Any, Any]]  # the modes table's listing-id and mode columns
     amount: Callable[[], Any]  # the amount banded by the band facet (budget or price)
@@ -186,8 +186,10 @@ def search(session: Session, kind: ListingKind, filters: Any, viewer: User | Non
         scores = hits.score_of()
         if not words:
             notice = _("关键词中没有可检索的词（标点和符号不参与检索）。")
-        matched = or_(_ids_in(session, model.id, hits.ids),
-                      and_(~spec.indexed(), _all_words(words, spec.text())))
+        matched = _ids_in(session, model.id, hits.ids)
+        if _beyond_index(spec, filters):
+            outside = model.status.not_in(spec.index_statuses)
+            matched = or_(matched, and_(outside, _all_words(words, spec.text())))
     elif order is None:
         order = _default_order(kind)
 
@@ -241,6 +243,14 @@ def marked(text: str | None, terms: Sequence[str], width: int | None = None) -> 
 
 def _default_order(kind: ListingKind) -> tuple[Any, ...]:
     return order_of(kind, None, False)[1] or ()
+
+
+def _beyond_index(spec: SearchSpec, filters: Any) -> bool:
+    """Whether the list may hold listings the index does not: one's own list, or a status the
+    index does not hold (the public list shows only what the index holds; leaving the words'
+    test out there spares the database a scan of every other listing's text)."""
+    return filters.organization_id is not None or (
+        filters.status is not None and filters.status not in spec.index_statuses)
 
 
 def _without(filters: Any, name: str | None) -> Any:

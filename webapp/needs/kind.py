@@ -29,7 +29,7 @@ def _index(session: Session) -> Matcher:
 
 
 SEARCH = SearchSpec(
-    index=_index, indexed=lambda: Need.status.in_(OPEN_NEED_STATUSES),
+    index=_index, index_statuses=OPEN_NEED_STATUSES,
     text=lambda: (Need.title, Need.problem, Need.indicators, Need.basis, Need.keywords),
     modes=lambda: (NeedMode.need_id, NeedMode.mode), amount=lambda: Need.budget_max_wan,
     amount_label=N_("预算"), statuses=NeedStatus,

@@ -28,7 +28,7 @@ def _index(session: Session) -> Matcher:
 
 
 SEARCH = SearchSpec(
-    index=_index, indexed=lambda: Result.status == ResultStatus.PUBLISHED,
+    index=_index, index_statuses=(ResultStatus.PUBLISHED,),
     text=lambda: (Result.title, Result.summary, Result.keywords),
     modes=lambda: (ResultMode.result_id, ResultMode.mode), amount=lambda: Result.price_wan,
     amount_label=N_("价格"), statuses=ResultStatus, trl=lambda: Result.trl,
