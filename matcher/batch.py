@@ -1,13 +1,18 @@
 """Batch scoring (:meth:`Matcher.query_many`): many queries a chunk at a time.
 
-A chunk's queries are scored with one sparse matrix product against the term-major index
-(first pass and, with feedback, second pass), so only a chunk's dense scores are ever held
-(about :data:`BATCH_CELLS` cells). The feedback and the hits follow the rules of a single
-query (:mod:`matcher.feedback`, :mod:`matcher.explanation`), so that both rank alike.
+A chunk's first pass is one ``sparse_dot_topn`` top-n product (:mod:`matcher.topn`): only
+each query's best docs are kept, the feedback and the rescoring of the candidates follow the
+rules of a single query, and scores are made exact where they decide a ranking. The queries
+it leaves (feedback that scores every doc, no feedback, ties it cannot settle) take the exact
+path: one scipy sparse product per chunk (first pass and, with feedback, second pass), so only
+a chunk's dense scores are ever held (about :data:`BATCH_CELLS` cells). Either way the
+feedback and the hits follow :mod:`matcher.feedback` and :mod:`matcher.explanation`, so that
+``query_many`` ranks as ``query`` does.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,6 +26,7 @@ from .explanation import Explanations, Hit
 from .feedback import Feedback, Terms
 from .scoring import accumulate, top
 from .segments import IndexView
+from .topn import Kernel, rank_chunk
 from .weighting import QueryWeighting
 
 __all__ = ["BATCH_CELLS", "BatchJob", "chunk_size", "query_many"]
@@ -40,6 +46,7 @@ class BatchJob:
     explanations: Explanations
     k: int
     max_terms: int | None
+    kernel: Kernel | None = None
 
 
 def chunk_size(idx: IndexView) -> int:
@@ -64,6 +71,9 @@ def query_many(
     at a time; ``n_jobs`` > 1 scores chunks in forked worker processes (where the platform
     has ``fork``)."""
     spans = [(i, min(i + chunk, len(vecs))) for i in range(0, len(vecs), chunk)]
+    if job.kernel is None and job.max_terms is None and job.k > 0:
+        # Made once, before any fork, so that workers share it.
+        job = dataclasses.replace(job, kernel=Kernel.of(job.idx))
     if n_jobs > 1 and len(spans) > 1 and "fork" in multiprocessing.get_all_start_methods():
         _BATCH["job"] = (job, vecs)
         try:
@@ -80,21 +90,47 @@ def query_many(
 
 
 def score_chunk(job: BatchJob, vecs: Sequence[Terms]) -> list[list[Hit]]:
-    """One chunk of :func:`query_many`."""
-    idx, k, max_terms, feedback = job.idx, job.k, job.max_terms, job.feedback
-    live = idx.live[: idx.n].copy()
+    """One chunk of :func:`query_many`: the top-n product where it answers, the exact path
+    for the queries it leaves."""
     qws = [job.weighting.weights(t, tf) if t.size else tf for t, tf in vecs]
-    first = []
-    for (tids, _), qw in zip(vecs, qws, strict=True):
-        if max_terms is not None and tids.size > max_terms:
-            heaviest = np.argpartition(-(qw * job.weighting.idf[tids]), max_terms - 1)
-            keep = np.sort(heaviest[:max_terms])
-            tids, qw = tids[keep], qw[keep]
-        first.append((tids, qw))
-    scores = first_scores = batch_scores(idx, first)
+    first = [_first_terms(job, t, qw) for (t, _), qw in zip(vecs, qws, strict=True)]
     self_scores = [job.explanations.weighting.self_score(t, tf, qw)
                    for (t, tf), qw in zip(vecs, qws, strict=True)]
     terms: list[Terms] = list(zip([t for t, _ in vecs], qws, strict=True))
+    if job.kernel is None:
+        return exact_chunk(job, vecs, first, terms, self_scores)
+    fast = rank_chunk(job.idx, job.kernel, job.feedback, job.explanations, job.k, terms, vecs,
+                      self_scores)
+    left = [i for i, hits in enumerate(fast) if hits is None]
+    if left:
+        rest = exact_chunk(job, [vecs[i] for i in left], [first[i] for i in left],
+                           [terms[i] for i in left], [self_scores[i] for i in left])
+        for i, hits in zip(left, rest, strict=True):
+            fast[i] = hits
+    return [hits or [] for hits in fast]
+
+
+def _first_terms(job: BatchJob, tids: NDArray[np.intp], qw: NDArray[np.float64]) -> Terms:
+    """A query's first-pass terms: its ``max_terms`` heaviest (query weight x idf) or all."""
+    max_terms = job.max_terms
+    if max_terms is not None and tids.size > max_terms:
+        heaviest = np.argpartition(-(qw * job.weighting.idf[tids]), max_terms - 1)
+        keep = np.sort(heaviest[:max_terms])
+        return tids[keep], qw[keep]
+    return tids, qw
+
+
+def exact_chunk(job: BatchJob, vecs: Sequence[Terms], first: Sequence[Terms],
+                terms: Sequence[Terms], self_scores: Sequence[float]) -> list[list[Hit]]:
+    """Queries scored over every doc with scipy products (first pass and, with feedback,
+    second pass): ``vecs`` as written, ``first`` their first-pass terms, ``terms`` their
+    weighted terms."""
+    if not vecs:
+        return []
+    idx, k, feedback = job.idx, job.k, job.feedback
+    live = idx.live[: idx.n].copy()
+    scores = first_scores = batch_scores(idx, first)
+    terms = list(terms)
     if feedback.on:
         expanded = [feedback.expand_terms(idx, scores[i], live, query, self_scores[i])
                     for i, query in enumerate(terms)]

@@ -429,14 +429,16 @@ class Matcher:
     ) -> list[list[Hit]]:
         """Top-``k`` hits of many queries, as ``[self.query(q, k) for q in queries]``.
 
-        For bulk work such as a nightly rematch: queries are scored a chunk at a time with one
-        sparse matrix product against the term-major index (first pass and, with feedback,
-        second pass), so only a chunk's scores are ever held (``chunk`` rows of the index's
-        size; by default about :data:`matcher.batch.BATCH_CELLS` cells). ``n_jobs`` > 1 scores
-        chunks in forked worker processes (where the platform has ``fork``). ``max_terms``
-        keeps only each query's heaviest terms (query weight x idf) in the first pass: long
+        For bulk work such as a nightly rematch: a chunk's first pass is one
+        ``sparse_dot_topn`` top-n product (:mod:`matcher.topn`), which keeps only each query's
+        best docs; feedback and explanations follow for them as in ``query``, with exact
+        scores, so the hits are ``query``'s bit for bit. Queries the lists cannot settle are
+        scored over every doc with scipy products, ``chunk`` at a time (by default about
+        :data:`matcher.batch.BATCH_CELLS` scores). ``n_jobs`` > 1 scores chunks in forked
+        worker processes (where the platform has ``fork``). ``max_terms`` keeps only each
+        query's heaviest terms (query weight x idf) in the first pass (scipy path only): long
         listings used as queries have many common terms whose long postings cost much and
-        decide little; ``None`` keeps all (exactly ``query``'s ranking, up to float rounding).
+        decide little; ``None`` keeps all.
         """
         self._check_fitted()
         idx = self._segments.view()
