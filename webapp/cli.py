@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import sys
+import time
+from typing import Any
+
 import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
@@ -118,13 +122,65 @@ def reindex_command() -> None:
               help="processes scoring chunks of listings (forked; 2 on a 2-core host)")
 @with_appcontext
 def rematch_all_command(jobs: int) -> None:
-    """Recompute every stored suggestion with the current indexes, in chunks (run nightly)."""
-    from .matching.services import rematch_all
+    """Recompute every stored suggestion with the current indexes, in chunks (run nightly).
 
-    session = get_session()
-    stored = rematch_all(session, n_jobs=jobs)
-    session.commit()
+    A progress bar on a terminal, a line per chunk otherwise. The new suggestions replace the
+    old ones in one transaction at the end: interrupted or killed before it commits, the run
+    leaves every stored suggestion as it was.
+    """
+    from .matching.rematch import stage_all, swap_in
+
+    report = _RematchProgress()
+    # A session of one connection throughout: the staged rows live in its temporary table.
+    with get_engine().connect() as conn:
+        session = current_app.extensions["db_sessionmaker"](bind=conn)
+        try:
+            staged = stage_all(session, n_jobs=jobs, progress=report)
+            # Makes nothing visible (only this connection's temporary table was written):
+            # ends the transaction that read the listings, so that the swap's own is short
+            # (and SQLite lets it write although others wrote meanwhile).
+            session.commit()
+            stored = swap_in(session, staged)
+            session.commit()
+        except KeyboardInterrupt:
+            session.rollback()
+            report.close()
+            click.echo("interrupted: the stored suggestions are unchanged", err=True)
+            raise SystemExit(130) from None
+        finally:
+            session.close()
+    report.close()
     click.echo(f"matches: {stored}")
+
+
+class _RematchProgress:
+    """``rematch-all``'s progress: a bar per side on a terminal, else a line per chunk."""
+
+    def __init__(self) -> None:
+        self.tty = sys.stderr.isatty()
+        self.start = time.monotonic()
+        self.side = ""
+        self.bar: Any = None
+        self.done = 0
+
+    def __call__(self, side: str, done: int, total: int, rows: int) -> None:
+        if not self.tty:
+            click.echo(f"rematch-all: {side} {done}/{total}, {rows} suggestions staged, "
+                       f"{time.monotonic() - self.start:.1f} s", err=True)
+            return
+        if side != self.side:
+            self.close()
+            self.side, self.done = side, 0
+            self.bar = click.progressbar(range(total), label=f"rematch-all: {side}",
+                                         file=sys.stderr)
+            self.bar.__enter__()
+        self.bar.update(done - self.done)
+        self.done = done
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
 
 
 @main.command("evaluate")

@@ -236,7 +236,7 @@ class MatchingEngine:
                matchable: Any) -> None:
         current = list(rows)
         # The indexes' tokenizer settings are the engine's: its signature, computed once.
-        signature = self._token_signature()
+        signature = self.token_signature()
         docs = []
         for r in current:
             if matchable(r):
@@ -256,7 +256,7 @@ class MatchingEngine:
         if not matchable(listing):
             return False
         doc = to_doc(listing)
-        signature = self._token_signature()
+        signature = self.token_signature()
         # Read (perhaps loading the deferred column) outside the lock other publishers share.
         if valid_tokens(listing, doc, signature) is not None:
             return False
@@ -277,7 +277,8 @@ class MatchingEngine:
             listing.tokens = value
         return True
 
-    def _token_signature(self) -> str:
+    def token_signature(self) -> str:
+        """The signature of the tokens the indexes read (see ``Matcher.token_signature``)."""
         if self._signature is None:
             with self._tokenizing_lock:
                 self._signature = self._tokenizing.token_signature()

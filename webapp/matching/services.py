@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -255,65 +255,11 @@ def _rematch(session: Session, listing: Need | Result, column: Any, matchable: b
 def reindex(session: Session) -> dict[str, int]:
     """Refit both indexes (writing new snapshots where an index directory is set) and
     recompute every stored suggestion, from both sides."""
+    from .rematch import rematch_all
+
     n_results, n_needs = engine().rebuild(session, write_snapshots=True)
     return {"results_indexed": n_results, "needs_indexed": n_needs,
             "matches": rematch_all(session)}
-
-
-#: Listings queried per step of :func:`rematch_all` (their hits and rows are held at once).
-REMATCH_CHUNK = 2000
-
-
-def _chunks(session: Session, model: Any) -> Iterator[list[Any]]:
-    ids = list(session.scalars(select(model.id).order_by(model.id)))
-    for i in range(0, len(ids), REMATCH_CHUNK):
-        part = ids[i:i + REMATCH_CHUNK]
-        rows: dict[int, Any] = {r.id: r for r in session.scalars(
-            select(model).where(model.id.in_(part)))}
-        yield [rows[j] for j in part if j in rows]
-
-
-def rematch_all(session: Session, n_jobs: int = 1) -> int:
-    """Recompute every stored suggestion from both sides with the current indexes (the
-    nightly rematch): listings are queried in chunks with one sparse product per chunk
-    (``Matcher.query_many``), never holding a full score matrix. Returns how many pairs were
-    stored. Flushes, never commits."""
-    cfg = settings()
-    top_k = cfg.top_k
-    k = top_k * CANDIDATE_FACTOR
-    eng = engine()
-    session.execute(delete(Match))
-    stored: set[tuple[int, int]] = set()
-    results_index = eng.results_index(session)
-    for chunk in _chunks(session, Need):
-        needs = [n for n in chunk if is_matchable_need(n)]
-        batch = results_index.query_many([need_doc(n) for n in needs], k=k, n_jobs=n_jobs)
-        wanted = {int(h.id) for hits in batch for h in hits}
-        results = {r.id: r for r in session.scalars(select(Result).where(Result.id.in_(wanted)))}
-        for need, hits in zip(needs, batch, strict=True):
-            pairs = {int(h.id): (need, results[int(h.id)]) for h in hits
-                     if int(h.id) in results and is_matchable_result(results[int(h.id)])
-                     and results[int(h.id)].organization_id != need.organization_id}
-            for s in _rank(hits, pairs, top_k, cfg):
-                stored.add((need.id, s.other_id))
-                _store(session, need.id, s.other_id, s)
-        session.flush()
-    needs_index = eng.needs_index(session)
-    for chunk in _chunks(session, Result):
-        published = [r for r in chunk if is_matchable_result(r)]
-        batch = needs_index.query_many([result_doc(r) for r in published], k=k, n_jobs=n_jobs)
-        wanted = {int(h.id) for hits in batch for h in hits}
-        found = {n.id: n for n in session.scalars(select(Need).where(Need.id.in_(wanted)))}
-        for result, hits in zip(published, batch, strict=True):
-            pairs = {int(h.id): (found[int(h.id)], result) for h in hits
-                     if int(h.id) in found and is_matchable_need(found[int(h.id)])
-                     and found[int(h.id)].organization_id != result.organization_id}
-            for s in _rank(hits, pairs, top_k, cfg):
-                if (s.other_id, result.id) not in stored:
-                    stored.add((s.other_id, result.id))
-                    _store(session, s.other_id, result.id, s)
-        session.flush()
-    return len(stored)
 
 
 def matches_for_need(session: Session, need_id: int, limit: int = 10) -> list[Match]:

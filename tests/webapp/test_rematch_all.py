@@ -1,0 +1,185 @@
+"""innomatch rematch-all: the suggestions single rematches store, written in bulk, all at once."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from matcher.bench import iter_synthetic_corpus
+from models import (
+    CooperationMode,
+    Field,
+    Match,
+    Need,
+    NeedStatus,
+    Organization,
+    OrgKind,
+    Result,
+    ResultForm,
+    ResultStatus,
+    User,
+)
+from models.base import utcnow
+from webapp.matching import rematch
+from webapp.matching.services import reindex, rematch_need, rematch_result
+
+N_RESULTS, N_NEEDS = 180, 160
+
+
+@pytest.fixture
+def world(db: Session, make_user: Callable[..., User],
+          make_org: Callable[..., Organization]) -> tuple[list[int], list[int]]:
+    """Some hundreds of needs and results on shared topics, from several organisations (one
+    posting both), in every field and in states that are and are not matched."""
+    enterprises = [make_user(make_org(OrgKind.ENTERPRISE)) for _ in range(4)]
+    institutes = [make_user(make_org(OrgKind.UNIVERSITY)) for _ in range(3)]
+    both = make_user(make_org(OrgKind.ENTERPRISE))
+    fields, modes = list(Field), list(CooperationMode)
+    result_ids, need_ids = [], []
+    texts = iter_synthetic_corpus(N_RESULTS + N_NEEDS, seed=3)
+    for i, doc in enumerate(itertools.islice(texts, N_RESULTS)):
+        author = both if i % 9 == 0 else institutes[i % 3]
+        status = ResultStatus.WITHDRAWN if i % 17 == 0 else ResultStatus.PUBLISHED
+        r = Result(organization_id=author.organization_id, author_id=author.id, status=status,
+                   field=fields[i % len(fields)], form=list(ResultForm)[i % 5], trl=1 + i % 9,
+                   published_at=utcnow())
+        r.title, r.summary, r.province = doc["title"], doc["text"], "上海市"
+        r.keywords = " ".join(doc["keywords"])
+        r.modes = [modes[i % len(modes)], modes[(i + 2) % len(modes)]]
+        db.add(r)
+        db.flush()
+        result_ids.append(r.id)
+    for i, doc in enumerate(texts):
+        author = both if i % 7 == 0 else enterprises[i % 4]
+        status = (NeedStatus.CLOSED if i % 13 == 0 else
+                  NeedStatus.DOCKING if i % 5 == 0 else NeedStatus.PUBLISHED)
+        n = Need(organization_id=author.organization_id, author_id=author.id, status=status,
+                 field=fields[(i * 3) % len(fields)], published_at=utcnow())
+        n.title, n.problem, n.province = doc["title"], doc["text"], "江苏省"
+        n.keywords = " ".join(doc["keywords"])
+        n.modes = [modes[i % len(modes)]]
+        n.budget_min_wan, n.budget_max_wan = Decimal(10 + i % 50), Decimal(100 + i % 300)
+        db.add(n)
+        db.flush()
+        need_ids.append(n.id)
+    db.commit()
+    return need_ids, result_ids
+
+
+def _rows(matches: Any) -> dict[tuple[int, int], tuple[Any, ...]]:
+    return {(m.need_id, m.result_id): (m.score, m.text_score, m.parts, m.terms,
+                                       m.matcher_version) for m in matches}
+
+
+def test_rematch_all_stores_what_single_rematches_store(
+        app: Flask, db: Session, world: tuple[list[int], list[int]],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    need_ids, result_ids = world
+    monkeypatch.setattr(rematch, "REMATCH_CHUNK", 64)  # several chunks per side
+    with app.test_request_context():
+        counts = reindex(db)  # stores the listings' tokens, then rematch_all
+        db.commit()
+        stored = _rows(db.scalars(select(Match)))
+        need_side: dict[tuple[int, int], tuple[Any, ...]] = {}
+        for need in db.scalars(select(Need).where(Need.id.in_(need_ids))):
+            need_side.update(_rows(rematch_need(db, need)))
+        result_side: dict[tuple[int, int], tuple[Any, ...]] = {}
+        for result in db.scalars(select(Result).where(Result.id.in_(result_ids))):
+            result_side.update(_rows(rematch_result(db, result)))
+        db.rollback()
+    # A pair both sides suggest keeps the need's row.
+    expected = {**result_side, **need_side}
+    assert stored == expected
+    assert counts["matches"] == len(expected)
+    # Both sides and their overlap are there to compare, and not everything is suggested.
+    assert len(need_side) > 300 and len(result_side) > 300
+    assert 0 < len(need_side.keys() & result_side.keys()) < len(need_side)
+
+
+def test_an_interrupted_rematch_leaves_every_suggestion_as_it_was(
+        app: Flask, db: Session, world: tuple[list[int], list[int]],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(rematch, "REMATCH_CHUNK", 50)
+    with app.test_request_context():
+        reindex(db)
+        db.commit()
+        db.execute(update(Match).values(matcher_version="old"))
+        db.commit()
+        before = _rows(db.scalars(select(Match)))
+        seen: list[tuple[str, int, int, int]] = []
+
+        def stop_in_the_second_side(side: str, done: int, total: int, rows: int) -> None:
+            seen.append((side, done, total, rows))
+            if side == "results" and done >= 100:
+                raise KeyboardInterrupt
+
+        with pytest.raises(KeyboardInterrupt):
+            rematch.rematch_all(db, progress=stop_in_the_second_side)
+        db.rollback()
+        assert _rows(db.scalars(select(Match))) == before
+        assert [s[:3] for s in seen] == [("needs", 50, N_NEEDS), ("needs", 100, N_NEEDS),
+                                         ("needs", 150, N_NEEDS), ("needs", N_NEEDS, N_NEEDS),
+                                         ("results", 50, N_RESULTS), ("results", 100, N_RESULTS)]
+        # Run again to the end (the staging table left behind is reused): all new.
+        stored = rematch.rematch_all(db)
+        db.commit()
+        assert db.scalar(select(func.count()).select_from(Match)) == stored == len(before)
+        assert db.scalar(select(func.count()).select_from(Match)
+                         .where(Match.matcher_version == "old")) == 0
+
+
+def test_the_command_logs_a_line_per_chunk_off_a_terminal(
+        app: Flask, db: Session, world: tuple[list[int], list[int]],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(rematch, "REMATCH_CHUNK", 100)
+    out = app.test_cli_runner().invoke(args=["rematch-all"])
+    assert out.exit_code == 0, out.output
+    lines = [line for line in out.output.splitlines() if line.startswith("rematch-all: ")]
+    assert [line.split(",")[0] for line in lines] == [
+        f"rematch-all: needs 100/{N_NEEDS}", f"rematch-all: needs {N_NEEDS}/{N_NEEDS}",
+        f"rematch-all: results 100/{N_RESULTS}", f"rematch-all: results {N_RESULTS}/{N_RESULTS}"]
+    total = db.scalar(select(func.count()).select_from(Match))
+    assert f"matches: {total}" in out.output and total > 300
+
+
+def test_listings_changed_during_the_run_keep_their_own_suggestions(
+        app: Flask, db: Session, world: tuple[list[int], list[int]]) -> None:
+    need_ids, _ = world
+    with app.test_request_context():
+        reindex(db)
+        db.commit()
+        db.execute(update(Match).values(matcher_version="old"))
+        db.commit()
+        with app.extensions["db_engine"].connect() as conn:
+            run = app.extensions["db_sessionmaker"](bind=conn)
+            staged = rematch.stage_all(run)
+            run.commit()  # as the command does: nothing visible yet
+            assert db.scalar(select(func.count()).select_from(Match)
+                             .where(Match.matcher_version != "old")) == 0
+            # Meanwhile, through another connection: a need closes (its own rematch drops
+            # its suggestions) and another is edited and rematched.
+            closed = db.get(Need, need_ids[1])
+            edited = db.get(Need, need_ids[2])
+            assert closed is not None and edited is not None
+            assert closed.status is NeedStatus.PUBLISHED and edited.status is NeedStatus.PUBLISHED
+            closed.status = NeedStatus.CLOSED
+            rematch_need(db, closed)
+            edited.title = "钠离子电池硬碳负极材料"
+            own = _rows(rematch_need(db, edited))
+            db.commit()
+            stored = rematch.swap_in(run, staged)
+            run.commit()
+            run.close()
+    db.expire_all()
+    rows = _rows(db.scalars(select(Match)))
+    assert stored == len(rows) > 300
+    assert not [p for p in rows if p[0] == closed.id]
+    assert {p: v for p, v in rows.items() if p[0] == edited.id} == own
+    assert all(v[4] != "old" for v in rows.values())
