@@ -26,14 +26,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--docs", type=int, default=10_000)
     ap.add_argument("--queries", type=int, default=1000)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--no-pss", action="store_true",
+                    help="skip the memory of processes serving the saved index")
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     args = ap.parse_args(argv)
-    res = run_bench(args.docs, args.queries, args.seed)
+    res = run_bench(args.docs, args.queries, args.seed, pss=not args.no_pss)
     if args.json:
         print(json.dumps(res))
     else:
         for key, value in res.items():
-            print(f"{key:>13}: {value}")
+            print(f"{key:>22}: {value}")
     return 0
 
 

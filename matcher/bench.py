@@ -17,18 +17,31 @@ package, so ``innomatch bench`` can call it.
 from __future__ import annotations
 
 import gc
+import multiprocessing
+import queue
 import random
 import resource
 import statistics
 import sys
+import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
+from . import topn
 from .core import DEFAULT_PARAMS, Matcher
 from .tokenizer import Tokenizer, load_wordlist
 
-__all__ = ["iter_synthetic_corpus", "run_bench", "synthetic_corpus", "synthetic_queries"]
+__all__ = ["iter_synthetic_corpus", "pss_mb", "run_bench", "synthetic_corpus",
+           "synthetic_queries"]
+
+#: Listings queried as in the nightly rematch (at most; ``n_queries`` if fewer).
+REMATCH_LISTINGS = 1000
+#: Times each side-by-side measurement is repeated (medians are reported).
+REPEATS = 3
+#: Worker processes of ``pss_mb_four_workers``.
+WORKERS = 4
 
 _TITLES = (
     "基于{a}的{b}技术", "{a}与{b}关键技术研究", "面向{c}的{a}系统", "{a}在{b}中的应用",
@@ -115,20 +128,31 @@ def _peak_rss_mb() -> float:
 
 
 def run_bench(
-    n_docs: int, n_queries: int = 1000, seed: int = 0, n_jobs: int = 2
+    n_docs: int, n_queries: int = 1000, seed: int = 0, n_jobs: int = 2, pss: bool = True
 ) -> dict[str, Any]:
-    """Fit, add and query timings on ``n_docs`` synthetic listings with ``DEFAULT_PARAMS``.
+    """Fit, add, query, rematch and memory figures on ``n_docs`` synthetic listings with
+    ``DEFAULT_PARAMS``.
 
     Returns ``docs`` (listings indexed), ``fit_s`` (``fit`` from raw text, tokenising and
     building the term-major index included; jieba's dictionary is loaded beforehand),
     ``add_ms`` (median over 50 single listings of ``add``: when it returns, the listing is
     among every query's candidates), ``query_p50_ms``/``query_p95_ms`` (top-10 queries of a
     short need, tokenising and feedback included), ``rss_mb`` (the process's peak resident
-    memory), ``add_then_query_ms`` (``add`` plus a top-10 query by the new listing itself, as
-    publishing matches it) and ``added_found`` (the share of added listings that this query
-    returns first, so an ``add`` that left a listing unfindable shows). The corpus is generated
-    while it is indexed, never held whole, so ``rss_mb`` is the index's (plus one chunk's
-    tokens). ``fit`` tokenises in ``n_jobs`` processes.
+    memory by then), ``add_then_query_ms`` (``add`` plus a top-10 query by the new listing
+    itself, as publishing matches it) and ``added_found`` (the share of added listings that
+    this query returns first, so an ``add`` that left a listing unfindable shows). The corpus
+    is generated while it is indexed, never held whole, so ``rss_mb`` is the index's (plus one
+    chunk's tokens). ``fit`` tokenises in ``n_jobs`` processes.
+
+    Then, side by side in this run (medians of :data:`REPEATS`): ``rematch_ms_per_listing``
+    (``query_many`` top 10 of up to :data:`REMATCH_LISTINGS` other listings carrying their
+    tokens, as the nightly rematch asks, explanations read, ``n_jobs`` processes) and
+    ``topn_ms_per_listing`` (``sp_matmul_topn``'s first pass alone, top 10, on the same query
+    weights and postings, ``n_jobs`` threads), and their ratio ``rematch_over_topn``;
+    ``snapshot_load_s`` (``Matcher.load`` of the saved index) and, where ``/proc`` tells,
+    ``pss_mb_one_worker`` / ``pss_mb_four_workers``: the proportional set size of one, then
+    the sum of :data:`WORKERS`, processes that load the same snapshot and answer queries
+    (None elsewhere, or with ``pss`` false).
     """
     if n_docs < 1 or n_queries < 1:
         raise ValueError("n_docs and n_queries must be >= 1")
@@ -160,14 +184,117 @@ def run_bench(
         adds.append((t1 - t0) * 1000)
         add_queries.append((t2 - t0) * 1000)
         found += bool(hits) and hits[0].id == doc["id"]
+    rss_mb = round(_peak_rss_mb(), 1)
 
-    return {
+    listings = list(iter_synthetic_corpus(min(n_queries, REMATCH_LISTINGS), seed + 1,
+                                          start=n_docs + len(extra), n_topics_docs=n_docs))
+    listings = [{"id": d["id"], "tokens": t} for d, t in zip(listings, m.tokenize_docs(listings),
+                                                             strict=True)]
+    out: dict[str, Any] = {
         "docs": n_docs,
         "fit_s": round(fit_s, 3),
         "add_ms": round(statistics.median(adds), 3),
         "query_p50_ms": round(statistics.median(times), 3),
         "query_p95_ms": round(times[min(len(times) - 1, int(0.95 * len(times)))], 3),
-        "rss_mb": round(_peak_rss_mb(), 1),
+        "rss_mb": rss_mb,
         "add_then_query_ms": round(statistics.median(add_queries), 3),
         "added_found": round(found / len(extra), 3),
     }
+    out.update(_rematch_figures(m, listings, n_jobs))
+    out.update(_snapshot_figures(m, queries[:50], pss))
+    return out
+
+
+def _rematch_figures(m: Matcher, listings: Sequence[dict[str, Any]], n_jobs: int
+                     ) -> dict[str, Any]:
+    """``query_many`` against ``sp_matmul_topn``'s first pass alone, alternately."""
+    idx = m._index()
+    vecs = [m._query_terms(d) for d in listings]
+    weights = [(t, m._query_weighting.weights(t, tf)) for t, tf in vecs]
+    matrix = topn.query_matrix(idx, weights)
+    kernel = topn.Kernel.of(idx, threads=n_jobs)
+    ours, theirs = [], []
+    for _ in range(REPEATS):
+        t0 = time.perf_counter()
+        batch = m.query_many(listings, k=10, n_jobs=n_jobs)
+        for hits in batch:
+            for h in hits:
+                h.similarity  # noqa: B018  (explanations made, as a rematch reads them)
+        ours.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        kernel.top(matrix, 10)
+        theirs.append(time.perf_counter() - t0)
+    a, b = statistics.median(ours), statistics.median(theirs)
+    return {
+        "rematch_ms_per_listing": round(a / len(listings) * 1000, 3),
+        "topn_ms_per_listing": round(b / len(listings) * 1000, 3),
+        "rematch_over_topn": round(a / b, 2) if b > 0 else None,
+    }
+
+
+def _snapshot_figures(m: Matcher, queries: Sequence[str], pss: bool) -> dict[str, Any]:
+    """Load time of the saved index, and the memory of processes serving from it."""
+    with tempfile.TemporaryDirectory(prefix="innomatch-bench-") as tmp:
+        path = m.save(Path(tmp) / "index")
+        loads = []
+        for _ in range(REPEATS):
+            t0 = time.perf_counter()
+            Matcher.load(path)
+            loads.append(time.perf_counter() - t0)
+        return {
+            "snapshot_load_s": round(statistics.median(loads), 3),
+            "pss_mb_one_worker": _workers_pss(path, queries, 1) if pss else None,
+            "pss_mb_four_workers": _workers_pss(path, queries, WORKERS) if pss else None,
+        }
+
+
+def pss_mb(pid: int) -> float | None:
+    """A process's proportional set size in MB (its private pages plus its share of the
+    pages it shares), from ``/proc/<pid>/smaps_rollup``; None where that is not readable."""
+    try:
+        text = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except OSError:
+        return None
+    for line in text.splitlines():
+        if line.startswith("Pss:"):
+            return int(line.split()[1]) / 1024
+    return None
+
+
+def _serve(path: str, queries: Sequence[str], ready: Any, done: Any) -> None:
+    """A worker: load the snapshot, answer ``queries``, say so, wait to be measured."""
+    m = Matcher.load(path)
+    for q in queries:
+        m.query(q, k=10)
+    ready.put(multiprocessing.current_process().pid)
+    done.wait(600)
+
+
+def _workers_pss(path: Path, queries: Sequence[str], n: int) -> float | None:
+    """Total PSS in MB of ``n`` fresh processes serving from the snapshot at ``path``, all
+    alive at once (None where ``/proc`` does not tell)."""
+    if not Path("/proc/self/smaps_rollup").exists():
+        return None
+    ctx = multiprocessing.get_context("spawn")
+    ready, done = ctx.Queue(), ctx.Event()
+    procs = [ctx.Process(target=_serve, args=(str(path), list(queries), ready, done))
+             for _ in range(n)]
+    for p in procs:
+        p.start()
+    try:
+        pids: list[int] = []
+        deadline = time.monotonic() + 600
+        while len(pids) < n:
+            try:
+                pids.append(ready.get(timeout=1))
+            except queue.Empty:
+                if time.monotonic() > deadline or any(p.exitcode is not None for p in procs):
+                    return None  # a worker failed (or hangs): no figure rather than a wrong one
+        sizes = [pss_mb(pid) for pid in pids]
+    finally:
+        done.set()
+        for p in procs:
+            p.join(60)
+    if any(s is None for s in sizes):
+        return None
+    return round(sum(s for s in sizes if s is not None), 1)

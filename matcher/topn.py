@@ -37,7 +37,8 @@ from .feedback import Feedback, Terms, merged
 from .scoring import top
 from .segments import IndexView
 
-__all__ = ["EXTRA", "Kernel", "certain_top", "exact_scores", "rank_chunk", "tolerance"]
+__all__ = ["EXTRA", "Kernel", "certain_top", "exact_scores", "query_matrix", "rank_chunk",
+           "tolerance"]
 
 #: Docs listed past the ``prf_rerank``-th, so that the docs near that boundary can be settled.
 EXTRA = 64
@@ -215,7 +216,7 @@ def rank_chunk(
     ranker = _Ranker(idx, explanations, k)
     live_view = idx.live[: idx.n]
     live = None if live_view.all() else live_view.copy()  # as a single query has it
-    for i, (slots, vals) in enumerate(kernel.top(_matrix(idx, queries), listed)):
+    for i, (slots, vals) in enumerate(kernel.top(query_matrix(idx, queries), listed)):
         tids, qw = queries[i]
         ranker.self_score = self_scores[i]
         if tids.size == 0 or slots.size == 0:
@@ -298,7 +299,7 @@ def _spread(
     return None
 
 
-def _matrix(idx: IndexView, queries: Sequence[Terms]) -> sp.csr_matrix:
+def query_matrix(idx: IndexView, queries: Sequence[Terms]) -> sp.csr_matrix:
     """The queries' weights as the rows of a CSR matrix (queries x terms)."""
     indptr = np.zeros(len(queries) + 1, dtype=np.int64)
     np.cumsum([t.size for t, _ in queries], out=indptr[1:])

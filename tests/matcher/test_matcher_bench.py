@@ -30,15 +30,34 @@ def test_synthetic_listings_are_found() -> None:
         assert m.query(doc, k=3)[0].id == doc["id"]
 
 
+KEYS = ["docs", "fit_s", "add_ms", "query_p50_ms", "query_p95_ms", "rss_mb", "add_then_query_ms",
+        "added_found", "rematch_ms_per_listing", "topn_ms_per_listing", "rematch_over_topn",
+        "snapshot_load_s", "pss_mb_one_worker", "pss_mb_four_workers"]
+
+
 def test_run_bench_reports_the_cli_keys() -> None:
     res = run_bench(300, 20, seed=0)
-    assert list(res) == ["docs", "fit_s", "add_ms", "query_p50_ms", "query_p95_ms", "rss_mb",
-                         "add_then_query_ms", "added_found"]
+    assert list(res) == KEYS
     assert res["docs"] == 300
     assert all(isinstance(v, (int, float)) and v >= 0 for v in res.values())
+    assert res["rematch_ms_per_listing"] > 0 and res["topn_ms_per_listing"] > 0
     assert res["query_p95_ms"] >= res["query_p50_ms"]
     assert res["add_then_query_ms"] >= res["add_ms"]
     assert res["added_found"] == 1.0  # every added listing is its own query's best hit
+    # Four processes serving the same index hold more than one does (each its interpreter).
+    assert res["pss_mb_four_workers"] > res["pss_mb_one_worker"] > 0
+
+
+def test_pss_is_read_from_proc() -> None:
+    import os
+
+    from matcher.bench import pss_mb
+
+    if not Path("/proc/self/smaps_rollup").exists():
+        pytest.skip("no /proc/<pid>/smaps_rollup on this platform")
+    mine = pss_mb(os.getpid())
+    assert mine is not None and mine > 10
+    assert pss_mb(2**22 + 1) is None  # no such process
 
 
 def test_benchmark_script_wraps_run_bench(capsys: pytest.CaptureFixture[str]) -> None:
@@ -47,5 +66,5 @@ def test_benchmark_script_wraps_run_bench(capsys: pytest.CaptureFixture[str]) ->
     assert spec is not None and spec.loader is not None
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
-    assert mod.main(["--docs", "200", "--queries", "10", "--json"]) == 0
+    assert mod.main(["--docs", "200", "--queries", "10", "--no-pss", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["docs"] == 200
