@@ -450,14 +450,19 @@ class Matcher:
     # -- persistence ---------------------------------------------------------------------
 
     def save(self, path: str | Path) -> Path:
-        """Write the index to directory ``path`` (numpy ``.npz`` + JSON, no pickle)."""
+        """Write the index to directory ``path`` (numpy ``.npy`` arrays + JSON, no pickle;
+        :meth:`load` maps them read-only, so processes loading one index share its memory)."""
         self._check_fitted()
+        idx = self._segments.view()
         ids, fields, rows = self._segments.live_rows()
+        # The main segment as it is (no delta, none removed): its postings are saved as made.
+        whole = idx.delta is None and len(ids) == idx.n_main == rows.shape[0]
         params = self.get_params()
         params["tokenizer"] = tokenizer_params(self.tokenizer_)
         return persistence.write(path, persistence.SavedIndex(
             version=self.version, params=params, terms=self.terms_, idf=self.idf_,
-            avgdl=self.avgdl_, ids=ids, fields=fields, rows=rows))
+            avgdl=self.avgdl_, ids=ids, fields=fields, rows=rows,
+            postings=idx.postings if whole else None, norms=idx.norms if whole else None))
 
     @classmethod
     def load(
@@ -478,6 +483,7 @@ class Matcher:
         m._validate()
         m.tokenizer_ = m._make_tokenizer()
         m._set_weighting(Vocabulary(saved.terms, m.phrase_weight), saved.idf, saved.avgdl)
-        m._segments = Segments(saved.ids, saved.fields, saved.rows, len(saved.terms))
+        m._segments = Segments(saved.ids, saved.fields, saved.rows, len(saved.terms),
+                               saved.postings, saved.norms)
         m.saved_version_ = saved.version
         return m

@@ -1,9 +1,15 @@
 """Saved indexes: a directory of numpy arrays and JSON, never pickle.
 
-``meta.json`` holds the format name, the library version that wrote it, the constructor
-parameters (the tokenizer's settings, or ``null`` for a custom tokenizer), ``avgdl`` and the
-docs' ids and fields; ``arrays.npz`` the sorted vocabulary, the idf and the weighted rows
-(CSR) of the indexed docs. The term-major postings are rebuilt from the rows on load.
+``meta.json`` holds the format name and layout, the library version that wrote it, the
+constructor parameters (the tokenizer's settings, or ``null`` for a custom tokenizer),
+``avgdl``, the docs' field names and their ids unless they are all integers. Every array is
+an uncompressed ``.npy`` file (:data:`LAYOUT` 2): the sorted vocabulary, the idf, the docs'
+ids (when integers) and field codes, their weighted rows (CSR), the term-major postings built
+from them and the rows' norms. :func:`read` maps the index's arrays read-only
+(``np.load(mmap_mode="r")``): nothing is decompressed or rebuilt, so loading costs about the
+ids' and vocabulary's Python objects, and every process that loads the same files shares one
+copy of the index in the operating system's page cache. Directories written before (one
+compressed ``arrays.npz``, postings rebuilt on load) are still read.
 """
 
 from __future__ import annotations
@@ -18,12 +24,18 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from .documents import DocId
+from .segments import row_norms, term_major
 
-__all__ = ["LEGACY_PARAMS", "SavedIndex", "read", "with_legacy_defaults", "write"]
+__all__ = ["LAYOUT", "LEGACY_PARAMS", "SavedIndex", "read", "with_legacy_defaults", "write"]
 
 FORMAT = "innomatch-matcher"
+#: 2: uncompressed ``.npy`` arrays, postings and norms saved; 1 (no ``layout``): ``arrays.npz``.
+LAYOUT = 2
 ARRAYS = "arrays.npz"
 META = "meta.json"
+#: The arrays mapped read-only on load (the others are read into memory).
+MAPPED = ("rows_data", "rows_indices", "rows_indptr", "postings_data", "postings_indices",
+          "postings_indptr", "norms")
 
 
 #: Parameters added after indexes were first saved, with the values that reproduce what the
@@ -42,7 +54,7 @@ def with_legacy_defaults(params: dict[str, Any]) -> dict[str, Any]:
 
 @dataclass(frozen=True, eq=False)
 class SavedIndex:
-    """What a saved index holds."""
+    """What a saved index holds (``postings`` and ``norms`` made from ``rows`` if absent)."""
 
     version: str
     params: dict[str, Any]
@@ -52,38 +64,82 @@ class SavedIndex:
     ids: list[DocId]
     fields: list[str | None]
     rows: sp.csr_matrix
+    postings: sp.csr_matrix | None = None
+    norms: NDArray[np.float64] | None = None
 
 
 def write(path: str | Path, saved: SavedIndex) -> Path:
     """Write ``saved`` to directory ``path`` (made if missing); returns it."""
     d = Path(path)
     d.mkdir(parents=True, exist_ok=True)
+    rows = saved.rows
+    rows.sort_indices()
+    postings = saved.postings if saved.postings is not None else term_major(rows)
+    norms = saved.norms if saved.norms is not None else row_norms(rows)
+    names = list(dict.fromkeys(saved.fields))
+    code = {f: i for i, f in enumerate(names)}
+    int_ids = all(type(i) is int for i in saved.ids)
     meta = {
         "format": FORMAT,
+        "layout": LAYOUT,
         "version": saved.version,
         "params": saved.params,
         "avgdl": saved.avgdl,
-        "ids": saved.ids,
-        "fields": saved.fields,
+        "ids": None if int_ids else saved.ids,
+        "docs": len(saved.ids),
+        "field_names": names,
     }
     arrays: dict[str, NDArray[Any]] = {
         "terms": np.asarray(saved.terms, dtype=str),
         "idf": saved.idf,
-        "data": saved.rows.data,
-        "indices": saved.rows.indices,
-        "indptr": saved.rows.indptr,
+        "field_codes": np.fromiter((code[f] for f in saved.fields), dtype=np.int32,
+                                   count=len(saved.fields)),
+        "rows_data": rows.data, "rows_indices": rows.indices, "rows_indptr": rows.indptr,
+        "postings_data": postings.data, "postings_indices": postings.indices,
+        "postings_indptr": postings.indptr,
+        "norms": norms,
     }
-    np.savez_compressed(d / ARRAYS, **arrays)  # type: ignore[arg-type]
+    if int_ids:
+        arrays["ids"] = np.asarray(saved.ids, dtype=np.int64)
+    for name, arr in arrays.items():
+        np.save(d / f"{name}.npy", np.ascontiguousarray(arr), allow_pickle=False)
     (d / META).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
     return d
 
 
 def read(path: str | Path) -> SavedIndex:
-    """Read an index written by :func:`write`."""
+    """Read an index written by :func:`write` (its index arrays mapped read-only)."""
     d = Path(path)
     meta = json.loads((d / META).read_text(encoding="utf-8"))
     if meta.get("format") != FORMAT:
         raise ValueError(f"{d} does not hold a saved Matcher")
+    if meta.get("layout") is None:
+        return _read_npz(d, meta)
+
+    def array(name: str) -> NDArray[Any]:
+        out: NDArray[Any] = np.load(d / f"{name}.npy", allow_pickle=False,
+                                    mmap_mode="r" if name in MAPPED else None)
+        return out
+
+    terms = array("terms").astype(str)
+    n_docs = int(meta["docs"])
+    shape = (n_docs, len(terms))
+    rows = sp.csr_matrix((array("rows_data"), array("rows_indices"), array("rows_indptr")),
+                         shape=shape)
+    postings = sp.csr_matrix((array("postings_data"), array("postings_indices"),
+                              array("postings_indptr")), shape=shape[::-1])
+    ids: list[DocId] = (array("ids").tolist() if meta["ids"] is None else list(meta["ids"]))
+    names = meta["field_names"]
+    fields = [names[c] for c in array("field_codes").tolist()]
+    return SavedIndex(
+        version=str(meta.get("version", "")), params=dict(meta["params"]), terms=terms,
+        idf=array("idf").astype(np.float64), avgdl=float(meta["avgdl"]), ids=ids,
+        fields=fields, rows=rows, postings=postings, norms=array("norms"),
+    )
+
+
+def _read_npz(d: Path, meta: dict[str, Any]) -> SavedIndex:
+    """An index saved before layout 2: one compressed ``arrays.npz``, ids in the JSON."""
     with np.load(d / ARRAYS, allow_pickle=False) as z:
         terms = z["terms"].astype(str)
         idf = z["idf"].astype(np.float64)

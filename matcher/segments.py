@@ -24,7 +24,8 @@ from numpy.typing import NDArray
 
 from .documents import DocId
 
-__all__ = ["DELTA_FRACTION", "DELTA_MAX", "DELTA_MIN", "IndexView", "Segments", "delta_limit"]
+__all__ = ["DELTA_FRACTION", "DELTA_MAX", "DELTA_MIN", "IndexView", "Segments", "delta_limit",
+           "row_norms", "term_major"]
 
 #: The delta segment is merged into the main one once it holds more than
 #: ``max(DELTA_MIN, DELTA_FRACTION * main docs)`` docs, and at most ``DELTA_MAX``.
@@ -72,13 +73,19 @@ class Segments:
     """
 
     def __init__(
-        self, ids: list[DocId], fields: list[str | None], rows: sp.csr_matrix, n_terms: int
+        self, ids: list[DocId], fields: list[str | None], rows: sp.csr_matrix, n_terms: int,
+        postings: sp.csr_matrix | None = None, norms: NDArray[np.float64] | None = None,
     ) -> None:
-        """Index ``rows`` as the whole main segment (a later duplicate id wins)."""
+        """Index ``rows`` as the whole main segment (a later duplicate id wins); ``postings``
+        and ``norms``, when given, are the rows' :func:`term_major` form and
+        :func:`row_norms` (as saved: read-only memory maps are used as they are)."""
         self.lock = threading.RLock()
         self.n_terms = n_terms
         self._snapshot: IndexView | None = None
+        n_given = len(ids)
         ids, fields, rows = _last_of_each(ids, fields, rows)
+        if len(ids) != n_given:
+            postings = norms = None
         self.ids: list[DocId] = list(ids)
         self.fields: list[str | None] = list(fields)
         self.slot: dict[DocId, int] = {doc_id: i for i, doc_id in enumerate(ids)}
@@ -86,7 +93,7 @@ class Segments:
         self.field_codes: dict[str | None, int] = {}
         self.codes: NDArray[np.int32] = np.zeros(max(len(ids), 1), dtype=np.int32)
         self.codes[: len(ids)] = self._code_fields(fields)
-        self._set_main(csr(rows, n_terms))
+        self._set_main(csr(rows, n_terms), postings, norms)
 
     def __len__(self) -> int:
         return len(self.slot)
@@ -118,14 +125,14 @@ class Segments:
                 codes = self.field_codes = {**codes, f: len(codes)}
         return np.fromiter((codes[f] for f in fields), dtype=np.int32, count=len(fields))
 
-    def _set_main(self, rows: sp.csr_matrix) -> None:
-        """Make ``rows`` the main segment, build its postings and empty the delta."""
+    def _set_main(self, rows: sp.csr_matrix, postings: sp.csr_matrix | None = None,
+                  norms: NDArray[np.float64] | None = None) -> None:
+        """Make ``rows`` the main segment, with its postings and norms (built unless given),
+        and empty the delta."""
         rows.sort_indices()
-        postings = sp.csr_matrix(rows.T)
-        postings.sort_indices()
         self._main_rows = rows
-        self._postings = postings
-        self._main_norms = row_norms(rows)
+        self._postings = term_major(rows) if postings is None else postings
+        self._main_norms = row_norms(rows) if norms is None else norms
         self._n_main = rows.shape[0]
         # Delta buffers grow by doubling; a view taken by a query never sees later writes.
         self._d_data = np.empty(1024, dtype=np.float32)
@@ -264,6 +271,13 @@ def _reserve(arr: NDArray[Any], size: int) -> NDArray[Any]:
     out = np.zeros(max(size, 2 * arr.size), dtype=arr.dtype)
     out[: arr.size] = arr
     return out
+
+
+def term_major(rows: sp.csr_matrix) -> sp.csr_matrix:
+    """The postings of ``rows`` (docs x terms): terms x docs, each term's docs in order."""
+    postings = sp.csr_matrix(rows.T)
+    postings.sort_indices()
+    return postings
 
 
 def row_norms(m: sp.csr_matrix) -> NDArray[np.float64]:

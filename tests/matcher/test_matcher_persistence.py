@@ -53,10 +53,37 @@ def test_an_index_saved_before_the_split_loads_with_the_same_answers() -> None:
 def test_save_uses_no_pickle(tmp_path: Path, fitted: Matcher) -> None:
     d = fitted.save(tmp_path / "idx")
     meta = json.loads((d / "meta.json").read_text(encoding="utf-8"))
-    assert meta["version"] == matcher.__version__
+    assert meta["version"] == matcher.__version__ and meta["layout"] == 2
     assert 12 in meta["ids"] and "r-5g" in meta["ids"]
-    with np.load(d / "arrays.npz", allow_pickle=False) as z:
-        assert all(z[name].dtype != object for name in z.files)
+    arrays = sorted(d.glob("*.npy"))
+    assert arrays and all(np.load(a, allow_pickle=False).dtype != object for a in arrays)
+
+
+def test_a_loaded_index_maps_its_arrays_read_only(tmp_path: Path) -> None:
+    from matcher.bench import synthetic_corpus
+
+    m = Matcher().fit(synthetic_corpus(300, seed=2))  # integer ids: saved as an array too
+    d = m.save(tmp_path / "idx")
+    assert (d / "ids.npy").exists()
+    loaded = Matcher.load(d)
+    idx = loaded._index()
+    for arr in (idx.rows.data, idx.rows.indices, idx.postings.data, idx.postings.indices,
+                idx.norms):
+        base = arr
+        while not isinstance(base, np.memmap) and base.base is not None:
+            base = base.base
+        assert isinstance(base, np.memmap) and not arr.flags.writeable
+    # Postings and norms as a fit makes them; every query answers alike, also after adds
+    # and removals (the delta and the live mask are the process's own).
+    assert (idx.postings != m._index().postings).nnz == 0
+    assert np.array_equal(idx.norms, m._index().norms)
+    extra = synthetic_corpus(20, seed=3, start=300)
+    for x in (m, loaded):
+        x.add(extra[:10])
+        x.remove([5, 305])
+    for doc in [*synthetic_corpus(10, seed=4), *extra[10:]]:
+        assert loaded.query(doc, k=10) == m.query(doc, k=10)
+    assert loaded.query_many(extra, k=5) == m.query_many(extra, k=5)
 
 
 def test_a_folder_without_an_index_is_refused(tmp_path: Path) -> None:
