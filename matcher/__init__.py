@@ -1,6 +1,7 @@
 """innomatch's matching library: tokenise, index and rank technology needs and results.
 
-A pure library (numpy, scipy, scikit-learn, jieba): no web framework, no database.
+A pure library (numpy, scipy, scikit-learn, jieba, sparse_dot_topn): no web framework, no
+database.
 
 >>> from matcher import Matcher
 >>> m = Matcher().fit([{"id": 1, "title": "锂离子电池正极材料", "text": "..."}])

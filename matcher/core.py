@@ -23,7 +23,8 @@ known-item search ~0.002 MRR.
 :mod:`matcher.feedback`     pseudo-relevance feedback: the expanded query and its scores
 :mod:`matcher.explanation`  hits, their terms' shares and their bounded similarity
 :mod:`matcher.batch`        :meth:`Matcher.query_many`, a chunk of queries at a time
-:mod:`matcher.persistence`  save and load (numpy arrays and JSON, no pickle)
+:mod:`matcher.topn`         ``query_many``'s first pass: sparse_dot_topn's top-n product
+:mod:`matcher.persistence`  save and load (numpy arrays and JSON, no pickle; memory-mapped)
 ==========================  ================================================================
 """
 
