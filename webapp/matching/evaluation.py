@@ -9,9 +9,10 @@ shows: ``shown_median`` (suggestions per need), ``shown_zero`` (needs shown none
 ``shown_weak`` (the share of shown suggestions marked weak) and ``explanation_terms_in_both``
 (the share of shown shared terms that occur in both listings as written).
 
-``queries.jsonl`` lines may carry ``title``, ``basis`` (现有基础) and ``field``; ``corpus.jsonl``
-lines ``field``. A listing without a field gets the field its text fits best, as the need
-form's advice computes it from the fielded results; when none has a field, all share one.
+``queries.jsonl`` lines may carry ``title``, ``basis`` (现有基础) and ``field`` (a query
+without a title is taken as the need's title); ``corpus.jsonl`` lines ``field``. A listing
+without a field gets the field its text fits best, as the need form's advice computes it from
+the fielded results; when none has a field, all share one.
 """
 
 from __future__ import annotations
@@ -119,7 +120,9 @@ def _load_results(db: Any, corpus: list[dict[str, Any]],
         result = Result(organization_id=org_id, field=field or fallback,
                         status=ResultStatus.PUBLISHED, form=ResultForm.TECHNOLOGY, trl=5,
                         published_at=utcnow())
-        result.title = (r.get("title") or str(r.get("text", ""))[:40] or str(r["_id"]))[:200]
+        # The set's own title, none where it has none (csl's abstracts): a made-up one would
+        # count the text's first words twice.
+        result.title = (r.get("title") or "")[:200]
         result.summary = r.get("text") or ""
         result.keywords = ""
         result.province = "上海市"
@@ -139,8 +142,10 @@ def _load_needs(db: Any, queries: dict[str, dict[str, Any]], org_id: int) -> dic
         text = q.get("text") or ""
         need = Need(organization_id=org_id, field=_field(q.get("field")),
                     status=NeedStatus.PUBLISHED, published_at=utcnow())
-        need.title = (q.get("title") or text[:40] or qid)[:200]
-        need.problem = text
+        # A query without a title is a title (csl-title's are papers' titles): as the need's
+        # description it would be counted twice.
+        need.title = (q.get("title") or text or qid)[:200]
+        need.problem = text if q.get("title") else ""
         need.indicators = ""
         need.basis = q.get("basis") or ""
         need.keywords = ""
