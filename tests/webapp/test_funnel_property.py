@@ -9,6 +9,7 @@ import json
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Flask
 from hypothesis import example, given, settings
@@ -92,7 +93,13 @@ def _apply(db: Session, op: tuple[Any, ...], needs: list[Need], results: list[Re
             transition(db, enterprise, docking, DockingState.NEGOTIATING)
         else:
             record_deal(db, enterprise, docking, contract_type=ContractType.DEVELOPMENT,
-                        amount_wan=Decimal("10"), signed_on=dt.date(2025, 1, 1))
+                        amount_wan=Decimal("10"), signed_on=_today())
+
+
+def _today() -> dt.date:
+    """Today in Asia/Shanghai: a deal is signed between its docking's start and today
+    (issue 18, item 5), and the dockings here start now."""
+    return dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
 
 
 def test_the_funnel_never_grows_from_one_step_to_the_next(

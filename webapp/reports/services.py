@@ -25,10 +25,8 @@ from flask_babel import gettext as _
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
-    Integer,
     Select,
     SQLColumnExpression,
-    String,
     and_,
     case,
     exists,
@@ -38,10 +36,7 @@ from sqlalchemy import (
     type_coerce,
     union,
 )
-from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.functions import FunctionElement
 
 from models import (
     ContractType,
@@ -64,11 +59,9 @@ from models.i18n import N_
 from models.taxonomy import FIELD_LABELS, PROVINCES, Field
 from models.types import fen_to_wan
 
+from .sql_dates import date_day, date_month, local_day, local_month
+
 PLATFORM_TZ = ZoneInfo("Asia/Shanghai")
-# China has kept UTC+8 without daylight saving since 1991, so SQLite (which has no time zone
-# database) can shift by a fixed eight hours and agree with PostgreSQL's Asia/Shanghai.
-SQLITE_SHIFT = "+8 hours"
-UNIX_EPOCH_JULIAN_DAY = 2440587.5
 
 # Past interest: the other side has agreed, so the pair is really talking (对接成功).
 PAST_INTEREST = (DockingState.DOCKED, DockingState.NEGOTIATING, DockingState.SIGNED)
@@ -86,86 +79,6 @@ DEAL_FEN = type_coerce(Deal.__table__.c.amount_fen, BigInteger)
 
 class ReportFilterError(ValueError):
     """A filter value that cannot be understood (shown to the user, 400 on the web)."""
-
-
-# --- dialect-specific expressions ------------------------------------------------------------
-
-class local_month(FunctionElement[str]):
-    """'YYYY-MM' of a UTC timestamp on the Asia/Shanghai calendar."""
-
-    type = String()
-    inherit_cache = True
-    name = "local_month"
-
-
-class date_month(FunctionElement[str]):
-    """'YYYY-MM' of a DATE column."""
-
-    type = String()
-    inherit_cache = True
-    name = "date_month"
-
-
-class local_day(FunctionElement[int]):
-    """Days since 1970-01-01 of a UTC timestamp's Asia/Shanghai calendar date."""
-
-    type = Integer()
-    inherit_cache = True
-    name = "local_day"
-
-
-class date_day(FunctionElement[int]):
-    """Days since 1970-01-01 of a DATE column."""
-
-    type = Integer()
-    inherit_cache = True
-    name = "date_day"
-
-
-def _arg(element: FunctionElement[Any], compiler: SQLCompiler, **kw: Any) -> str:
-    return str(compiler.process(next(iter(element.clauses)), **kw))
-
-
-@compiles(local_month)
-def _local_month_pg(element: local_month, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"to_char(({_arg(element, compiler, **kw)}) AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM')"
-
-
-@compiles(local_month, "sqlite")
-def _local_month_sqlite(element: local_month, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"strftime('%Y-%m', {_arg(element, compiler, **kw)}, '{SQLITE_SHIFT}')"
-
-
-@compiles(date_month)
-def _date_month_pg(element: date_month, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"to_char({_arg(element, compiler, **kw)}, 'YYYY-MM')"
-
-
-@compiles(date_month, "sqlite")
-def _date_month_sqlite(element: date_month, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"strftime('%Y-%m', {_arg(element, compiler, **kw)})"
-
-
-@compiles(local_day)
-def _local_day_pg(element: local_day, compiler: SQLCompiler, **kw: Any) -> str:
-    return (f"(CAST(({_arg(element, compiler, **kw)}) AT TIME ZONE 'Asia/Shanghai' AS DATE)"
-            " - DATE '1970-01-01')")
-
-
-@compiles(local_day, "sqlite")
-def _local_day_sqlite(element: local_day, compiler: SQLCompiler, **kw: Any) -> str:
-    return (f"CAST(julianday(date({_arg(element, compiler, **kw)}, '{SQLITE_SHIFT}'))"
-            f" - {UNIX_EPOCH_JULIAN_DAY} AS INTEGER)")
-
-
-@compiles(date_day)
-def _date_day_pg(element: date_day, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"({_arg(element, compiler, **kw)} - DATE '1970-01-01')"
-
-
-@compiles(date_day, "sqlite")
-def _date_day_sqlite(element: date_day, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"CAST(julianday({_arg(element, compiler, **kw)}) - {UNIX_EPOCH_JULIAN_DAY} AS INTEGER)"
 
 
 # --- filters ---------------------------------------------------------------------------------
