@@ -167,6 +167,14 @@ class MatchingEngine:
                 self._apply(side.matcher, changed, to_doc, matchable)
                 side.seen.update(fresh)
                 side.synced_until = max([*fresh.values(), side.synced_until or min(fresh.values())])
+                if not loaded and self._vocabulary_stale(side):
+                    # (A worker that has just loaded a snapshot serves it first: starting must
+                    # stay cheap.) The docs just added are searchable only through the old vocabulary's
+                    # terms (a first result on a new topic would rank below an unrelated one
+                    # sharing a word the fit knew): refit now rather than at the next request.
+                    side.matcher, side.synced_until, side.seen = self._fit(
+                        session, model, to_doc, matchable)
+                    side.fitted_docs = len(side.matcher)
             return side.matcher
 
     @staticmethod
