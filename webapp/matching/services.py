@@ -158,24 +158,24 @@ def rank_score(strength: float, compat: float, prior: float) -> float:
 
 def _rank(hits: Sequence[Hit], pairs: dict[int, tuple[Need, Result]], k: int,
           cfg: Settings) -> list[Suggestion]:
-    ranked: list[tuple[float, float, Hit]] = []
+    ranked: list[tuple[float, float, dict[str, float], Hit]] = []
     for hit in hits:
         if hit.strength < cfg.min_strength or int(hit.id) not in pairs:
             continue
-        compat, _ = compatibility(*pairs[int(hit.id)], cfg.weights)
-        ranked.append((rank_score(hit.strength, compat, cfg.prior), compat, hit))
+        compat, values = compatibility(*pairs[int(hit.id)], cfg.weights)
+        ranked.append((rank_score(hit.strength, compat, cfg.prior), compat, values, hit))
     # Exact scores (rounding would make ties); equal ones go to the more compatible pair, and
     # the sort is stable, so the matcher's order stands otherwise.
     ranked.sort(key=lambda r: (-r[0], -r[1]))
     tokenizer = engine().params.get("tokenizer")
     words = word_tokenizer(tokenizer if isinstance(tokenizer, dict) else None)
     out = []
-    for score, compat, hit in ranked[:k]:
+    for score, compat, values, hit in ranked[:k]:
         need, result = pairs[int(hit.id)]
         shared, related = split_terms(hit.terms, listing_words(need, words),
                                       listing_words(result, words))
         parts = {"strength": round(hit.strength, 6), "coverage": round(hit.coverage, 6),
-                 "compatibility": round(compat, 6), **compatibility(need, result, cfg.weights)[1]}
+                 "compatibility": round(compat, 6), **values}
         out.append(Suggestion(other_id=int(hit.id), score=round(score, 6),
                               text_score=round(hit.coverage, 6), parts=parts, terms=shared,
                               related=related))
