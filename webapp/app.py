@@ -38,6 +38,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .matching import bp as matching_bp
     from .needs import bp as needs_bp
     from .notifications import bp as notifications_bp
+    from .orgs import bp as orgs_bp
     from .reports import bp as reports_bp
     from .results import bp as results_bp
     from .solutions import bp as solutions_bp
@@ -51,6 +52,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(notifications_bp)
     app.register_blueprint(matching_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(orgs_bp)
 
     from . import api, transfer
 

@@ -5,7 +5,9 @@ Contacts are seen by
 - the owning organisation's members, and operators;
 - on a docking, once contacts are exchanged (docked, negotiating, signed:
   ``DockingState.shows_contacts``), the two parties and the broker assigned to it;
-- for a need or a result, the other side of such a docking of that listing.
+- for a need or a result, the other side of such a docking of that listing;
+- for an organisation (its public page), the other side and the broker of such a docking
+  with it.
 
 Everyone else (visitors, other organisations, a side whose interest is not yet answered, a
 dropped docking) sees no contact: pages leave the block out, the API answers ``""``.
@@ -38,6 +40,20 @@ def listing_contacts_visible(session: Session, user: User | None, listing: Need 
     column = Docking.result_id if isinstance(listing, Result) else Docking.need_id
     dockings = session.scalars(select(Docking).where(
         column == listing.id, Docking.state.in_(CONTACT_STATES),
+        or_(Docking.need_org_id == user.organization_id,
+            Docking.supply_org_id == user.organization_id, Docking.broker_id == user.id)))
+    return any(docking_contacts_visible(user, docking) for docking in dockings)
+
+
+def organization_contacts_visible(session: Session, user: User | None, organization_id: int) -> bool:
+    """Whether ``user`` sees the contacts (its members) on an organisation's public page."""
+    if user is None:
+        return False
+    if user.is_operator or user.organization_id == organization_id:
+        return True
+    dockings = session.scalars(select(Docking).where(
+        or_(Docking.need_org_id == organization_id, Docking.supply_org_id == organization_id),
+        Docking.state.in_(CONTACT_STATES),
         or_(Docking.need_org_id == user.organization_id,
             Docking.supply_org_id == user.organization_id, Docking.broker_id == user.id)))
     return any(docking_contacts_visible(user, docking) for docking in dockings)

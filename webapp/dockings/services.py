@@ -157,18 +157,20 @@ class Contact:
     email: str = ""
 
 
+def member_contacts(session: Session, org_id: int) -> list[Contact]:
+    """An organisation's active members as contacts (who may see them: ``webapp.contacts``)."""
+    users = session.scalars(select(User).where(User.organization_id == org_id,
+                                               User.is_active.is_(True)).order_by(User.id))
+    return [Contact(name=u.name, email=u.email) for u in users]
+
+
 def contacts(session: Session, docking: Docking) -> dict[Side, list[Contact]]:
     """Each side's contacts: the result's named contact, and the organisations' members."""
-    def members(org_id: int) -> list[Contact]:
-        users = session.scalars(select(User).where(User.organization_id == org_id,
-                                                   User.is_active.is_(True)).order_by(User.id))
-        return [Contact(name=u.name, email=u.email) for u in users]
-
-    supply = members(docking.supply_org_id)
+    supply = member_contacts(session, docking.supply_org_id)
     if docking.result is not None and docking.result.contact_name:
         supply.insert(0, Contact(name=docking.result.contact_name,
                                  phone=docking.result.contact_phone))
-    return {Side.NEED: members(docking.need_org_id), Side.SUPPLY: supply}
+    return {Side.NEED: member_contacts(session, docking.need_org_id), Side.SUPPLY: supply}
 
 
 def brokers(session: Session) -> list[User]:

@@ -124,7 +124,9 @@ def need_query(filters: NeedFilters, viewer: User | None) -> Select[Need]:
         own = viewer is not None and (viewer.is_operator
                                       or viewer.organization_id == filters.organization_id)
         if not own:
-            stmt = stmt.where(Need.status != NeedStatus.DRAFT)
+            # Another organisation's list (its public page) leaves out its drafts, and the
+            # needs it posted without its name: listing those under it would name it.
+            stmt = stmt.where(Need.status != NeedStatus.DRAFT, Need.show_org_name.is_(True))
     elif filters.status is None:
         stmt = stmt.where(Need.status.in_([NeedStatus.PUBLISHED, NeedStatus.DOCKING]))
     if filters.status is not None:
