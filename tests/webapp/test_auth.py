@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
@@ -157,3 +159,17 @@ def test_signup_in_english_stays_in_english(client: FlaskClient, db: Session) ->
     user = db.scalar(select(User).where(User.email == "li.na@example.cn"))
     assert user is not None and user.language is Language.EN
     assert '<html lang="en">' in client.get("/account").get_data(as_text=True)
+
+
+def test_signup_form_keeps_the_chosen_way_in(client: FlaskClient) -> None:
+    """Creating is chosen at first; a refused join comes back with joining chosen, so that the
+    page shows the invitation code (the stylesheet shows the chosen way's fields only)."""
+    html = client.get("/signup").get_data(as_text=True)
+    assert re.search(r'<input checked[^>]* value="create">', html)
+    html = client.post("/signup", data={**SIGNUP, "org_mode": "join",
+                                        "invite_code": ""}).get_data(as_text=True)
+    joining = re.search(r'<input checked[^>]* value="join">', html)
+    assert joining and "请输入机构管理员提供的邀请码" in html
+    # The fields of each way follow the radio buttons as their siblings.
+    assert joining.end() < html.index('class="group org-create"') \
+        < html.index('class="group org-join"') < html.index('id="invite_code"')
