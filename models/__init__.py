@@ -10,6 +10,7 @@ from .need import Need, NeedMode
 from .notification import Notification, NotificationKind, NotificationPreference, OutboxEmail
 from .organization import Organization
 from .result import Result, ResultIP, ResultMode
+from .revision import ListingRevision
 from .security import PasswordResetToken, SecurityEvent, SecurityEventKind
 from .solution import Solution, solution_results
 from .taxonomy import CooperationMode, Field, IPType, ResultForm
@@ -31,6 +32,7 @@ __all__ = [
     "IPType",
     "IdempotencyKey",
     "Language",
+    "ListingRevision",
     "Match",
     "Need",
     "NeedMode",

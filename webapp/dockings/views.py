@@ -31,10 +31,13 @@ from ..db import get_session
 from ..form_tokens import remember, replayed
 from ..forms_common import choices
 from ..listings.args import enum_arg
+from ..listings.revisions import history_for
 from ..matching.services import matches_for_need
+from ..needs.services import REVISED_FIELDS as NEED_FIELDS
 from ..page_changes import change_and_go_back
 from ..pagination import page_number, paginate
 from ..permissions import acting_user, can_view_need, can_view_result
+from ..results.services import REVISED_FIELDS as RESULT_FIELDS
 from . import bp
 from .forms import (
     BrokerForm,
@@ -248,6 +251,11 @@ def _render_detail(docking: Docking, user: User, conflict: str | None = None,
     broker_form.broker_id.choices = choices([(0, _("（不指派）"))] + [
         (b.id, f"{b.name} · {b.organization.name}") for b in brokers(db)])
     deal = docking.deal
+    # A deal was signed on what the need and the result said: their edits since are shown here.
+    histories = [] if deal is None else [
+        (_("需求的修改记录"), history_for(db, user, docking.need, NEED_FIELDS)),
+        *([(_("成果的修改记录"), history_for(db, user, docking.result, RESULT_FIELDS))]
+          if docking.result is not None else [])]
     return render_template(
         "dockings/detail.html", docking=docking, user=user, conflict=conflict,
         side=docking.side_of(user.organization_id),
@@ -263,7 +271,7 @@ def _render_detail(docking: Docking, user: User, conflict: str | None = None,
             formdata=None, version=deal.version, amount=deal.amount_wan,
             signed_on=deal.signed_on))
         if deal is not None and can_correct_deal(user, deal) else None,
-        drop_reasons=list(DropReason))
+        drop_reasons=list(DropReason), histories=histories)
 
 
 @bp.route("/dockings/<int:docking_id>")

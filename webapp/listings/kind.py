@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Select
-from sqlalchemy.orm import Session
 
 from models import Match, Organization, User
 
@@ -38,7 +37,8 @@ class ListingKind:
     may_post: Callable[[Organization], bool]
     can_view: Callable[[User | None, Any], bool]
     create: Callable[..., Any]  # (session, author, input, publish=...) -> listing
-    update: Callable[[Session, Any, Any], Any]
+    update: Callable[..., Any]  # (session, listing, input, actor=...) -> listing, revision kept
+    revised: Mapping[str, str]  # the fields an edit's revision records, with their labels
     query: Callable[[Any, User | None], Select[Any]]  # (filters, viewer) -> the list's statement
     publish: Callable[[Any], None]
     publishable: Callable[[Any], bool]  # whether saving a form may also publish it

@@ -34,6 +34,7 @@ from ..permissions import acting_user, can_change, require_change
 from ..search import BAND_VALUES, STAGES, clean_query, order_of, search, sort_names
 from .args import choice_arg, enum_arg, province_arg, text_arg, wants_publish
 from .kind import ListingKind, Transition
+from .revisions import has_signed_deal, history_for
 from .services import ListingFilters, announce
 
 
@@ -117,9 +118,10 @@ def register_pages(bp: Blueprint, pages: ListingPages) -> None:
         listing = load(ids)
         user = acting_user()
         db = get_session()
+        history = history_for(db, user, listing, kind.revised)
         return render_template(template("detail"), can_edit=can_change(user, listing), user=user,
                                show_contacts=listing_contacts_visible(db, user, listing),
-                               matches=kind.matches(db, listing.id),
+                               matches=kind.matches(db, listing.id), history=history,
                                **pages.detail_context(db, listing), **{kind.singular: listing})
 
     def changed(listing: Any, change: Callable[[], Any], done: str) -> Response:
@@ -132,18 +134,21 @@ def register_pages(bp: Blueprint, pages: ListingPages) -> None:
 
     def edit(**ids: int) -> Response | str:
         listing = load(ids)
-        require_change(listing)
+        user = require_change(listing)
         form = pages.form(obj=listing)
         if not form.is_submitted():
             form.fill(listing)
         if form.validate_on_submit():
             def save() -> None:
-                kind.update(get_session(), listing, form.to_input())
+                kind.update(get_session(), listing, form.to_input(), actor=user)
                 if wants_publish() and kind.publishable(listing):
                     kind.publish(listing)
             return changed(listing, save, kind.updated)
         return render_template(template("form"), form=form,
-                               publishable=kind.publishable(listing), **{kind.singular: listing})
+                               publishable=kind.publishable(listing),
+                               under_deal=has_signed_deal(get_session(), listing),
+                               noun=_(kind.noun),
+                               **{kind.singular: listing})
 
     def transition(change: Transition) -> Callable[..., Response]:
         def view(**ids: int) -> Response:

@@ -13,7 +13,14 @@ from ..matching.engine import OPEN_NEED_STATUSES
 from ..matching.services import engine, matches_for_need
 from ..permissions import can_view_need
 from ..search import SearchSpec
-from .services import close_need, create_need, need_query, publish_need, update_need
+from .services import (
+    REVISED_FIELDS,
+    close_need,
+    create_need,
+    need_query,
+    publish_need,
+    update_need,
+)
 
 
 def _may_post(organization: Organization) -> bool:
@@ -42,7 +49,8 @@ SEARCH = SearchSpec(
 NEEDS = ListingKind(
     name="needs", singular="need", model=Need, noun=N_("需求"),
     post_refused=N_("只有企业可以发布技术需求。"), may_post=_may_post, can_view=can_view_need,
-    create=create_need, update=update_need, query=need_query, publish=publish_need,
+    create=create_need, update=update_need, revised=REVISED_FIELDS, query=need_query,
+    publish=publish_need,
     publishable=_publishable, matches=matches_for_need, search=SEARCH,
     transitions=(
         Transition("publish", publish_need, N_("需求已发布。"), "Publish a draft need."),

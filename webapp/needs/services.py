@@ -11,8 +11,10 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from models import Need, NeedMode, NeedStatus, User, utcnow
+from models.i18n import N_
 
 from ..errors import Refused
+from ..listings.revisions import record_revision, snapshot
 from ..listings.services import (
     ListingFilters,
     ListingInput,
@@ -24,6 +26,16 @@ from ..listings.services import (
 # Budgets are stored as whole fen below 1,000,000 万元 (the forms' limit).
 FEN = Decimal("0.000001")
 BUDGET_CEILING = Decimal(1_000_000)
+
+
+# What an edit of a published need records (``listings.revisions``), with each field's label.
+REVISED_FIELDS = {
+    "title": N_("需求名称"), "field": N_("技术领域"), "subfield": N_("子领域"),
+    "problem": N_("拟解决的技术难题"), "indicators": N_("技术指标"), "basis": N_("现有基础"),
+    "keywords": N_("关键词"), "budget_min_wan": N_("预算下限（万元）"),
+    "budget_max_wan": N_("预算上限（万元）"), "modes": N_("合作方式"), "province": N_("所属地区"),
+    "city": N_("城市"), "valid_until": N_("有效期至"), "show_org_name": N_("公开显示机构名称"),
+}
 
 
 class NeedStateError(Refused):
@@ -76,12 +88,15 @@ def create_need(session: Session, author: User, data: NeedInput, publish: bool =
     return add_listing(session, need, author, publish_need if publish else None)
 
 
-def update_need(session: Session, need: Need, data: NeedInput) -> Need:
-    """Change a need's fields; a closed one must be reopened first."""
+def update_need(session: Session, need: Need, data: NeedInput, *, actor: User) -> Need:
+    """Change a need's fields, recording the change once it has been published; a closed one
+    must be reopened first, and a signed one is no longer edited."""
     if need.status in (NeedStatus.CLOSED, NeedStatus.EXPIRED, NeedStatus.SIGNED):
         raise NeedStateError(_("已关闭、已过期或已签约的需求不能再编辑"))
+    before = snapshot(need, REVISED_FIELDS)
     _apply(need, data)
     session.flush()
+    record_revision(session, need, actor, before, REVISED_FIELDS)
     return need
 
 

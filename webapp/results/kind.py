@@ -12,7 +12,14 @@ from ..listings.kind import ListingKind, Transition
 from ..matching.services import engine, matches_for_result
 from ..permissions import can_view_result
 from ..search import SearchSpec
-from .services import create_result, publish_result, result_query, update_result, withdraw_result
+from .services import (
+    REVISED_FIELDS,
+    create_result,
+    publish_result,
+    result_query,
+    update_result,
+    withdraw_result,
+)
 
 
 def _may_post(organization: Organization) -> bool:
@@ -41,7 +48,8 @@ SEARCH = SearchSpec(
 RESULTS = ListingKind(
     name="results", singular="result", model=Result, noun=N_("成果"),
     post_refused=N_("只有高校和科研院所可以发布科技成果。"), may_post=_may_post,
-    can_view=can_view_result, create=create_result, update=update_result, query=result_query,
+    can_view=can_view_result, create=create_result, update=update_result,
+    revised=REVISED_FIELDS, query=result_query,
     publish=publish_result, publishable=_publishable,
     matches=matches_for_result, search=SEARCH,
     transitions=(

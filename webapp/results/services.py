@@ -20,8 +20,10 @@ from models import (
     User,
     utcnow,
 )
+from models.i18n import N_
 
 from ..errors import Refused
+from ..listings.revisions import record_revision, snapshot
 from ..listings.services import (
     ListingFilters,
     ListingInput,
@@ -29,6 +31,16 @@ from ..listings.services import (
     apply_listing,
     narrowed,
 )
+
+# What an edit of a published result records (``listings.revisions``), with each field's label:
+# a deal signed on the result relied on these.
+REVISED_FIELDS = {
+    "title": N_("成果名称"), "field": N_("技术领域"), "subfield": N_("子领域"),
+    "summary": N_("成果简介"), "keywords": N_("关键词"), "form": N_("成果形式"),
+    "trl": N_("技术成熟度（TRL）"), "ip_rights": N_("知识产权"), "modes": N_("转化方式"),
+    "price_wan": N_("意向价格（万元）"), "team": N_("团队介绍"), "contact_name": N_("联系人"),
+    "contact_phone": N_("联系电话"), "province": N_("所属地区"), "city": N_("城市"),
+}
 
 
 class ResultStateError(Refused):
@@ -79,10 +91,14 @@ def create_result(session: Session, author: User, data: ResultInput,
     return add_listing(session, result, author, publish_result if publish else None)
 
 
-def update_result(session: Session, result: Result, data: ResultInput) -> Result:
-    """Change a result's fields."""
+def update_result(session: Session, result: Result, data: ResultInput, *,
+                  actor: User) -> Result:
+    """Change a result's fields, recording the change once it has been published (a deal
+    signed on it relied on what it said)."""
+    before = snapshot(result, REVISED_FIELDS)
     _apply(result, data)
     session.flush()
+    record_revision(session, result, actor, before, REVISED_FIELDS)
     return result
 
 

@@ -110,13 +110,14 @@ def declare(resource: ListingResource) -> None:
 
     def update(body: dict[str, Any], **ids: int) -> Any:
         listing = mine(**ids)
+        actor = require_user()
         values = {**resource.values(listing), **body}
         problems = resource.problems(values)
         if problems:
             raise ValidationError(problems)
         db = get_session()
         before = listing.status
-        kind.update(db, listing, resource.to_input(values))
+        kind.update(db, listing, resource.to_input(values), actor=actor)
         announce(db, listing, before)
         return listing
 
