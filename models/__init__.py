@@ -7,7 +7,13 @@ from .docking import Docking, DockingEvent, DockingMessage, DockingState, DropRe
 from .enums import Language, NeedStatus, OrgKind, ResultStatus, Role, SolutionStatus
 from .match import Match
 from .need import Need, NeedMode
-from .notification import Notification, NotificationKind, NotificationPreference, OutboxEmail
+from .notification import (
+    MessageDigest,
+    Notification,
+    NotificationKind,
+    NotificationPreference,
+    OutboxEmail,
+)
 from .organization import Organization
 from .result import Result, ResultIP, ResultMode
 from .revision import ListingRevision
@@ -34,6 +40,7 @@ __all__ = [
     "Language",
     "ListingRevision",
     "Match",
+    "MessageDigest",
     "Need",
     "NeedMode",
     "NeedStatus",

@@ -45,15 +45,26 @@ class ApiToken(Base):
     # The first characters, shown on the account page so that the owner can tell tokens apart.
     hint: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # Every token expires; its owner chooses when (up to a year) as it is created.
+    expires_at: Mapped[dt.datetime]
     last_used_at: Mapped[dt.datetime | None]
     revoked_at: Mapped[dt.datetime | None]
 
     user: Mapped[User] = relationship()
 
     @property
+    def is_revoked(self) -> bool:
+        """Whether the token was revoked (by its owner, or by a password change or reset)."""
+        return self.revoked_at is not None
+
+    def is_expired(self, now: dt.datetime | None = None) -> bool:
+        """Whether the token's life has ended."""
+        return (now or utcnow()) >= self.expires_at
+
+    @property
     def is_active(self) -> bool:
-        """A token works until it is revoked."""
-        return self.revoked_at is None
+        """A token works until it is revoked or expires."""
+        return not self.is_revoked and not self.is_expired()
 
     def __repr__(self) -> str:
         return f"<ApiToken {self.id} user={self.user_id} {self.hint}…>"

@@ -13,6 +13,7 @@ from .base import Base, enum_column, utcnow
 from .i18n import N_
 
 if TYPE_CHECKING:
+    from .docking import Docking
     from .user import User
 
 
@@ -81,3 +82,27 @@ class NotificationPreference(Base):
         enum_column(NotificationKind, "preference_kind"), primary_key=True)
     in_app: Mapped[bool] = mapped_column(default=True)
     email: Mapped[bool] = mapped_column(default=True)
+
+
+class MessageDigest(Base):
+    """Where one recipient's e-mail about one docking's messages stands.
+
+    Messages are e-mailed as digests: at most one e-mail per docking and recipient in each
+    period, gathering every message since the previous one. ``pending_since`` is set when a
+    message awaits an e-mail (cleared once it is written to the outbox); ``last_message_id``
+    is the newest message the last e-mail covered.
+    """
+
+    __tablename__ = "message_digests"
+    __table_args__ = (Index("ix_message_digests_pending_since", "pending_since"),)
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    docking_id: Mapped[int] = mapped_column(
+        ForeignKey("dockings.id", ondelete="CASCADE"), primary_key=True)
+    pending_since: Mapped[dt.datetime | None]
+    last_sent_at: Mapped[dt.datetime | None]
+    last_message_id: Mapped[int] = mapped_column(default=0)
+
+    user: Mapped[User] = relationship()
+    docking: Mapped[Docking] = relationship()

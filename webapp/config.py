@@ -86,6 +86,8 @@ def default_config(instance_path: Path, with_secret: bool = True) -> dict[str, A
         "RATE_LIMIT_PASSWORD_RESET_ACCOUNT": "3 per hour",  # reset e-mails per address
         "RATE_LIMIT_API_TOKEN": "10 per hour",
         "PASSWORD_RESET_TTL_MINUTES": 30,
+        # A new API token's life in days unless its owner chooses another (at most 365).
+        "API_TOKEN_DAYS": 90,
         # No deal is signed before the platform started, nor before its docking began.
         "PLATFORM_START_DATE": os.environ.get("INNOMATCH_START_DATE", "2020-01-01"),
         # The report's monthly series shows at most this many months (the latest ones).

@@ -85,6 +85,8 @@ CONTRACT_TYPE_REQUIRED = _l("请选择合同类型")
 AMOUNT_REQUIRED = _l("请填写合同金额")
 SIGNED_ON_REQUIRED = _l("请填写签约日期")
 TOKEN_NAME = Text(60, 1, _l("令牌名称最多 60 个字"), _l("请填写令牌名称"))
+# An API token's life in days: a year at most, so that a forgotten token does not work for ever.
+TOKEN_DAYS = Whole(1, 365, _l("令牌有效期为 1–365 天"), _l("请填写令牌有效期"))
 
 # Ids are 32-bit on every database; larger numbers cannot name a record, and PostgreSQL would
 # refuse to compare them with an integer column (SQLite cannot even bind past 2^63).

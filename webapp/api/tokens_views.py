@@ -10,21 +10,24 @@ from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
-from wtforms import StringField
+from wtforms import IntegerField, StringField
+from wtforms.validators import Optional
 
 from .. import input_rules as rules
 from ..db import get_session
-from ..forms_common import length, required
+from ..forms_common import length, number_range, required
 from ..permissions import acting_user
-from .services import TokenRefused, create_token, revoke_token, tokens_of
+from .services import TokenRefused, create_token, default_token_days, revoke_token, tokens_of
 
 bp = Blueprint("api_tokens", __name__)
 
 
 class TokenForm(FlaskForm):
-    """A new token's name, so that its owner can tell it apart later."""
+    """A new token's name, so that its owner can tell it apart later, and its life in days."""
 
     name = StringField(_l("令牌名称"), validators=[required(rules.TOKEN_NAME), length(rules.TOKEN_NAME)])
+    days = IntegerField(_l("有效期（天，最长 365）"),
+                        validators=[Optional(), number_range(rules.TOKEN_DAYS)])
 
 
 class RevokeForm(FlaskForm):
@@ -37,7 +40,7 @@ def _tokens_panel() -> dict[str, Any]:
     def panel() -> dict[str, Any]:
         user = acting_user()
         tokens = tokens_of(get_session(), user) if user is not None else []
-        return {"tokens": tokens, "form": TokenForm(formdata=None),
+        return {"tokens": tokens, "form": TokenForm(formdata=None, days=default_token_days()),
                 "revoke_form": RevokeForm(formdata=None)}
     return {"api_tokens_panel": panel}
 
@@ -56,7 +59,7 @@ def create() -> Response | str | tuple[str, int]:
         return redirect(url_for("auth.account") + "#api-tokens")
     db = get_session()
     try:
-        record, token = create_token(db, user, form.name.data or "")
+        record, token = create_token(db, user, form.name.data or "", form.days.data)
     except TokenRefused as exc:
         db.rollback()
         flash(str(exc), "error")

@@ -162,19 +162,28 @@ def reset_password(session: Session, token: str, new_password: str) -> User | No
         return None
     user.set_password(new_password)
     user.end_sessions()
-    # A reset is how a stolen account is taken back: API tokens go with the old password.
-    session.execute(update(ApiToken).where(ApiToken.user_id == user.id,
-                                           ApiToken.revoked_at.is_(None))
-                    .values(revoked_at=utcnow()))
-    session.flush()
+    revoke_api_tokens(session, user)
     return user
 
 
 def change_password(session: Session, user: User, current: str, new_password: str) -> bool:
-    """Replace the password after checking the current one; ends every other session."""
+    """Replace the password after checking the current one; ends every other session and
+    revokes every API token."""
     if not user.check_password(current):
         return False
     user.set_password(new_password)
     user.end_sessions()
-    session.flush()
+    revoke_api_tokens(session, user)
     return True
+
+
+def revoke_api_tokens(session: Session, user: User) -> None:
+    """Revoke every API token of ``user`` still in force.
+
+    A password change or reset is how a stolen account is taken back: the tokens go with the
+    old password, as the other sessions do.
+    """
+    session.execute(update(ApiToken).where(ApiToken.user_id == user.id,
+                                           ApiToken.revoked_at.is_(None))
+                    .values(revoked_at=utcnow()))
+    session.flush()

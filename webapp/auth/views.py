@@ -212,6 +212,7 @@ def reset_password_view() -> Response | str:
         return redirect(url_for("auth.login"))
     response = make_response(render_template("auth/reset.html", form=form))
     # The token is in this page's address: no Referer may carry it anywhere, not even to
-    # this site's own access log.
+    # this site's own access log; and no cache may keep the page that holds it.
     response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
     return response

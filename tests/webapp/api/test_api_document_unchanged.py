@@ -28,6 +28,9 @@ LOWER_LIMITS = ("minLength", "minimum", "minItems")
 ADDED_PROPERTIES: dict[str, set[str]] = {
     "Match": {"weak", "related_terms"},
     "SuggestedResult": {"weak", "related_terms"},
+    # Issue 18, item 7: tokens expire, their life chosen on creation.
+    "Token": {"expires_at"},
+    "TokenCreate": {"expires_in_days"},
 }
 
 

@@ -39,9 +39,10 @@ from ...db import get_session
 from ...dockings.services import StaleVersion
 from ...errors import ERROR_MESSAGES, INTEGRITY_CONFLICT, Refused, error_response
 from ...extensions import csrf
+from ...filters import local_time
 from ...pagination import Page, paginate
 from ...permissions import acting_user
-from ..services import user_for_token
+from ..services import TokenExpired, user_for_token
 from .fields import MAX_ID
 
 MAX_IDEMPOTENCY_KEY = 200
@@ -169,7 +170,12 @@ def _authenticate() -> ResponseReturnValue | None:
         scheme, _space, token = header.strip().partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise ApiError(401, "unauthorized", _("Authorization 头应为 “Bearer 令牌”。"))
-        user = user_for_token(get_session(), token.strip())
+        try:
+            user = user_for_token(get_session(), token.strip())
+        except TokenExpired as exc:
+            raise ApiError(401, "token_expired", _(
+                "API 令牌已于 %(when)s 过期，请在“我的账号”中创建新的令牌。",
+                when=local_time(exc.expires_at))) from None
         if user is None:
             raise ApiError(401, "invalid_token", _("API 令牌无效或已撤销。"))
         get_session().commit()  # keeps the token's last use; nothing else is pending yet

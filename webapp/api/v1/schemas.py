@@ -372,6 +372,7 @@ class Token(Answer):
     name = Str()
     hint = Str()
     created_at = Timestamp()
+    expires_at = Timestamp()
     last_used_at = Timestamp(allow_none=True)
     revoked_at = Timestamp(allow_none=True)
 
@@ -639,6 +640,8 @@ class TokenCreate(RequiredBody):
 
     required_fields = ("name",)
     name = text(rules.TOKEN_NAME)
+    expires_in_days = whole(rules.TOKEN_DAYS, metadata={
+        "description": "有效天数，1–365，默认 90（API_TOKEN_DAYS）"})
 
 
 def _up_to(rule: rules.Text) -> Str:

@@ -26,10 +26,12 @@ def list_tokens() -> dict[str, Any]:
 # the count shared with the account page.
 @operation("/tokens", "POST", tag="tokens", body=TokenCreate, response=TokenCreated, status=201,
            auth="session", errors=(400, 401, 403, 409, 422, 429))
-def create(body: dict[str, Any]) -> dict[str, Any]:
-    """Create a token (browser session only); the answer holds the token, shown this once."""
-    record, token = create_token(get_session(), require_user(), body["name"])
-    return {"token": token, "record": record}
+def create(body: dict[str, Any]) -> Any:
+    """Create a token (browser session only) that expires after ``expires_in_days`` (90 unless
+    chosen, at most 365); the answer holds the token, shown this once, and is never cached."""
+    record, token = create_token(get_session(), require_user(), body["name"],
+                                 body.get("expires_in_days"))
+    return {"token": token, "record": record}, 201, {"Cache-Control": "no-store"}
 
 
 @operation("/tokens/<int:token_id>", "DELETE", tag="tokens", status=204, errors=(401, 404))
