@@ -1,8 +1,8 @@
-"""Home page and health check."""
+"""Home page, the help, terms and privacy pages, the favicon and the health check."""
 
 from __future__ import annotations
 
-from flask import jsonify, render_template
+from flask import current_app, jsonify, render_template, send_from_directory
 from sqlalchemy import select, text
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
@@ -26,6 +26,31 @@ def index() -> str:
                          .order_by(Result.published_at.desc(), Result.id.desc()).limit(6)).all()
     return render_template("main/index.html", figures=figures, needs=needs, results=results,
                            labels=FIGURE_LABELS)
+
+
+@bp.route("/help")
+def help_page() -> str:
+    """How the platform works, questions users ask, and what the figures mean."""
+    return render_template("main/help.html", labels=FIGURE_LABELS)
+
+
+@bp.route("/terms")
+def terms() -> str:
+    """The terms of use."""
+    return render_template("main/terms.html")
+
+
+@bp.route("/privacy")
+def privacy() -> str:
+    """What the platform stores, who sees it, how long it is kept, and its cookies."""
+    return render_template("main/privacy.html")
+
+
+@bp.route("/favicon.ico")
+def favicon() -> Response:
+    """The site's icon where browsers look for it by default (pages also link it); it is the
+    SVG in static/, answered with its own type."""
+    return send_from_directory(current_app.static_folder or "static", "favicon.svg", mimetype="image/svg+xml", max_age=86400)
 
 
 @bp.route("/healthz")
