@@ -50,7 +50,8 @@ def privacy() -> str:
 def favicon() -> Response:
     """The site's icon where browsers look for it by default (pages also link it); it is the
     SVG in static/, answered with its own type."""
-    return send_from_directory(current_app.static_folder or "static", "favicon.svg", mimetype="image/svg+xml", max_age=86400)
+    return send_from_directory(current_app.static_folder or "static", "favicon.svg",
+                               mimetype="image/svg+xml", max_age=86400)
 
 
 @bp.route("/healthz")
