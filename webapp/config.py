@@ -71,16 +71,32 @@ def default_config(instance_path: Path, with_secret: bool = True) -> dict[str, A
         # How many reverse proxies in front of the app set X-Forwarded-For (0: none, trust
         # nothing), so that the security log and the rate limits see the client's address.
         "PROXY_HOPS": int(os.environ.get("INNOMATCH_PROXY_HOPS", "0")),
-        # Rate limits: shared by every gunicorn worker through Redis when REDIS_URL is set,
-        # per process in memory otherwise.
+        # Rate limits: shared by every gunicorn worker (and host) through Redis. REDIS_URL names
+        # it; without it the app tries REDIS_DETECT_URL (the local Redis) at start with a short
+        # time-out and uses it when it answers, else memory per worker with a logged warning
+        # (webapp/security/limiter.py, choose_storage). Tests use memory unless told otherwise.
         "RATELIMIT_ENABLED": True,
-        "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL") or "memory://",
+        "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL", ""),
+        "REDIS_DETECT_URL": os.environ.get("INNOMATCH_REDIS_DETECT_URL", "redis://127.0.0.1:6379/0"),
+        # A Redis that stops answering must not hold requests: half a second, then the limiter
+        # falls back to memory for a while.
+        "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         "RATELIMIT_HEADERS_ENABLED": True,
         # Without Redis the limits still hold per worker rather than not at all.
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_KEY_PREFIX": "innomatch",
-        "RATE_LIMIT_LOGIN": "20 per minute;200 per hour",  # per client address
-        "RATE_LIMIT_LOGIN_ACCOUNT": "10 per 15 minutes",  # failed log-ins per e-mail address
+        "RATE_LIMIT_LOGIN": "20 per minute;200 per hour",  # every attempt per client address
+        # Failed log-ins from one address at one account: that address is refused (429).
+        "RATE_LIMIT_LOGIN_ADDRESS_ACCOUNT": "5 per 15 minutes",
+        # Failed log-ins at one account from anywhere slow it down, never lock it: after
+        # LOGIN_BACKOFF_AFTER failures within LOGIN_BACKOFF_WINDOW_SECONDS each further failure
+        # makes the next attempt wait BASE, 2 x BASE, 4 x BASE... up to MAX seconds. A device the
+        # account logged in from before (a signed cookie, KNOWN_DEVICE_DAYS) does not wait.
+        "LOGIN_BACKOFF_AFTER": 5,
+        "LOGIN_BACKOFF_BASE_SECONDS": 2,
+        "LOGIN_BACKOFF_MAX_SECONDS": 120,
+        "LOGIN_BACKOFF_WINDOW_SECONDS": 3600,
+        "KNOWN_DEVICE_DAYS": 180,
         "RATE_LIMIT_SIGNUP": "20 per hour",
         "RATE_LIMIT_PASSWORD_RESET": "10 per hour",  # per client address
         "RATE_LIMIT_PASSWORD_RESET_ACCOUNT": "3 per hour",  # reset e-mails per address

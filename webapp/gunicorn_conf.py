@@ -31,10 +31,19 @@ access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s "%(
 
 
 def post_worker_init(worker: Any) -> threading.Thread:
-    """Warm the new worker's matcher indexes in the background while it starts serving;
-    returns the thread doing it (gunicorn ignores the value)."""
+    """Say where the new worker's rate limits count, and warm its matcher indexes in the
+    background while it starts serving; returns the thread doing it (gunicorn ignores the
+    value)."""
     app = worker.wsgi
     log = getattr(worker, "log", logging.getLogger("gunicorn.error"))
+    # Said at each worker's start, where gunicorn's own log goes: whether the workers share
+    # their rate limits (Redis) or each counts on its own.
+    from webapp.security.limiter import storage_description
+
+    if str(app.config.get("RATELIMIT_STORAGE_URI", "")).startswith("memory"):
+        log.warning("%s", storage_description(app))
+    else:
+        log.info("%s", storage_description(app))
 
     def warm() -> None:
         from webapp.matching.services import warm_up

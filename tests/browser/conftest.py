@@ -59,7 +59,9 @@ def live_server(chromium_path: str, tmp_path_factory: pytest.TempPathFactory,
     folder = tmp_path_factory.mktemp("browser")
     database_url = f"sqlite:///{folder / 'browser.db'}"
     _seed(database_url)
+    # Rate limits in memory: a local Redis shared with other runs must not count for these.
     config = {"SECRET_KEY": "browser-tests", "DATABASE_URL": database_url,
+              "RATELIMIT_STORAGE_URI": "memory://",
               "PASSWORD_HASH_PARAMS": {"time_cost": 1, "memory_cost": 8, "parallelism": 1}}
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

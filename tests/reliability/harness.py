@@ -301,11 +301,13 @@ def free_port() -> int:
 
 def server_config(url: str, **extra: Any) -> dict[str, Any]:
     """The test server's settings: the database, a fixed secret, cheap hashing, and rate limits
-    high enough that concurrent clients are never refused by them."""
+    high enough that concurrent clients are never refused by them, counted in memory (a local
+    Redis shared with other runs must not count for them)."""
     return {
         "DATABASE_URL": url, "SECRET_KEY": "reliability-test-secret",
-        "PASSWORD_HASH_PARAMS": TEST_PASSWORD_PARAMS,
-        "RATE_LIMIT_LOGIN": GENEROUS, "RATE_LIMIT_LOGIN_ACCOUNT": GENEROUS,
+        "PASSWORD_HASH_PARAMS": TEST_PASSWORD_PARAMS, "RATELIMIT_STORAGE_URI": "memory://",
+        "RATE_LIMIT_LOGIN": GENEROUS, "RATE_LIMIT_LOGIN_ADDRESS_ACCOUNT": GENEROUS,
+        "LOGIN_BACKOFF_AFTER": 100000,
         "RATE_LIMIT_SIGNUP": GENEROUS, "RATE_LIMIT_PASSWORD_RESET": GENEROUS,
         "RATE_LIMIT_PASSWORD_RESET_ACCOUNT": GENEROUS, "RATE_LIMIT_API_TOKEN": GENEROUS,
         **extra,
@@ -319,8 +321,10 @@ class Gunicorn:
     SIGKILL) reaches exactly the processes this object started.
     """
 
-    def __init__(self, url: str, log_path: Path, workers: int = 3, timeout: int = 20) -> None:
+    def __init__(self, url: str, log_path: Path, workers: int = 3, timeout: int = 20,
+                 config: dict[str, Any] | None = None) -> None:
         self.url = url
+        self.config = config or {}
         self.port = free_port()
         self.log_path = log_path
         self.workers = workers
@@ -332,7 +336,7 @@ class Gunicorn:
 
     def start(self) -> None:
         """Start a fresh gunicorn (master and workers) on the same port."""
-        env = {**os.environ, "INNOMATCH_TEST_CONFIG": json.dumps(server_config(self.url)),
+        env = {**os.environ, "INNOMATCH_TEST_CONFIG": json.dumps(server_config(self.url, **self.config)),
                "PYTHONWARNINGS": "ignore"}
         env.pop("DATABASE_URL", None)
         command = [str(GUNICORN), "--workers", str(self.workers), "--bind",
@@ -418,9 +422,11 @@ class Gunicorn:
 
 
 @contextmanager
-def serving(url: str, log_path: Path, workers: int = 3) -> Iterator[Gunicorn]:
-    """A running gunicorn for the block, stopped afterwards whatever happens."""
-    server = Gunicorn(url, log_path, workers=workers)
+def serving(url: str, log_path: Path, workers: int = 3,
+            config: dict[str, Any] | None = None) -> Iterator[Gunicorn]:
+    """A running gunicorn for the block (``config`` added to :func:`server_config`), stopped
+    afterwards whatever happens."""
+    server = Gunicorn(url, log_path, workers=workers, config=config)
     server.start()
     try:
         server.wait_ready()

@@ -21,6 +21,7 @@ from models import Language, OrgKind, OutboxEmail, SecurityEventKind, User
 from ..db import get_session
 from ..extensions import LANGUAGES, keep_language, select_locale
 from ..permissions import acting_user
+from ..security.backoff import account_wait, device_knows, record_failure, remember_device
 from ..security.limiter import limit_login, limit_password_reset, limit_signup
 from ..security.log import record_event
 from ..security.redirects import safe_next
@@ -88,22 +89,40 @@ def _fresh_session(user: User, remember: bool) -> None:
 
 @bp.route("/login", methods=["GET", "POST"])
 @limit_login()
-def login() -> Response | str:
-    """Log in with e-mail and password."""
+def login() -> Response | str | tuple[str, int, dict[str, str]]:
+    """Log in with e-mail and password.
+
+    Failed attempts at one account slow it down (``security/backoff.py``): while it waits, an
+    attempt from a device that never logged in to it is turned away unchecked; the owner's
+    own devices are not.
+    """
     form = LoginForm()
     if form.validate_on_submit():
         db = get_session()
-        user = authenticate(db, form.email.data or "", form.password.data or "")
+        email = (form.email.data or "").strip().lower()
+        known = find_user_by_email(db, email)
+        wait = 0 if device_knows(known.id if known else None) else account_wait(email)
+        if wait:
+            record_event(SecurityEventKind.RATE_LIMITED, email=email,
+                         user_id=known.id if known else None, detail=f"account back-off {wait} s")
+            form.password.errors = [*form.password.errors, _(
+                "该账号近期登录失败次数过多，为保护账号，请 %(seconds)s 秒后再试"
+                "（在您登录过的设备上不受此限制）。", seconds=wait)]
+            # Flask-Limiter rewrites Retry-After as int(int(now + value) - now), which drops
+            # the fraction of the current second: one second more keeps it at the wait.
+            return (render_template("auth/login.html", form=form), 429,
+                    {"Retry-After": str(wait + 1)})
+        user = authenticate(db, email, form.password.data or "")
         if user is None:
             db.rollback()
-            known = find_user_by_email(db, form.email.data or "")
-            record_event(SecurityEventKind.LOGIN_FAILED, email=form.email.data or "",
+            record_failure(email)
+            record_event(SecurityEventKind.LOGIN_FAILED, email=email,
                          user_id=known.id if known else None)
             form.password.errors = [*form.password.errors, _("邮箱或密码不正确")]
         else:
             db.commit()
             _fresh_session(user, remember=bool(form.remember.data))
-            return redirect(safe_next(request.args.get("next")))
+            return remember_device(redirect(safe_next(request.args.get("next"))), user.id)
     return render_template("auth/login.html", form=form)
 
 

@@ -9,7 +9,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import headers, inputs, log
-from .limiter import limit_api_token, limiter
+from .limiter import choose_storage, limit_api_token, limiter
 
 # Endpoints that create API tokens, registered by webapp.api: limited once they exist.
 API_TOKEN_ENDPOINTS = ("api_tokens.create", "api_v1.tokens_create")
@@ -31,6 +31,7 @@ def init_app(app: Flask) -> None:
                                 x_host=hops)
     headers.init_app(app)
     inputs.init_app(app)
+    choose_storage(app)
     limiter.init_app(app)
     log.init_app(app)
 

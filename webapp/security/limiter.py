@@ -1,18 +1,90 @@
 """Rate limits (Flask-Limiter) on log-in, sign-up, password reset and API tokens.
 
 The limits are read from the configuration at request time (``RATE_LIMIT_*``), so tests and
-deployments can change them; the counts live in Redis when ``REDIS_URL`` is set, so that every
-gunicorn worker shares them, and in memory otherwise.
+deployments can change them; the counts live in Redis (``REDIS_URL``, or the local Redis when
+it answers at start, see :func:`choose_storage`), so that every gunicorn worker shares them,
+and in memory per worker otherwise.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
-from flask import Response, current_app, request
+from flask import Flask, Response, current_app, request
 from flask_limiter import Limiter, RequestLimit
 from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger("innomatch.security")
+
+#: How long the start-up probe waits for Redis: a missing Redis must not delay the start.
+REDIS_PROBE_TIMEOUT = 0.3
+
+
+def shown_url(url: str) -> str:
+    """``url`` without its password, for the log."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.rsplit("@", 1)[1]
+    user = parts.username or ""
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc}"))
+
+
+def redis_answers(url: str, timeout: float = REDIS_PROBE_TIMEOUT) -> bool:
+    """Whether a Redis server answers PING at ``url`` within ``timeout`` seconds."""
+    import redis
+
+    try:
+        client = redis.Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout)
+        try:
+            return bool(client.ping())
+        finally:
+            client.close()
+    except (redis.RedisError, OSError, ValueError):
+        return False
+
+
+def choose_storage(app: Flask) -> str:
+    """Set and return where the rate limits count (``RATELIMIT_STORAGE_URI``), and log it.
+
+    An explicit URI (``REDIS_URL``, or a test's ``memory://``) is kept. Otherwise the local Redis
+    (``REDIS_DETECT_URL``) is used when it answers PING at once; if not, memory, with a warning:
+    each worker then counts on its own, so a limit of N lets up to N per worker through. A test
+    app (``TESTING``) uses memory without probing, so the suite never depends on Redis.
+    """
+    uri = str(app.config.get("RATELIMIT_STORAGE_URI") or "")
+    if not uri:
+        detect = str(app.config.get("REDIS_DETECT_URL") or "")
+        if app.testing or not detect:
+            uri = "memory://"
+        elif redis_answers(detect):
+            uri = detect
+        else:
+            log.warning("rate limits: no Redis answers at %s; counting in memory, per worker "
+                        "(set REDIS_URL to share the limits between workers)", shown_url(detect))
+            app.config["RATELIMIT_STORAGE_URI"] = "memory://"
+            return "memory://"
+    elif uri.startswith(("redis://", "rediss://")) and not redis_answers(uri):
+        log.warning("rate limits: Redis at %s does not answer; counting in memory per worker "
+                    "until it does", shown_url(uri))
+    app.config["RATELIMIT_STORAGE_URI"] = uri
+    if uri.startswith("memory"):
+        if not app.testing:
+            log.warning("rate limits: counting in memory, per worker")
+    else:
+        log.info("rate limits: shared by every worker in %s", shown_url(uri))
+    return uri
+
+
+def storage_description(app: Flask) -> str:
+    """Where ``app``'s rate limits count, in words for the start-up log."""
+    uri = str(app.config.get("RATELIMIT_STORAGE_URI") or "memory://")
+    if uri.startswith("memory"):
+        return "rate limits in memory, per worker (no Redis)"
+    return f"rate limits shared by every worker in {shown_url(uri)}"
 
 
 def client_address() -> str:
@@ -47,21 +119,31 @@ def _on_breach(limit: RequestLimit) -> None:
 
 
 def failed_form(response: Response) -> bool:
-    """A form that came back (not a redirect) counts as a failed attempt."""
-    return response.status_code != 302
+    """A form that came back (not a redirect) counts as a failed attempt; an attempt the
+    account's back-off turned away (429) does not, as no password was tried."""
+    return response.status_code not in (302, 429)
 
 
 limiter = Limiter(key_func=client_address, on_breach=_on_breach)
 
 
+def address_and_account() -> str:
+    """The client's address with the posted e-mail address: one address's guesses at one account."""
+    return f"{client_address()}|{posted_email()}"
+
+
 def limit_login() -> Callable[[Any], Any]:
-    """Log-in: every attempt per address, failed attempts per account."""
+    """Log-in: every attempt per address, failed attempts per address and account.
+
+    Failures per account from anywhere are not refused here: they slow the account down
+    (:mod:`.backoff`), so that a stranger cannot lock its owner out.
+    """
     by_address = limiter.limit(_configured("RATE_LIMIT_LOGIN"), methods=["POST"])
-    by_account = limiter.limit(_configured("RATE_LIMIT_LOGIN_ACCOUNT"), methods=["POST"],
-                               key_func=posted_email, deduct_when=failed_form)
+    by_pair = limiter.limit(_configured("RATE_LIMIT_LOGIN_ADDRESS_ACCOUNT"), methods=["POST"],
+                            key_func=address_and_account, deduct_when=failed_form)
 
     def decorate(view: Any) -> Any:
-        return by_address(by_account(view))
+        return by_address(by_pair(view))
     return decorate
 
 
