@@ -19,6 +19,7 @@ from .i18n import N_
 if TYPE_CHECKING:
     from .deal import Deal
     from .need import Need
+    from .organization import Organization
     from .result import Result
     from .solution import Solution
     from .user import User
@@ -168,6 +169,9 @@ class Docking(Base):
 
     need: Mapped[Need] = relationship()
     result: Mapped[Result | None] = relationship()
+    # The two parties, for titles and lists; set through the ids above.
+    need_org: Mapped[Organization] = relationship(foreign_keys=[need_org_id], viewonly=True)
+    supply_org: Mapped[Organization] = relationship(foreign_keys=[supply_org_id], viewonly=True)
     solution: Mapped[Solution | None] = relationship()
     broker: Mapped[User | None] = relationship()
     events: Mapped[list[DockingEvent]] = relationship(

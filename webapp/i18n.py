@@ -20,10 +20,13 @@ from typing import TYPE_CHECKING, Any
 from flask import Flask
 from flask_babel import gettext
 
+from models.docking import Side
 from models.i18n import N_
 
+from .permissions import acting_user
+
 if TYPE_CHECKING:
-    from models import Docking
+    from models import Docking, User
     from models.listing import ListingMixin
 
 log = logging.getLogger(__name__)
@@ -51,10 +54,14 @@ def region(listing: ListingMixin) -> str:
     return f"{listing.city}, {province}"
 
 
-def docking_title(docking: Docking) -> str:
-    """The need's title and what it is paired with (a result's title, or a solution)."""
-    supply = docking.result.title if docking.result is not None else gettext("解决方案")
-    return f"{docking.need.title} ↔ {supply}"
+def docking_title(docking: Docking, viewer: User | None = None) -> str:
+    """The need's title and the other party: for a member of one side the other side's
+    organisation, for brokers, operators and everyone else both organisations."""
+    side = docking.side_of(viewer.organization_id) if viewer is not None else None
+    if side is None:
+        return f"{docking.need.title} · {docking.need_org.name} ↔ {docking.supply_org.name}"
+    other = docking.supply_org if side is Side.NEED else docking.need_org
+    return gettext("%(need)s · 对方：%(org)s", need=docking.need.title, org=other.name)
 
 
 # Texts stored when they happen (notification titles, docking event notes), built in Chinese
@@ -141,7 +148,12 @@ def init_app(app: Flask) -> None:
     compile_catalogues()
     app.jinja_env.filters["label"] = label
     app.jinja_env.filters["recorded"] = recorded
-    app.jinja_env.globals.update(region=region, docking_title=docking_title)
+    app.jinja_env.globals.update(region=region, docking_title=_docking_title_for_viewer)
+
+
+def _docking_title_for_viewer(docking: Docking) -> str:
+    """``docking_title`` for templates: the title as the logged-in user reads it."""
+    return docking_title(docking, acting_user())
 
 
 # --- Maintaining the catalogues (``make messages``; tests/webapp/test_i18n.py) -----------------

@@ -8,13 +8,15 @@ checked by the views first, so that outsiders get 404 and learn nothing.
 from __future__ import annotations
 
 import datetime as dt
+import enum
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import Select, and_, case, exists, or_, select
+from sqlalchemy import Select, and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from models import (
@@ -141,6 +143,88 @@ def can_sign(user: User | None, docking: Docking) -> bool:
 def can_correct_deal(user: User | None, deal: Deal) -> bool:
     """The two parties and operators may correct a deal's amount and date."""
     return bool(roles_of(user, deal.docking) & {Actor.PARTY, Actor.OPERATOR})
+
+
+# --- whose move --------------------------------------------------------------------------------
+
+class Step(enum.StrEnum):
+    """What a docking waits for next."""
+
+    TAKE_UP = "take_up"  # a suggested pair (a broker's introduction): either side says 感兴趣
+    AGREE = "agree"  # interest shown: the other side agrees
+    NEGOTIATE = "negotiate"  # docked: either side starts negotiating
+    SIGN = "sign"  # negotiating: either side records the signed contract
+    REPLY = "reply"  # one side's last message waits for the other side's answer
+
+    @property
+    def label(self) -> str:
+        """The step's Chinese name, as the button that takes it says."""
+        return {"take_up": N_("表达意向"), "agree": N_("同意对接"), "negotiate": N_("进入洽谈"),
+                "sign": N_("登记签约"), "reply": N_("回复消息")}[self.value]
+
+
+# The step each state waits for; signed and dropped dockings wait for nothing.
+_STATE_STEPS = {DockingState.SUGGESTED: Step.TAKE_UP, DockingState.INTEREST: Step.AGREE,
+                DockingState.DOCKED: Step.NEGOTIATE, DockingState.NEGOTIATING: Step.SIGN}
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One thing a docking waits for, and the sides whose move it is."""
+
+    step: Step
+    sides: frozenset[Side]
+
+    def is_for(self, side: Side | None) -> bool:
+        """Whether it is ``side``'s move (never for someone on neither side)."""
+        return side in self.sides
+
+
+def whose_move(docking: Docking, last_message_side: Side | None = None) -> list[Turn]:
+    """What ``docking`` waits for and from whom: the state's next step (agreeing is the move of
+    the side that did not show interest, the other steps either side's), then, while the
+    docking is under way, a reply from the side that did not write the last message.
+
+    ``last_message_side`` is the side of the last message's author (``last_message_sides``);
+    the docking page and the dashboard's to-dos both ask this function, so they agree.
+    """
+    found: list[Turn] = []
+    step = _STATE_STEPS.get(docking.state)
+    if step is Step.AGREE and docking.waiting_on is not None:
+        found.append(Turn(step, frozenset({docking.waiting_on})))
+    elif step is not None:
+        found.append(Turn(step, frozenset(Side)))
+    if docking.state.is_open and last_message_side is not None:
+        found.append(Turn(Step.REPLY, frozenset({last_message_side.other})))
+    return found
+
+
+def my_turns(user: User | None, docking: Docking,
+             last_message_side: Side | None = None) -> list[Turn]:
+    """The turns of ``whose_move`` that are the move of ``user``'s organisation."""
+    if user is None:
+        return []
+    side = docking.side_of(user.organization_id)
+    return [t for t in whose_move(docking, last_message_side) if t.is_for(side)]
+
+
+def last_message_sides(session: Session, dockings: Iterable[Docking]) -> dict[int, Side | None]:
+    """For each docking, the side whose member wrote its last message (notes and messages of
+    brokers and operators do not count: they ask no answer of anyone); one query for all."""
+    by_id = {d.id: d for d in dockings}
+    if not by_id:
+        return {}
+    last = (select(func.max(DockingMessage.id))
+            .where(DockingMessage.docking_id.in_(by_id), DockingMessage.is_note.is_(False))
+            .group_by(DockingMessage.docking_id))
+    rows = session.execute(
+        select(DockingMessage.docking_id, User.organization_id)
+        .join(User, User.id == DockingMessage.author_id)
+        .where(DockingMessage.id.in_(last)))
+    found: dict[int, Side | None] = dict.fromkeys(by_id)
+    for docking_id, org_id in rows:
+        found[docking_id] = by_id[docking_id].side_of(org_id)
+    return found
 
 
 # Contact details show only once the other side has agreed, and only to those involved: the
@@ -557,8 +641,7 @@ def docking_query(viewer: User, filters: DockingFilters) -> Select[Docking]:
 
 def is_waiting_on(user: User, docking: Docking) -> bool:
     """Whether the docking waits for the user's organisation to agree."""
-    side = docking.side_of(user.organization_id)
-    return side is not None and docking.waiting_on is side
+    return any(t.step is Step.AGREE for t in my_turns(user, docking))
 
 
 def dockings_of(session: Session, viewer: User | None, listing: Need | Result) -> list[Docking]:
@@ -568,6 +651,17 @@ def dockings_of(session: Session, viewer: User | None, listing: Need | Result) -
     column = Docking.need_id if isinstance(listing, Need) else Docking.result_id
     rows = session.scalars(select(Docking).where(column == listing.id).order_by(Docking.id))
     return [d for d in rows if can_view(viewer, d)]
+
+
+def pair_docking(session: Session, viewer: User | None, need: Need,
+                 result: Result) -> Docking | None:
+    """The docking a need–result pair is part of, if ``viewer`` may see it: the open docking
+    of the need and the result's institution, else the pair's own (signed or dropped)."""
+    if viewer is None:
+        return None
+    docking = open_docking(session, need.id, result.organization_id) or session.scalar(
+        select(Docking).where(Docking.need_id == need.id, Docking.result_id == result.id))
+    return docking if docking is not None and can_view(viewer, docking) else None
 
 
 def interest_candidates_for_need(session: Session, viewer: User | None,

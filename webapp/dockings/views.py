@@ -71,11 +71,14 @@ from .services import (
     interest_candidates_for_result,
     introduce,
     is_waiting_on,
+    last_message_sides,
     moves_for,
+    pair_docking,
     post_message,
     record_deal,
     show_interest,
     transition,
+    whose_move,
 )
 
 CONFLICT_MESSAGE = _l("该对接已被他人更新，请查看最新状态后再操作。")
@@ -96,10 +99,31 @@ def _panels() -> dict[str, Any]:
         introductions: list[Result] = []
         if isinstance(listing, Need) and listing.status.is_open and can_introduce(user):
             introductions = [m.result for m in matches_for_need(db, listing.id)]
+        # Coming from a suggestion's explanation (?result= on a need, ?need= on a result),
+        # the form offers that listing first.
+        selected = request.args.get(other, type=int)
         return {"dockings": dockings_of(db, user, listing), "candidates": candidates,
-                "side": side, "other": other, "offer": offer, "introductions": introductions}
+                "side": side, "other": other, "offer": offer, "introductions": introductions,
+                "selected": selected}
 
-    return {"docking_panel": panel}
+    def pair(need: Need, result: Result) -> dict[str, Any]:
+        """What the viewer can do next with a suggested need–result pair: go on in the docking
+        the two already have (and whose move it is there), or show interest."""
+        user = acting_user()
+        db = get_session()
+        docking = pair_docking(db, user, need, result)
+        if docking is not None:
+            side = docking.side_of(user.organization_id) if user else None
+            turns = whose_move(docking, last_message_sides(db, [docking])[docking.id])
+            return {"docking": docking, "turns": turns, "side": side, "interest": None}
+        interest = None
+        if result in interest_candidates_for_need(db, user, need):
+            interest = "need"  # the viewer's result, offered to the need: back to the need
+        elif need in interest_candidates_for_result(db, user, result):
+            interest = "result"
+        return {"docking": None, "turns": [], "side": None, "interest": interest}
+
+    return {"docking_panel": panel, "pair_actions": pair}
 
 
 def _user() -> User:
@@ -256,9 +280,11 @@ def _render_detail(docking: Docking, user: User, conflict: str | None = None,
         (_("需求的修改记录"), history_for(db, user, docking.need, NEED_FIELDS)),
         *([(_("成果的修改记录"), history_for(db, user, docking.result, RESULT_FIELDS))]
           if docking.result is not None else [])]
+    side = docking.side_of(user.organization_id)
+    turns = whose_move(docking, last_message_sides(db, [docking])[docking.id])
     return render_template(
-        "dockings/detail.html", docking=docking, user=user, conflict=conflict,
-        side=docking.side_of(user.organization_id),
+        "dockings/detail.html", docking=docking, user=user, conflict=conflict, side=side,
+        turns=turns, my_steps={t.step.value for t in turns if t.is_for(side)},
         moves=moves_for(user, docking), can_agree=can_agree(user, docking),
         contacts=contacts(db, docking) if contacts_visible(user, docking) else None,
         move_form=forms.get("move_form") or MoveForm(formdata=None, version=docking.version),

@@ -26,10 +26,22 @@ def linkable_results(session: Session, organization_id: int) -> list[Result]:
                              Result.status == ResultStatus.PUBLISHED).order_by(Result.id)))
 
 
+def may_submit_solutions(user: User | None) -> bool:
+    """Members of universities and institutes (and operators) submit solutions."""
+    return user is not None and (user.organization.can_post_results or user.is_operator)
+
+
+def can_submit_solution(user: User | None, need: Need) -> bool:
+    """Whether ``user`` may submit a solution to ``need`` now: an institution's member (or an
+    operator), to an open need of another organisation."""
+    return (may_submit_solutions(user) and need.status.is_open
+            and user is not None and user.organization_id != need.organization_id)
+
+
 def submit_solution(session: Session, author: User, need: Need, *, summary: str, approach: str,
                     result_ids: list[int], price_wan: Decimal | None, timeline: str) -> Solution:
     """Submit an institution's solution to an open need."""
-    if not (author.organization.can_post_results or author.is_operator):
+    if not may_submit_solutions(author):
         raise PermissionError("only universities and institutes submit solutions")
     if not need.status.is_open:
         raise SolutionRefused(_("该需求当前不接受解决方案"))

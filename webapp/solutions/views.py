@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -22,16 +24,18 @@ from .forms import SolutionForm
 from .services import (
     SolutionRefused,
     can_decide,
+    can_submit_solution,
     can_view_solution,
     decide_solution,
     linkable_results,
+    may_submit_solutions,
     submit_solution,
 )
 
 
 @bp.route("/needs/<int:need_id>/solutions/new", methods=["GET", "POST"])
 @login_required
-def new(need_id: int) -> Response | str:
+def new(need_id: int) -> Response | str | tuple[str, int]:
     """Submit a solution to a published need."""
     user = acting_user()
     assert user is not None
@@ -39,8 +43,9 @@ def new(need_id: int) -> Response | str:
     need = db.get(Need, need_id)
     if need is None or not can_view_need(user, need):
         abort(404)
-    if not (user.organization.can_post_results or user.is_operator):
-        abort(403)
+    if not may_submit_solutions(user):
+        # Not a bare refusal: who submits solutions, and what this organisation can do instead.
+        return render_template("solutions/who_submits.html", need=need), 403
     form = SolutionForm()
     form.result_ids.choices = choices(
         (r.id, r.title) for r in linkable_results(db, user.organization_id))
@@ -62,6 +67,12 @@ def new(need_id: int) -> Response | str:
             flash(_("解决方案已提交。"), "success")
             return redirect(url_for("solutions.detail", solution_id=solution.id))
     return render_template("solutions/form.html", form=form, need=need)
+
+
+@bp.app_context_processor
+def _solution_rules() -> dict[str, Any]:
+    """``can_submit_solution(need)`` for the pages that offer 提交解决方案."""
+    return {"can_submit_solution": lambda need: can_submit_solution(acting_user(), need)}
 
 
 @bp.route("/solutions/<int:solution_id>")
