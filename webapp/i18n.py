@@ -26,7 +26,7 @@ from models.i18n import N_
 from .permissions import acting_user
 
 if TYPE_CHECKING:
-    from models import Docking, User
+    from models import Docking, Organization, User
     from models.listing import ListingMixin
 
 log = logging.getLogger(__name__)
@@ -43,9 +43,10 @@ def label(value: Any) -> str:
     return gettext(str(text)) if text else ""
 
 
-def region(listing: ListingMixin) -> str:
-    """Province and city, as shown on pages: "江苏省苏州市" in Chinese, "Suzhou, Jiangsu" once
-    the province is translated (the city is the author's text)."""
+def region(listing: ListingMixin | Organization) -> str:
+    """Province and city of a listing or an organisation, as shown on pages: "江苏省苏州市" in
+    Chinese, "Suzhou, Jiangsu" once the province is translated (the city is the author's
+    text)."""
     province = label(listing.province)
     if province == listing.province:
         return listing.region
@@ -62,6 +63,21 @@ def docking_title(docking: Docking, viewer: User | None = None) -> str:
         return f"{docking.need.title} · {docking.need_org.name} ↔ {docking.supply_org.name}"
     other = docking.supply_org if side is Side.NEED else docking.need_org
     return gettext("%(need)s · 对方：%(org)s", need=docking.need.title, org=other.name)
+
+
+# A docking's title as stored in a recorded text (Docking.title): paired with a solution, its
+# second half is the word 解决方案, which is the platform's, not the user's.
+_SOLUTION_PAIR = " ↔ " + N_("解决方案")
+
+
+def _recorded_value(key: str, value: str) -> str:
+    """A parameter of a recorded text in the reader's language: labels translated, and a
+    docking's "… ↔ 解决方案" ending too; the users' own words as they are."""
+    if key in _LABEL_PARAMS:
+        return gettext(value)
+    if key == "docking" and value.endswith(_SOLUTION_PAIR):
+        return value.removesuffix(_SOLUTION_PAIR) + " ↔ " + gettext("解决方案")
+    return value
 
 
 # Texts stored when they happen (notification titles, docking event notes), built in Chinese
@@ -105,8 +121,7 @@ def recorded(text: str | None) -> str:
     for pattern, template in _recorded_patterns():
         found = pattern.fullmatch(text)
         if found:
-            values = {key: gettext(value) if key in _LABEL_PARAMS else value
-                      for key, value in found.groupdict().items()}
+            values = {key: _recorded_value(key, value) for key, value in found.groupdict().items()}
             return gettext(template, **values) if values else gettext(template)
     return text
 
@@ -188,6 +203,18 @@ def extract_catalog(root: Path = ROOT) -> Any:
     return catalog
 
 
+def message_strings(message: Any) -> list[str]:
+    """A catalogue message's translations: one, or one per plural form (``ngettext``)."""
+    if isinstance(message.string, (tuple, list)):
+        return [str(s) for s in message.string]
+    return [str(message.string or "")]
+
+
+def is_translated(message: Any) -> bool:
+    """Whether every form of a catalogue message has a translation."""
+    return all(s.strip() for s in message_strings(message))
+
+
 def update_catalogues(root: Path = ROOT) -> dict[str, list[str]]:
     """Write messages.pot and merge it into each language's messages.po: new messages come in
     untranslated (English) or equal to themselves (Chinese, the source language), messages no
@@ -217,10 +244,12 @@ def update_catalogues(root: Path = ROOT) -> dict[str, list[str]]:
         for message in catalog:
             if not message.id:
                 continue
-            if locale == "zh_CN" and not message.string:
-                message.string = message.id
+            if locale == "zh_CN" and not is_translated(message):
+                # Chinese has one plural form: a plural message is its singular.
+                message.string = (message.id[0],) if message.pluralizable else message.id
             message.flags.discard("fuzzy")
-        missing[locale] = [str(m.id) for m in catalog if m.id and not m.string]
+        missing[locale] = [str(m.id[0] if m.pluralizable else m.id)
+                           for m in catalog if m.id and not is_translated(m)]
         with po_path.open("wb") as po_file:
             write_po(po_file, catalog, sort_output=True, no_location=True, width=100)
     compile_catalogues(directory)

@@ -187,7 +187,8 @@
       panel.classList.remove("is-loading");
       renderResults(answer.items);
       renderAdvice(answer.advice);
-      say(answer.items.length ? text.updated.replace("{n}", answer.items.length) : text.empty);
+      var n = answer.items.length;  // the singular has its own text (ngettext, in English)
+      say(n ? (n === 1 ? text.updatedOne : text.updated.replace("{n}", n)) : text.empty);
       panel.setAttribute("data-state", "ready");
     }).catch(function (error) {
       if (mine !== sequence || (error && error.name === "AbortError")) {
