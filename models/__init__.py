@@ -1,6 +1,7 @@
 """Typed SQLAlchemy 2 models of the platform; no Flask here."""
 
 from .api import ApiToken, IdempotencyKey
+from .attachment import Attachment
 from .base import Base, utcnow
 from .deal import ContractType, Deal, DealCorrection
 from .docking import Docking, DockingEvent, DockingMessage, DockingState, DropReason, Side
@@ -24,6 +25,7 @@ from .user import User
 
 __all__ = [
     "ApiToken",
+    "Attachment",
     "Base",
     "ContractType",
     "CooperationMode",

@@ -79,9 +79,11 @@ def database_url(database_template: str, tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
-def app(database_url: str) -> Iterator[Flask]:
-    """The application on a fresh database, CSRF off (one test switches it on)."""
+def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
+    """The application on a fresh database and attachment folder, CSRF off (one test switches
+    it on)."""
     app = create_app({
+        "ATTACHMENT_DIR": str(tmp_path / "attachments"),
         "TESTING": True,
         "SECRET_KEY": "test-secret",
         "DATABASE_URL": database_url,

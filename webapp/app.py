@@ -54,6 +54,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(reports_bp)
     app.register_blueprint(orgs_bp)
 
+    from . import attachments
+
+    attachments.init_app(app)
+    attachments.takes_files(app, "needs.new", "needs.edit", "results.new", "results.edit",
+                            "solutions.new")
+
     from . import api, transfer
 
     api.init_app(app)

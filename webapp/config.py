@@ -36,6 +36,15 @@ def default_config(instance_path: Path, with_secret: bool = True) -> dict[str, A
         "LANGUAGES": {"zh_CN": "中文", "en": "English"},
         "PAGE_SIZE": 20,
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        # Attachments (webapp/attachments, docs/operations.md "Attachments"): kept outside
+        # static/, each file at most ATTACHMENT_MAX_BYTES, ATTACHMENT_MAX_FILES per form; the
+        # forms that take files accept bodies up to ATTACHMENT_REQUEST_MAX_BYTES (by default
+        # enough for that many files of the largest size, so that a file too big is an error on
+        # its field and the rest of the form is kept).
+        "ATTACHMENT_DIR": os.environ.get("ATTACHMENT_DIR", str(instance_path / "attachments")),
+        "ATTACHMENT_MAX_BYTES": int(os.environ.get("ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024))),
+        "ATTACHMENT_MAX_FILES": 5,
+        "ATTACHMENT_REQUEST_MAX_BYTES": None,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("INNOMATCH_ENV") == "production",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -22,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from models import (
     ApiToken,
+    Attachment,
     Base,
     ContractType,
     Deal,
@@ -41,6 +43,7 @@ from models import (
     User,
 )
 from models.api import hash_token, new_token
+from webapp.attachments import storage
 
 from support import PASSWORD, login
 
@@ -85,7 +88,7 @@ def only(*actors: str, **args: str) -> Rule:
 DEFAULT_ARGS = {"need_id": "need_draft", "result_id": "result_draft", "solution_id": "solution",
                 "docking_id": "docking", "deal_id": "deal", "notification_id": "notification",
                 "token_id": "token", "action": "accept", "name": "all", "ext": "xlsx",
-                "kind": "needs", "filename": "app.css"}
+                "kind": "needs", "filename": "app.css", "attachment_id": "attachment"}
 
 PARTIES = ("owner", "supplier", "broker", "operator")
 
@@ -149,6 +152,10 @@ RULES: dict[str, Rule] = {
     "notifications.settings": login_only(),
     "notifications.read_all": login_only(),
     "notifications.open_one": only("owner"),
+    # The world's attachment is a confidential file on the need of a signed docking: its
+    # organisation, the other side and operators (not the broker); its organisation deletes it.
+    "attachments.download": only("owner", "supplier", "operator"),
+    "attachments.delete": only("owner", "operator"),
     # API v1: the same rules as the pages.
     "api_v1.docs_reference": public(),
     "api_v1.docs_document": public(),
@@ -220,7 +227,7 @@ class World:
 
 
 @pytest.fixture
-def world(db: Session, make_user: Callable[..., User], make_org: Callable[..., Organization],
+def world(app: Flask, db: Session, make_user: Callable[..., User], make_org: Callable[..., Organization],
           make_need: Callable[..., Need], make_result: Callable[..., Result],
           make_docking: Callable[..., Any]) -> World:
     """Two enterprises, an institution, two brokers, an operator and their records."""
@@ -252,9 +259,18 @@ def world(db: Session, make_user: Callable[..., User], make_org: Callable[..., O
                      hint="imk_x")
     db.add_all([solution, deal, note, token])
     db.commit()
+    with app.app_context():
+        stored = storage.store(io.BytesIO(b"%PDF-1.7\n" + SECRETS[2].encode() + b"\n%%EOF"))
+    attachment = Attachment(need_id=need_pub.id, organization_id=orgs["owner"].id,
+                            uploader_id=users["owner"].id, filename="保密技术资料.pdf",
+                            media_type="application/pdf", size=stored.size,
+                            sha256=stored.sha256, storage_key=stored.key, confidential=True)
+    db.add(attachment)
+    db.commit()
     ids = {"need_draft": need_draft.id, "need_pub": need_pub.id, "result_draft": result_draft.id,
            "result_pub": docking.result_id, "solution": solution.id, "docking": docking.id,
-           "deal": deal.id, "notification": note.id, "token": token.id}
+           "deal": deal.id, "notification": note.id, "token": token.id,
+           "attachment": attachment.id}
     return World(ids, users, orgs)
 
 

@@ -11,6 +11,7 @@ from wtforms import SelectField, StringField
 from wtforms.validators import InputRequired, Optional, ValidationError
 
 from .. import input_rules as rules
+from ..attachments.forms import AttachmentFields
 from ..forms_common import (
     FIELD_CHOICES,
     PROVINCE_CHOICES,
@@ -20,8 +21,9 @@ from ..forms_common import (
 )
 
 
-class ListingForm(FlaskForm):
-    """The fields every listing has; each kind's form adds its title, text and modes."""
+class ListingForm(AttachmentFields, FlaskForm):
+    """The fields every listing has (files attached included); each kind's form adds its title,
+    text and modes."""
 
     field = SelectField(_l("技术领域"), choices=FIELD_CHOICES,
                         validators=[InputRequired(rules.FIELD_REQUIRED)])

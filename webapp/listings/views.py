@@ -25,6 +25,7 @@ from werkzeug.wrappers import Response
 
 from models import CooperationMode, Field
 
+from ..attachments import save_uploads
 from ..contacts import listing_contacts_visible
 from ..db import get_session
 from ..form_tokens import commit_once, replayed
@@ -104,6 +105,7 @@ def register_pages(bp: Blueprint, pages: ListingPages) -> None:
         if form.validate_on_submit():
             db = get_session()
             listing = kind.create(db, user, form.to_input(), publish=wants_publish())
+            save_uploads(listing, user, form)
             announce(db, listing)
             pages.after_create(listing)
             if (again := commit_once(f"{kind.name}.new", lambda: back(listing))) is not None:
@@ -141,6 +143,7 @@ def register_pages(bp: Blueprint, pages: ListingPages) -> None:
         if form.validate_on_submit():
             def save() -> None:
                 kind.update(get_session(), listing, form.to_input(), actor=user)
+                save_uploads(listing, user, form)
                 if wants_publish() and kind.publishable(listing):
                     kind.publish(listing)
             return changed(listing, save, kind.updated)

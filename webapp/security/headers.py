@@ -29,9 +29,10 @@ def _logged_in() -> bool:
 
 
 def set_security_headers(response: Response) -> Response:
-    """Add the headers; a view may set a stricter Referrer-Policy or its own Cache-Control."""
+    """Add the headers; a view may set a stricter Content-Security-Policy (a download's) or
+    Referrer-Policy, or its own Cache-Control."""
     headers = response.headers
-    headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     headers["X-Content-Type-Options"] = "nosniff"
     # For browsers that predate frame-ancestors.
     headers["X-Frame-Options"] = "DENY"

@@ -8,11 +8,12 @@ from wtforms import TextAreaField
 from wtforms.validators import Optional
 
 from .. import input_rules as rules
+from ..attachments.forms import AttachmentFields
 from ..forms_common import MultiCheckboxField, WanField, check_wan_amount, length, required
 
 
-class SolutionForm(FlaskForm):
-    """An institution's proposal for a need."""
+class SolutionForm(AttachmentFields, FlaskForm):
+    """An institution's proposal for a need, with its files."""
 
     summary = TextAreaField(_l("方案概述"), validators=[
         required(rules.SOLUTION_SUMMARY), length(rules.SOLUTION_SUMMARY)])

@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 
 from models import Docking, Need, Solution, SolutionStatus
 
+from ..attachments import save_uploads
 from ..db import get_session
 from ..dockings.services import open_docking
 from ..form_tokens import commit_once, replayed
@@ -57,6 +58,7 @@ def new(need_id: int) -> Response | str | tuple[str, int]:
                 db, user, need, summary=form.summary.data or "",
                 approach=form.approach.data or "", result_ids=list(form.result_ids.data or []),
                 price_wan=form.price.data, timeline=form.timeline.data or "")
+            save_uploads(solution, user, form)
         except SolutionRefused as exc:
             db.rollback()
             flash(str(exc), "error")
