@@ -61,6 +61,7 @@ def live_server(chromium_path: str, tmp_path_factory: pytest.TempPathFactory,
     _seed(database_url)
     # Rate limits in memory: a local Redis shared with other runs must not count for these.
     config = {"SECRET_KEY": "browser-tests", "DATABASE_URL": database_url,
+              "ATTACHMENT_DIR": str(folder / "attachments"),
               "RATELIMIT_STORAGE_URI": "memory://",
               "PASSWORD_HASH_PARAMS": {"time_cost": 1, "memory_cost": 8, "parallelism": 1}}
     with socket.socket() as probe:

@@ -6,6 +6,10 @@
    solution; the enterprise accepts it; they exchange messages and record a signed deal.
 3. An operator filters the report by field and period, reads the charts and downloads the
    XLSX, which holds the figures on the page.
+4. An attachment uploaded and downloaded by the right people only: an enterprise attaches a
+   public and a confidential file to a need (a file too big and an HTML file named .pdf are
+   refused first, the form kept); another organisation and a visitor get the public file only,
+   until that organisation's interest is agreed to and it is the other side of a docking.
 
 Each step's screenshot goes to test-artifacts/; axe-core checks every page of the journeys.
 """
@@ -23,7 +27,7 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
-from browser.pages import ARTIFACTS, INSTITUTE, OPERATOR, Axe, LiveServer, login, shot
+from browser.pages import ARTIFACTS, ENTERPRISE, INSTITUTE, OPERATOR, Axe, LiveServer, login, shot
 
 pytestmark = pytest.mark.browser
 expect = pytest.importorskip("playwright.sync_api").expect
@@ -272,3 +276,107 @@ def test_journey_3_operator_reads_and_downloads_the_report(
     by_field = {r[0]: r for r in book["deals_by_field"].iter_rows(min_row=2, values_only=True)}
     assert set(by_field) == {"电子信息"}  # deals were signed (above), all in the filtered field
     book.close()
+
+
+ATTACHED_NEED = "附件旅程：高温工况下MEMS传感器封装可靠性提升"
+PUBLIC_PDF = b"%PDF-1.7\n% public spec sheet\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n"
+SECRET_PDF = b"%PDF-1.7\n% confidential test data\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n"
+
+
+def _download(page: Any, link: Any) -> tuple[str, bytes]:
+    """Click a download link; the suggested file name and the bytes received."""
+    with page.expect_download() as info:
+        link.click()
+    download = info.value
+    path = download.path()
+    return download.suggested_filename, path.read_bytes()
+
+
+def test_journey_4_an_attachment_reaches_the_right_people_only(
+        new_page: Callable[..., Any], live_server: LiveServer, axe: Axe) -> None:
+    ent = new_page()
+    login(ent, ENTERPRISE)
+    ent.goto("/needs/new")
+    ent.get_by_label("需求名称").fill(ATTACHED_NEED)
+    ent.get_by_label("技术领域").select_option("electronic_information")
+    ent.get_by_label("拟解决的技术难题").fill(
+        "传感器在150℃高温循环下封装开裂、引线疲劳，需要提升封装可靠性并给出加速寿命试验方案。")
+    ent.get_by_label("预算下限（万元）").fill("30")
+    ent.get_by_label("预算上限（万元）").fill("60")
+    ent.get_by_label("合作开发").check()
+    files = ent.get_by_label("附件", exact=True)
+
+    # Too big: named at once, and the form is not sent.
+    files.set_input_files([{"name": "全部试验录像.pdf", "mimeType": "application/pdf",
+                            "buffer": b"%PDF-1.7\n" + bytes(10 * 1024 * 1024)}])
+    expect(ent.locator("#attachments-error")).to_contain_text("全部试验录像.pdf")
+    expect(ent.locator("#attachments-error")).to_contain_text("10 MB")
+    ent.get_by_role("button", name="发布", exact=True).click()
+    expect(ent).to_have_url(re.compile(r"/needs/new$"))
+    expect(ent.get_by_label("需求名称")).to_have_value(ATTACHED_NEED)
+
+    # A page named .pdf: the server reads the content, refuses it and keeps the rest.
+    files.set_input_files([{"name": "规格书.pdf", "mimeType": "application/pdf",
+                            "buffer": b"<!doctype html><script>alert(1)</script>"}])
+    expect(ent.locator("#attachments-error")).to_be_hidden()
+    ent.get_by_role("button", name="发布", exact=True).click()
+    expect(ent.locator("#attachments-error")).to_contain_text("不是可接受的文件类型")
+    expect(ent.get_by_label("需求名称")).to_have_value(ATTACHED_NEED)
+    expect(ent.get_by_label("预算上限（万元）")).to_have_value("60")
+    expect(ent.get_by_label("合作开发")).to_be_checked()
+    axe.check(ent, "need-form-refused-file")
+    shot(ent, "journey4-01-refused-file-form-kept")
+
+    ent.get_by_label("附件", exact=True).set_input_files(
+        [{"name": "封装规格书.pdf", "mimeType": "application/pdf", "buffer": PUBLIC_PDF}])
+    ent.get_by_role("button", name="发布", exact=True).click()
+    expect(ent.get_by_text("需求已发布。")).to_be_visible()
+    need_url = ent.url
+    ent.get_by_role("link", name="编辑").click()
+    ent.get_by_label("附件", exact=True).set_input_files(
+        [{"name": "内部试验数据.pdf", "mimeType": "application/pdf", "buffer": SECRET_PDF}])
+    ent.get_by_label(re.compile("保密附件")).check()
+    ent.get_by_role("button", name="保存").click()
+    listed = ent.locator(".attachment-list li")
+    expect(listed).to_have_count(2)
+    expect(listed.filter(has_text="内部试验数据.pdf")).to_contain_text("保密")
+    axe.check(ent, "need-detail-attachments")
+    shot(ent, "journey4-02-need-with-attachments")
+    name, body = _download(ent, ent.get_by_role("link", name="内部试验数据.pdf"))
+    assert (name, body) == ("内部试验数据.pdf", SECRET_PDF)
+    secret_url = ent.get_by_role("link", name="内部试验数据.pdf").get_attribute("href")
+    assert secret_url is not None
+
+    # Another organisation and a visitor: the public file, not the confidential one.
+    uni = new_page()
+    login(uni, INSTITUTE)
+    visitor = new_page()
+    for page in (uni, visitor):
+        page.goto(need_url)
+        expect(page.locator(".attachment-list li")).to_have_count(1)
+        expect(page.get_by_role("link", name="内部试验数据.pdf")).to_have_count(0)
+        name, body = _download(page, page.get_by_role("link", name="封装规格书.pdf"))
+        assert (name, body) == ("封装规格书.pdf", PUBLIC_PDF)
+        assert page.request.get(secret_url).status == 404
+    shot(uni, "journey4-03-other-organisation-sees-public-file")
+
+    # The institute shows interest and the enterprise agrees: now the other side of a docking.
+    uni.get_by_label("以本机构成果对接").select_option(label=RESULT_TITLE)
+    uni.get_by_role("button", name="感兴趣").click()
+    expect(uni.locator(".flash-success")).to_be_visible()
+    assert uni.request.get(secret_url).status == 404  # an interest is not yet a docking
+    uni.goto(need_url)
+    docking_url = uni.locator(".cards a[href*='/dockings/']").first.get_attribute("href")
+    assert docking_url is not None
+    ent.goto(docking_url)
+    ent.get_by_role("button", name="同意对接").click()
+    expect(ent.locator("#docking-state")).to_have_text("已对接")
+
+    uni.goto(need_url)
+    expect(uni.locator(".attachment-list li")).to_have_count(2)
+    name, body = _download(uni, uni.get_by_role("link", name="内部试验数据.pdf"))
+    assert (name, body) == ("内部试验数据.pdf", SECRET_PDF)
+    shot(uni, "journey4-04-other-side-sees-confidential-file")
+    visitor.goto(need_url)
+    expect(visitor.locator(".attachment-list li")).to_have_count(1)
+    assert visitor.request.get(secret_url).status == 404
