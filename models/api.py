@@ -17,6 +17,13 @@ if TYPE_CHECKING:
 
 # The prefix makes a leaked token easy to recognise (and to find with secret scanners).
 TOKEN_PREFIX = "imk_"  # noqa: S105 - a public prefix, not a secret
+# A token's life when nobody chose one (the app's API_TOKEN_DAYS sets it for new tokens).
+DEFAULT_TOKEN_LIFE = dt.timedelta(days=90)
+
+
+def default_expiry() -> dt.datetime:
+    """When a token made now expires if its life was not chosen."""
+    return utcnow() + DEFAULT_TOKEN_LIFE
 
 
 def new_token() -> str:
@@ -46,7 +53,7 @@ class ApiToken(Base):
     hint: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     # Every token expires; its owner chooses when (up to a year) as it is created.
-    expires_at: Mapped[dt.datetime]
+    expires_at: Mapped[dt.datetime] = mapped_column(default=default_expiry)
     last_used_at: Mapped[dt.datetime | None]
     revoked_at: Mapped[dt.datetime | None]
 

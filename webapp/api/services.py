@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import ApiToken, User, utcnow
-from models.api import TOKEN_PREFIX, hash_token, new_token
+from models.api import DEFAULT_TOKEN_LIFE, TOKEN_PREFIX, hash_token, new_token
 
 from .. import input_rules as rules
 from ..errors import Refused
@@ -20,7 +20,7 @@ MAX_TOKEN_LENGTH = 100
 # Recording every use would turn each read into a write; once a minute is enough to tell a
 # user which tokens are still in use.
 LAST_USED_PRECISION = dt.timedelta(minutes=1)
-DEFAULT_TOKEN_DAYS = 90
+DEFAULT_TOKEN_DAYS = DEFAULT_TOKEN_LIFE.days
 
 
 class TokenRefused(Refused):
