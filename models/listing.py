@@ -56,13 +56,15 @@ class ListingMixin:
     def author_id(cls) -> Mapped[int | None]:
         return mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
+    # Empty (NULL field, "" province) only in a draft: a draft needs no more than its title, and
+    # publishing checks that everything is there (``webapp.listings.services.missing``).
     @declared_attr
-    def field(cls) -> Mapped[Field]:
+    def field(cls) -> Mapped[Field | None]:
         return mapped_column(enum_column(Field, "tech_field"), index=True)
 
     @validates("province")
     def _check_province(self, key: str, value: str) -> str:
-        if value not in PROVINCES:
+        if value and value not in PROVINCES:
             raise ValueError(f"unknown province: {value}")
         return value
 

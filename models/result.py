@@ -57,8 +57,9 @@ class Result(ListingMixin, Base):
     )
 
     summary: Mapped[str] = mapped_column(Text)
-    form: Mapped[ResultForm] = mapped_column(enum_column(ResultForm, "result_form"))
-    trl: Mapped[int]
+    # Empty only in a draft (see ``ListingMixin.field``).
+    form: Mapped[ResultForm | None] = mapped_column(enum_column(ResultForm, "result_form"))
+    trl: Mapped[int | None]
     # Empty means the price is negotiable (面议).
     price_wan: Mapped[Decimal | None] = mapped_column("price_fen", WanAmount())
     team: Mapped[str] = mapped_column(Text, default="")
@@ -88,8 +89,9 @@ class Result(ListingMixin, Base):
 
     @property
     def maturity(self) -> str:
-        """The stage name for the result's TRL (实验室 / 小试 / 中试 / 产业化)."""
-        return maturity_stage(self.trl)
+        """The stage name for the result's TRL (实验室 / 小试 / 中试 / 产业化); empty for a draft
+        that names none."""
+        return maturity_stage(self.trl) if self.trl is not None else ""
 
     def __repr__(self) -> str:
         return f"<Result {self.id} {self.title!r} {self.status.value}>"

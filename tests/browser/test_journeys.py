@@ -10,6 +10,8 @@
    public and a confidential file to a need (a file too big and an HTML file named .pdf are
    refused first, the form kept); another organisation and a visitor get the public file only,
    until that organisation's interest is agreed to and it is the other side of a docking.
+5. An enterprise saves a need as a draft with only its title, finds it among its own needs,
+   finishes it and publishes it.
 
 Each step's screenshot goes to test-artifacts/; axe-core checks every page of the journeys.
 """
@@ -380,3 +382,44 @@ def test_journey_4_an_attachment_reaches_the_right_people_only(
     visitor.goto(need_url)
     expect(visitor.locator(".attachment-list li")).to_have_count(1)
     assert visitor.request.get(secret_url).status == 404
+
+
+def test_journey_5_a_draft_saved_with_its_title_only_is_finished_and_published(
+        new_page: Callable[..., Any], axe: Axe) -> None:
+    page = new_page()
+    login(page, ENTERPRISE)
+    title = f"草稿：陶瓷基板激光打孔工艺改进 {uuid.uuid4().hex[:6]}"
+
+    page.goto("/needs/new")
+    page.get_by_label("需求名称").fill(title)
+    page.get_by_role("button", name="保存草稿").click()
+    expect(page.get_by_text("需求已保存为草稿。")).to_be_visible()
+    expect(page.get_by_role("heading", level=1)).to_have_text(title)
+    expect(page.locator("#draft-missing")).to_contain_text("技术领域")
+    expect(page.locator("#draft-missing")).to_contain_text("拟解决的技术难题")
+    axe.check(page, "need-draft")
+    shot(page, "journey5-01-draft-saved")
+
+    # The owner finds it among its own needs, marked as a draft.
+    page.goto("/needs?mine=1")
+    card = page.locator("li.card", has=page.get_by_role("link", name=title))
+    expect(card.locator(".status-draft")).to_have_text("草稿")
+    card.get_by_role("link", name=title).click()
+    page.get_by_role("link", name="编辑").click()
+    expect(page.get_by_label("需求名称")).to_have_value(title)
+
+    # Publishing checks everything: what is missing is named at its field.
+    page.get_by_role("button", name="发布", exact=True).click()
+    expect(page.get_by_text("请描述拟解决的技术难题")).to_be_visible()
+    page.get_by_label("技术领域").select_option("advanced_manufacturing")
+    page.get_by_label("拟解决的技术难题").fill(
+        "氮化铝陶瓷基板激光打孔后孔壁熔渣多、微裂纹多，影响后续金属化良率，需要优化工艺参数。")
+    page.get_by_label("预算面议").check()
+    page.get_by_label("合作开发").check()
+    page.get_by_label("所属地区").select_option("江苏省")
+    axe.check(page, "need-draft-form")
+    page.get_by_role("button", name="发布", exact=True).click()
+    expect(page.get_by_text("需求已发布。")).to_be_visible()
+    expect(page.locator(".status-published")).to_have_text("已发布")
+    expect(page.locator("#draft-missing")).to_have_count(0)
+    shot(page, "journey5-02-draft-published")

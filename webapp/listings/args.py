@@ -56,3 +56,9 @@ def choice_arg(name: str, allowed: Collection[str]) -> str | None:
 def wants_publish() -> bool:
     """Whether the form was sent with its “publish” button."""
     return request.form.get("action") == "publish"
+
+
+def wants_draft() -> bool:
+    """Whether the form was sent with its “save as draft” button (which checks only the title;
+    a form sent without a button is checked in full)."""
+    return request.form.get("action") == "draft"

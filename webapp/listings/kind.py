@@ -39,6 +39,7 @@ class ListingKind:
     create: Callable[..., Any]  # (session, author, input, publish=...) -> listing
     update: Callable[..., Any]  # (session, listing, input, actor=...) -> listing, revision kept
     revised: Mapping[str, str]  # the fields an edit's revision records, with their labels
+    required: Mapping[str, str]  # the fields publishing needs (a draft needs only its title)
     query: Callable[[Any, User | None], Select[Any]]  # (filters, viewer) -> the list's statement
     publish: Callable[[Any], None]
     publishable: Callable[[Any], bool]  # whether saving a form may also publish it

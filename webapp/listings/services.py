@@ -3,15 +3,17 @@ listing, and how they are applied. They flush, the views commit."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from flask_babel import gettext as _
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from models import CooperationMode, Field, Need, NeedStatus, Result, ResultStatus, User
 
+from ..errors import Refused
 from ..events import emit, listing_changed, listing_closed, listing_published
 
 L = TypeVar("L", Need, Result)
@@ -22,7 +24,7 @@ class ListingInput:
     """The editable fields every listing has, as parsed from a form or a request."""
 
     title: str
-    field: Field
+    field: Field | None  # None (and an empty province) only in a draft
     province: str
     modes: list[CooperationMode]
     subfield: str = ""
@@ -52,6 +54,22 @@ def apply_listing(listing: Any, data: ListingInput) -> None:
     listing.modes = data.modes
     listing.province = data.province
     listing.city = data.city.strip()
+
+
+def missing(listing: Any, required: Mapping[str, str]) -> list[str]:
+    """The labels (marked, untranslated) of the ``required`` fields a listing leaves empty: a
+    draft may, a published listing may not."""
+    return [label for name, label in required.items()
+            if getattr(listing, name) in (None, "", [])]
+
+
+def require_complete(listing: Any, required: Mapping[str, str],
+                     refusal: type[Refused] = Refused) -> None:
+    """Refuse (with ``refusal``) to publish a listing that leaves a required field empty."""
+    empty = missing(listing, required)
+    if empty:
+        raise refusal(_("请先编辑并补全以下内容再发布：%(fields)s",
+                        fields="、".join(_(label) for label in empty)))
 
 
 def add_listing(session: Session, listing: L, author: User,

@@ -33,10 +33,10 @@ from ..page_changes import change_and_go_back
 from ..pagination import page_number
 from ..permissions import acting_user, can_change, require_change
 from ..search import BAND_VALUES, STAGES, clean_query, order_of, search, sort_names
-from .args import choice_arg, enum_arg, province_arg, text_arg, wants_publish
+from .args import choice_arg, enum_arg, province_arg, text_arg, wants_draft, wants_publish
 from .kind import ListingKind, Transition
 from .revisions import has_signed_deal, history_for
-from .services import ListingFilters, announce
+from .services import ListingFilters, announce, missing
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -97,6 +97,7 @@ def register_pages(bp: Blueprint, pages: ListingPages) -> None:
         if not (kind.may_post(user.organization) or user.is_operator):
             abort(403)
         form = pages.form()
+        form.drafting = wants_draft()
         if not form.is_submitted():
             form.province.data = user.organization.province
             form.city.data = user.organization.city
@@ -121,7 +122,10 @@ def register_pages(bp: Blueprint, pages: ListingPages) -> None:
         user = acting_user()
         db = get_session()
         history = history_for(db, user, listing, kind.revised)
-        return render_template(template("detail"), can_edit=can_change(user, listing), user=user,
+        can_edit = can_change(user, listing)
+        unfilled = [_(label) for label in missing(listing, kind.required)] \
+            if can_edit and listing.status == "draft" else []
+        return render_template(template("detail"), can_edit=can_edit, user=user, unfilled=unfilled,
                                show_contacts=listing_contacts_visible(db, user, listing),
                                matches=kind.matches(db, listing.id), history=history,
                                **pages.detail_context(db, listing), **{kind.singular: listing})
@@ -138,6 +142,9 @@ def register_pages(bp: Blueprint, pages: ListingPages) -> None:
         listing = load(ids)
         user = require_change(listing)
         form = pages.form(obj=listing)
+        # A draft saved as a draft needs only its title; publishing or saving a published
+        # listing checks everything.
+        form.drafting = listing.status == "draft" and wants_draft()
         if not form.is_submitted():
             form.fill(listing)
         if form.validate_on_submit():
@@ -146,7 +153,8 @@ def register_pages(bp: Blueprint, pages: ListingPages) -> None:
                 save_uploads(listing, user, form)
                 if wants_publish() and kind.publishable(listing):
                     kind.publish(listing)
-            return changed(listing, save, kind.updated)
+            publishing = wants_publish() and kind.publishable(listing)
+            return changed(listing, save, kind.published if publishing else kind.updated)
         return render_template(template("form"), form=form,
                                publishable=kind.publishable(listing),
                                under_deal=has_signed_deal(get_session(), listing),

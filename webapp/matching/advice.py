@@ -113,7 +113,7 @@ def field_scores(session: Session, need: Need) -> dict[Field, float]:
         return {}
     scores: dict[Field, float] = defaultdict(float)
     for result in session.scalars(select(Result).where(Result.id.in_(list(similar)))):
-        if is_matchable_result(result):
+        if is_matchable_result(result) and result.field is not None:
             scores[result.field] += similar[result.id]
     return dict(scores)
 

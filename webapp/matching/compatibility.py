@@ -47,6 +47,8 @@ def required_trl(need: Need) -> int:
 def maturity_part(need: Need, result: Result) -> float:
     """1 when the result is mature enough for how the need wants to cooperate, less below."""
     wanted = required_trl(need)
+    if result.trl is None:  # only a draft names none, and drafts are not matched
+        return 0.0
     return 1.0 if result.trl >= wanted else result.trl / wanted
 
 

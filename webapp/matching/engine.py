@@ -43,13 +43,14 @@ def need_doc(need: Need) -> dict[str, Any]:
     """The text of a need as the matcher reads it."""
     return {"id": need.id, "title": need.title,
             "text": "\n".join(p for p in (need.problem, need.indicators, need.basis) if p),
-            "keywords": need.keyword_list, "field": need.field.value}
+            "keywords": need.keyword_list, "field": need.field.value if need.field else ""}
 
 
 def result_doc(result: Result) -> dict[str, Any]:
     """The text of a result as the matcher reads it."""
     return {"id": result.id, "title": result.title, "text": result.summary,
-            "keywords": result.keyword_list, "field": result.field.value}
+            "keywords": result.keyword_list,
+            "field": result.field.value if result.field else ""}
 
 
 def _text_digest(doc: dict[str, Any]) -> str:

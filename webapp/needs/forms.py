@@ -56,6 +56,8 @@ class NeedForm(ListingForm):
         if self.budget_negotiable.data or self.budget_min.errors or self.budget_max.errors:
             return valid
         low, high = self.budget_min.data, self.budget_max.data
+        if low is None and high is None and self.drafting:
+            return valid
         if low is None and high is None:
             self.budget_max.errors = [*self.budget_max.errors, _("请填写预算范围，或勾选“预算面议”")]
             return False
@@ -82,7 +84,9 @@ class NeedForm(ListingForm):
         """The validated fields as the services take them."""
         negotiable = bool(self.budget_negotiable.data)
         return NeedInput(
-            title=self.title.data or "", field=Field(self.field.data), subfield=self.subfield.data or "",
+            title=self.title.data or "",
+            field=Field(self.field.data) if self.field.data else None,
+            subfield=self.subfield.data or "",
             problem=self.problem.data or "", indicators=self.indicators.data or "",
             basis=self.basis.data or "", keywords=self.keywords.data or "",
             budget_min_wan=None if negotiable else self.budget_min.data,

@@ -14,6 +14,7 @@ from ..matching.services import engine, matches_for_need
 from ..permissions import can_view_need
 from ..search import SearchSpec
 from .services import (
+    REQUIRED_FIELDS,
     REVISED_FIELDS,
     close_need,
     create_need,
@@ -49,8 +50,8 @@ SEARCH = SearchSpec(
 NEEDS = ListingKind(
     name="needs", singular="need", model=Need, noun=N_("需求"),
     post_refused=N_("只有企业可以发布技术需求。"), may_post=_may_post, can_view=can_view_need,
-    create=create_need, update=update_need, revised=REVISED_FIELDS, query=need_query,
-    publish=publish_need,
+    create=create_need, update=update_need, revised=REVISED_FIELDS, required=REQUIRED_FIELDS,
+    query=need_query, publish=publish_need,
     publishable=_publishable, matches=matches_for_need, search=SEARCH,
     transitions=(
         Transition("publish", publish_need, N_("需求已发布。"), "Publish a draft need."),

@@ -21,6 +21,7 @@ from ..listings.services import (
     add_listing,
     apply_listing,
     narrowed,
+    require_complete,
 )
 
 # Budgets are stored as whole fen below 1,000,000 万元 (the forms' limit).
@@ -36,6 +37,11 @@ REVISED_FIELDS = {
     "budget_max_wan": N_("预算上限（万元）"), "modes": N_("合作方式"), "province": N_("所属地区"),
     "city": N_("城市"), "valid_until": N_("有效期至"), "show_org_name": N_("公开显示机构名称"),
 }
+
+
+# What a need must have to be published (a draft may lack any of them but its title).
+REQUIRED_FIELDS = {name: REVISED_FIELDS[name]
+                   for name in ("title", "field", "problem", "modes", "province")}
 
 
 class NeedStateError(Refused):
@@ -104,6 +110,7 @@ def publish_need(need: Need) -> None:
     """Make a draft visible to everyone."""
     if need.status is not NeedStatus.DRAFT:
         raise NeedStateError(_("只有草稿可以发布"))
+    require_complete(need, REQUIRED_FIELDS, NeedStateError)
     need.status = NeedStatus.PUBLISHED
     need.published_at = utcnow()
 

@@ -33,13 +33,14 @@ def _public_needs(organization_id: int) -> list[ColumnElement[bool]]:
 
 def profile(session: Session, organization_id: int) -> Profile:
     """The figures of an organisation's public page."""
-    needs_by_field: dict[Field, int] = dict(session.execute(
+    # Only drafts lack a field, and drafts are not shown here.
+    needs_by_field: dict[Field, int] = {field: n for field, n in session.execute(
         select(Need.field, func.count()).where(*_public_needs(organization_id))
-        .group_by(Need.field)).all())
-    results_by_field: dict[Field, int] = dict(session.execute(
+        .group_by(Need.field)).all() if field is not None}
+    results_by_field: dict[Field, int] = {field: n for field, n in session.execute(
         select(Result.field, func.count()).where(Result.organization_id == organization_id,
                                                  Result.status == ResultStatus.PUBLISHED)
-        .group_by(Result.field)).all())
+        .group_by(Result.field)).all() if field is not None}
     fields = {f: needs_by_field.get(f, 0) + results_by_field.get(f, 0)
               for f in {*needs_by_field, *results_by_field}}
     deals = session.scalar(select(func.count(Deal.id)).join(Docking).where(

@@ -72,7 +72,7 @@ class ResultForm(ListingForm):
     def fill(self, listing: Any) -> None:
         """Show a result being edited, its form, price and rights too."""
         super().fill(listing)
-        self.form.data = listing.form.value
+        self.form.data = listing.form.value if listing.form is not None else ""
         self.price.data = listing.price_wan
         if listing.ip_rights:
             self.ip_type.data = listing.ip_rights[0].ip_type.value
@@ -86,10 +86,12 @@ class ResultForm(ListingForm):
         if ip_type and not numbers:
             ip = [(ip_type, "")]
         return ResultInput(
-            title=self.title.data or "", field=Field(self.field.data),
+            title=self.title.data or "",
+            field=Field(self.field.data) if self.field.data else None,
             subfield=self.subfield.data or "", summary=self.summary.data or "",
-            keywords=self.keywords.data or "", form=ResultKind(self.form.data),
-            trl=int(self.trl.data or 1), ip=ip,
+            keywords=self.keywords.data or "",
+            form=ResultKind(self.form.data) if self.form.data else None,
+            trl=self.trl.data, ip=ip,
             modes=[CooperationMode(m) for m in self.modes.data or []], price_wan=self.price.data,
             team=self.team.data or "", contact_name=self.contact_name.data or "",
             contact_phone=self.contact_phone.data or "", province=self.province.data or "",

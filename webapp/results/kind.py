@@ -13,6 +13,7 @@ from ..matching.services import engine, matches_for_result
 from ..permissions import can_view_result
 from ..search import SearchSpec
 from .services import (
+    REQUIRED_FIELDS,
     REVISED_FIELDS,
     create_result,
     publish_result,
@@ -49,7 +50,7 @@ RESULTS = ListingKind(
     name="results", singular="result", model=Result, noun=N_("成果"),
     post_refused=N_("只有高校和科研院所可以发布科技成果。"), may_post=_may_post,
     can_view=can_view_result, create=create_result, update=update_result,
-    revised=REVISED_FIELDS, query=result_query,
+    revised=REVISED_FIELDS, required=REQUIRED_FIELDS, query=result_query,
     publish=publish_result, publishable=_publishable,
     matches=matches_for_result, search=SEARCH,
     transitions=(

@@ -30,6 +30,7 @@ from ..listings.services import (
     add_listing,
     apply_listing,
     narrowed,
+    require_complete,
 )
 
 # What an edit of a published result records (``listings.revisions``), with each field's label:
@@ -43,6 +44,11 @@ REVISED_FIELDS = {
 }
 
 
+# What a result must have to be published (a draft may lack any of them but its title).
+REQUIRED_FIELDS = {name: REVISED_FIELDS[name] for name in
+                   ("title", "field", "summary", "form", "trl", "modes", "province")}
+
+
 class ResultStateError(Refused):
     """The result is not in a state that allows the action."""
 
@@ -52,8 +58,8 @@ class ResultInput(ListingInput):
     """A result's editable fields, as parsed from a form or a request."""
 
     summary: str
-    form: ResultForm
-    trl: int
+    form: ResultForm | None  # None only in a draft
+    trl: int | None
     ip: list[tuple[IPType, str]] = dataclass_field(default_factory=list)
     price_wan: Decimal | None = None
     team: str = ""
@@ -106,6 +112,7 @@ def publish_result(result: Result) -> None:
     """Make a draft or withdrawn result visible again."""
     if result.status is ResultStatus.PUBLISHED:
         raise ResultStateError(_("该成果已发布"))
+    require_complete(result, REQUIRED_FIELDS, ResultStateError)
     result.status = ResultStatus.PUBLISHED
     result.published_at = utcnow()
 

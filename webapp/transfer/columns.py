@@ -259,7 +259,8 @@ def need_row(need: Need) -> dict[str, str]:
         budget = f"{_plain(need.budget_min_wan)}-{_plain(need.budget_max_wan)}"
     return {
         "external_id": _export_id("needs", need), "title": need.title,
-        "organization": need.organization.name, "field": need.field.label,
+        "organization": need.organization.name,
+        "field": need.field.label if need.field else "",
         "subfield": need.subfield, "problem": need.problem, "indicators": need.indicators,
         "basis": need.basis, "keywords": "、".join(need.keyword_list), "budget": budget,
         "modes": "、".join(m.label for m in need.modes), "province": need.province,
@@ -274,9 +275,12 @@ def result_row(result: Result, contacts: bool) -> dict[str, str]:
     return {
         "external_id": _export_id("results", result), "title": result.title,
         "organization": result.organization.name, "org_kind": result.organization.kind.label,
-        "field": result.field.label, "subfield": result.subfield, "summary": result.summary,
-        "keywords": "、".join(result.keyword_list), "form": result.form.label,
-        "trl": str(result.trl), "ip_type": ip[0].ip_type.label if ip else "",
+        "field": result.field.label if result.field else "", "subfield": result.subfield,
+        "summary": result.summary,
+        "keywords": "、".join(result.keyword_list),
+        "form": result.form.label if result.form else "",
+        "trl": str(result.trl) if result.trl is not None else "",
+        "ip_type": ip[0].ip_type.label if ip else "",
         "ip_numbers": "、".join(i.number for i in ip if i.number),
         "modes": "、".join(m.label for m in result.modes),
         "price_wan": _plain(result.price_wan) if result.price_wan is not None else "面议",

@@ -33,6 +33,10 @@ ADDED_PROPERTIES: dict[str, set[str]] = {
     "TokenCreate": {"expires_in_days"},
 }
 
+#: Answers' properties that may also be null since (what a client sent is checked as before).
+#: Issue 17.3: a draft saved on a page with only its title has no field, form or maturity yet.
+NULLABLE_SINCE = {"Need.field", "Result.field", "Result.form", "Result.trl"}
+
 
 @pytest.fixture(scope="module")
 def before() -> dict[str, Any]:
@@ -142,7 +146,8 @@ def test_every_schema_is_kept_with_its_properties_required_fields_and_choices(
         for prop, old in was.get("properties", {}).items():
             new = schema["properties"][prop]
             where = f"{name}.{prop}"
-            assert _kinds(now, new) == _kinds(before, old), where
+            kinds = _kinds(now, new) - ({"null"} if where in NULLABLE_SINCE else set())
+            assert kinds == _kinds(before, old), where
             assert _choices(now, new) == _choices(before, old), where
             limits, old_limits = _limits(now, new), _limits(before, old)
             for key in UPPER_LIMITS:

@@ -73,9 +73,12 @@ declare(ListingResource(
         "create": "Post a need for one's enterprise, as a draft or published at once "
                   "(publish=true).\n\nAccepts an Idempotency-Key header. The organisation, "
                   "author and status are set by the platform; sending them is refused as "
-                  "unknown fields.",
+                  "unknown fields. Creating checks every field, drafts too (the pages alone save "
+                  "a draft with its title only; such a draft answers null for its field).",
         "detail": "One need (drafts only for their organisation and operators).",
-        "update": "Change some of a need's fields; the rest keep their values.",
+        "update": "Change some of a need's fields; the rest keep their values. Publishing "
+                  "(POST .../publish) refuses with 409 a need that still lacks a required field, "
+                  "naming them.",
         "matches": "A need's suggested results (still published), with each score's parts and "
                    "terms.",
     }))

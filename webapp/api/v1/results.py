@@ -76,9 +76,13 @@ declare(ListingResource(
         "list": "List results: published ones for everyone, one's own (drafts too) with "
                 "mine=true.",
         "create": "Post a result for one's university or institute, as a draft or published "
-                  "(publish=true).\n\nAccepts an Idempotency-Key header.",
+                  "(publish=true).\n\nAccepts an Idempotency-Key header. Creating checks "
+                  "every field, drafts too (the pages alone save a draft with its title only; "
+                  "such a draft answers null for its field, form and trl).",
         "detail": "One result (drafts and withdrawn ones only for their institution and "
                   "operators).",
-        "update": "Change some of a result's fields; the rest keep their values.",
+        "update": "Change some of a result's fields; the rest keep their values. Publishing "
+                  "(POST .../publish) refuses with 409 a result that still lacks a required "
+                  "field, naming them.",
         "matches": "A result's suggested needs (still open), with each score's parts and terms.",
     }))

@@ -115,7 +115,8 @@ class Listing(Answer):
 
     id = record_id()
     title = Str()
-    field = Choice(TechField)
+    # null only in a draft saved on a page with its title alone (issue 17.3)
+    field = Choice(TechField, allow_none=True)
     field_label = Computed("label", {"type": "string"})
     subfield = Str()
     keywords = Items(Str(), attribute="keyword_list")
@@ -130,7 +131,7 @@ class Listing(Answer):
 
     def label(self, listing: Any) -> str:
         """The field's name in the reader's language."""
-        return _(listing.field.label)
+        return _(listing.field.label) if listing.field is not None else ""
 
     def may_change(self, listing: Any) -> bool:
         """Whether the viewer may edit the listing."""
@@ -174,8 +175,8 @@ class Result(Listing):
     """A result."""
 
     summary = Str()
-    form = Choice(ResultForm)
-    trl = Int(validate=validate.Range(1, 9))
+    form = Choice(ResultForm, allow_none=True)  # null only in a draft, as ``field``
+    trl = Int(validate=validate.Range(1, 9), allow_none=True)
     maturity = Str()
     ip = Items(Obj(IPRight), attribute="ip_rights")
     price_wan = WanText(allow_none=True)

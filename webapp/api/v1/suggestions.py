@@ -26,7 +26,8 @@ from .schemas import PREVIEW_SIZE, SuggestionPreview, SuggestionPreviewResult
 def _item(suggestion: Suggestion, result: Result) -> dict[str, Any]:
     return {
         "id": result.id, "title": result.title, "organization": result.organization,
-        "field": result.field, "field_label": _(result.field.label), "trl": result.trl,
+        "field": result.field,
+        "field_label": _(result.field.label) if result.field else "", "trl": result.trl,
         "score": suggestion.score, "text_score": suggestion.text_score,
         "parts": dict(suggestion.parts), "terms": suggestion.terms,
         "related_terms": suggestion.related,
