@@ -368,8 +368,10 @@ def test_report_page_shows_the_figures_and_charts(world: dict[str, Any], app: Fl
     text = page_text(response)
     assert "60.0%" in text and "3 / 5 项需求" in text  # docking rate, needs docked / published
     assert "200.5" in text  # amount signed in the period
-    charts = re.findall(r'<svg[^>]*class="chart".*?</svg>', html, flags=re.S)
-    assert len(charts) == 3 and "<script" not in html and "http://cdn" not in html
+    # Each chart drawn twice: for a wide box and for a phone's (the stylesheet shows one).
+    charts = re.findall(r'<svg[^>]*class="chart chart-(?:wide|narrow)".*?</svg>', html,
+                        flags=re.S)
+    assert len(charts) == 6 and "<script" not in html and "http://cdn" not in html
     for svg in charts:
         ElementTree.fromstring(svg)  # noqa: S314 - our own markup; well-formed, so it draws
     assert "月度需求、对接与签约" in html and "转化漏斗" in html
@@ -451,6 +453,22 @@ def test_xlsx_exports(world: dict[str, Any], app: Flask, db: Session) -> None:
     data = report(db, **PERIOD)
     times = [list(r) for r in book["times"].iter_rows(min_row=2, values_only=True)]
     assert times == [[t["label"], t["median_days"], t["needs"]] for t in data["times"]]
+    # Read well in a spreadsheet: rates as percentages, amounts number-formatted, headings
+    # frozen, columns sized to their text.
+    sheet = book["funnel"]
+    assert [c.number_format for c in sheet[2]][1:] == ["#,##0", "0.0%", "General"]
+    assert sheet["C3"].number_format == sheet["D3"].number_format == "0.0%"
+    assert book["deals_by_organization"]["D2"].number_format == "#,##0.00"
+    headline = {row[1].value: row[2] for row in book["headline"].iter_rows(min_row=2)}
+    assert headline["docking_rate"].number_format == "0.0%"
+    assert headline["amount_signed_wan"].number_format == "#,##0.00"
+    assert headline["needs_published"].number_format == "#,##0"
+    for name in book.sheetnames:
+        assert book[name].freeze_panes == "A2", name
+        assert book[name]["A1"].font.bold, name
+    orgs_sheet = book["deals_by_organization"]
+    assert orgs_sheet.column_dimensions["A"].width >= len("江南工业大学") * 2
+    assert orgs_sheet.column_dimensions["D"].width >= len("签约金额（万元）") * 2
     single = load_workbook(io.BytesIO(client.get("/reports/deals_by_month.xlsx").data))
     assert single.sheetnames == ["deals_by_month"]
     assert [list(r) for r in single.active.iter_rows(min_row=2, values_only=True)] == [

@@ -15,7 +15,7 @@ from typing import Any
 from flask_babel import gettext as _
 from openpyxl import Workbook
 
-from ..spreadsheets import append_row, csv_bytes
+from ..spreadsheets import csv_bytes, write_table
 from .services import FIGURE_LABELS, FIGURES, Report
 
 CSV_MIMETYPE = "text/csv; charset=utf-8"
@@ -114,19 +114,25 @@ def to_csv(table: ReportTable) -> bytes:
 
 
 def to_xlsx(tables: Sequence[ReportTable]) -> bytes:
-    """A workbook with one sheet per table (sheet named by the table's key)."""
+    """A workbook with one sheet per table (sheet named by the table's key), written by
+    ``write_table``: rates shown as percentages and amounts number-formatted (their values
+    exact), headings frozen, columns sized. The headline table's values take each figure's
+    own kind."""
     book = Workbook()
     book.remove(book.worksheets[0])  # the empty sheet every new workbook starts with
+    figure_kinds = {key: kind for key, _label, kind in FIGURES}
     for table in tables:
         sheet = book.create_sheet(table.key[:31])  # Excel's limit on sheet names
-        append_row(sheet, [c.label for c in table.columns])
-        for row in table.values():
-            append_row(sheet, row)
-        for column, cells in zip(table.columns, sheet.iter_cols(min_row=2), strict=False):
-            fmt = {"wan": "0.######", "rate": "0.00%"}.get(column.kind)
-            if fmt:
-                for cell in cells:
-                    cell.number_format = fmt
+        keys = [c.key for c in table.columns]
+
+        def cell_kind(r: int, c: int, table: ReportTable = table,
+                      keys: list[str] = keys) -> str | None:
+            if table.key == "headline" and keys[c] == "value":
+                return figure_kinds.get(table.rows[r]["key"])
+            return None
+
+        write_table(sheet, [c.label for c in table.columns], table.values(),
+                    kinds=[c.kind for c in table.columns], cell_kind=cell_kind)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
