@@ -1,8 +1,9 @@
 """Benchmark (not a test): ``innomatch rematch-all`` end to end through a database.
 
-Fills an empty database with N needs and N results written like real listings (synthetic
-Chinese texts from :mod:`matcher.bench` on shared topics, cooperation modes, budgets, fields,
-a hundredth as many organisations) with their tokens stored, as publishing stores them. Then
+Fills an empty database with N needs and N results written like real listings
+(:mod:`webapp.demo.synthetic`: texts on shared topics, cooperation modes, budgets, fields, some
+closed or withdrawn; a hundredth as many organisations) with their tokens stored, as
+publishing stores them. Then
 runs ``innomatch rematch-all`` in a fresh process, as cron would, and prints its wall time,
 its per-chunk log and the suggestions stored. Figures are recorded in docs/benchmarks.md.
 
@@ -11,7 +12,7 @@ its per-chunk log and the suggestions stored. Figures are recorded in docs/bench
         --url postgresql://postgres@127.0.0.1:5432/rematch_bench --reset
     .venv/bin/python benchmarks/rematch_bench.py --url sqlite:////tmp/rb.db --reuse   # again
 
-The PostgreSQL database must be empty (or pass --reset to drop its public schema first).
+The database must be empty, or pass --reset to empty it first (``webapp.testbed``).
 """
 
 from __future__ import annotations
@@ -25,8 +26,7 @@ import subprocess  # nosec B404  (runs this project's own command)
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
-from decimal import Decimal
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -39,28 +39,22 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from report_bench import load
 
 from matcher import DEFAULT_PARAMS, Matcher
-from matcher.bench import iter_synthetic_corpus
 from models import (
-    CooperationMode,
-    Field,
     Match,
     Need,
-    NeedStatus,
     Organization,
     OrgKind,
     Result,
-    ResultForm,
-    ResultStatus,
     Role,
     User,
 )
 from webapp.db import make_engine
+from webapp.demo.synthetic import synthetic_needs, synthetic_results
 from webapp.matching.engine import _text_digest, need_doc, result_doc
-from webapp.migrate import upgrade
+from webapp.testbed import bench_database
 
 START = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
 CHUNK = 5000
-FIELDS, MODES = list(Field), list(CooperationMode)
 
 
 def _tokens(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -70,36 +64,9 @@ def _tokens(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
                                                                       strict=True)]
 
 
-def _listings(n: int, orgs: Sequence[int], kind: str) -> Iterator[Need | Result]:
-    # Results first, then needs, on the same topics (a corpus of 2n listings).
-    start = 0 if kind == "result" else n
-    for i, doc in enumerate(iter_synthetic_corpus(n, seed=1, start=start, n_topics_docs=2 * n)):
-        org = orgs[i % len(orgs)]
-        listing: Need | Result
-        if kind == "result":
-            listing = Result(organization_id=org, status=ResultStatus.PUBLISHED,
-                             field=FIELDS[i % len(FIELDS)], form=list(ResultForm)[i % 8],
-                             trl=1 + i % 9, published_at=START, created_at=START,
-                             updated_at=START, title=doc["title"][:120], summary=doc["text"],
-                             province="上海市", keywords=" ".join(doc["keywords"]))
-            if i % 3 == 0:
-                listing.price_wan = Decimal(20 + i % 400)
-        else:
-            listing = Need(organization_id=org, field=FIELDS[(i * 3) % len(FIELDS)],
-                           status=NeedStatus.DOCKING if i % 10 == 0 else NeedStatus.PUBLISHED,
-                           published_at=START, created_at=START, updated_at=START,
-                           title=doc["title"][:120], problem=doc["text"], province="江苏省",
-                           keywords=" ".join(doc["keywords"]),
-                           budget_min_wan=Decimal(10 + i % 50),
-                           budget_max_wan=Decimal(100 + i % 300))
-        listing.modes = [MODES[i % len(MODES)], MODES[(i + 3) % len(MODES)]]
-        yield listing
-
-
 def fill(url: str, n: int, jobs: int) -> None:
     """N needs and N results with stored tokens (tokenised in ``jobs`` processes)."""
     engine = make_engine(url)
-    upgrade(engine, "head")
     n_orgs = max(20, n // 100)
     load(engine, Organization.__table__, (
         {"name": f"机构{i:06d}", "kind": OrgKind.ENTERPRISE if i % 2 else OrgKind.UNIVERSITY,
@@ -112,9 +79,13 @@ def fill(url: str, n: int, jobs: int) -> None:
     enterprises = list(range(1, n_orgs + 1, 2))
     institutes = list(range(2, n_orgs + 1, 2))
     with multiprocessing.get_context("fork").Pool(jobs) as pool:
-        for kind, orgs, to_doc in (("result", institutes, result_doc),
-                                   ("need", enterprises, need_doc)):
-            rows = _listings(n, orgs, kind)
+        corpus = {"seed": 1, "n_topics_docs": 2 * n}  # results, then needs on their topics
+        listings: tuple[tuple[Iterator[Need | Result], Callable[[Any], Any]], ...] = (
+            (synthetic_results(n, lambda i: (institutes[i % len(institutes)], None), START,
+                               **corpus), result_doc),
+            (synthetic_needs(n, lambda i: (enterprises[i % len(enterprises)], None), START,
+                             start=n, **corpus), need_doc))
+        for rows, to_doc in listings:
             while chunk := list(itertools.islice(rows, CHUNK)):
                 docs = [to_doc(r) for r in chunk]
                 parts = [docs[i:i + CHUNK // jobs + 1] for i in range(0, len(docs),
@@ -153,31 +124,20 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--url", help="database URL (default: SQLite in a temporary directory)")
     parser.add_argument("--listings", type=int, default=10_000, help="needs, and as many results")
     parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--reset", action="store_true", help="drop the PostgreSQL schema first")
+    parser.add_argument("--reset", action="store_true", help="empty the database first")
     parser.add_argument("--reuse", action="store_true", help="the database is filled already")
     args = parser.parse_args(argv)
-    tmp = None
-    url = args.url
-    if url is None:
-        tmp = tempfile.TemporaryDirectory()
-        url = f"sqlite:///{tmp.name}/rematch.db"
-    if args.reset and url.startswith("postgresql"):
-        engine = make_engine(url)
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-        engine.dispose()
-    if not args.reuse:
-        t0 = time.perf_counter()
-        fill(url, args.listings, args.jobs)
-        print(f"filled {args.listings} needs + {args.listings} results in "
-              f"{time.perf_counter() - t0:.0f} s", flush=True)
-    res = rematch(url, args.jobs)
+    with bench_database(args.url, reset=args.reset, reuse=args.reuse) as url:
+        if not args.reuse:
+            t0 = time.perf_counter()
+            fill(url, args.listings, args.jobs)
+            print(f"filled {args.listings} needs + {args.listings} results in "
+                  f"{time.perf_counter() - t0:.0f} s", flush=True)
+        res = rematch(url, args.jobs)
     for line in res["log"]:
         print("   ", line)
     print(f"rematch-all: {res['wall_s']} s wall, {res['stored']} suggestions stored "
           f"({res['out']})")
-    if tmp is not None:
-        tmp.cleanup()
 
 
 if __name__ == "__main__":

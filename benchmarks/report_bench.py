@@ -9,7 +9,7 @@ rendered for an operator. Figures are recorded in docs/benchmarks.md.
     .venv/bin/python benchmarks/report_bench.py --url postgresql://postgres@127.0.0.1:5432/bench
     .venv/bin/python benchmarks/report_bench.py --scale 0.1           # a tenth of the size
 
-The PostgreSQL database must be empty (or pass --reset to drop its public schema first).
+The database must be empty, or pass --reset to empty it first (``webapp.testbed``).
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ import argparse
 import datetime as dt
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal
@@ -27,7 +26,7 @@ from typing import Any
 
 import numpy as np
 from flask_login import login_user
-from sqlalchemy import Engine, func, insert, inspect, select, text
+from sqlalchemy import Engine, func, insert, select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -53,11 +52,10 @@ from models import (
     User,
 )
 from models.taxonomy import PROVINCES, Field
-from webapp import create_app
 from webapp.db import get_session, make_engine
-from webapp.migrate import upgrade
 from webapp.reports import views as report_views
 from webapp.reports.services import ReportFilters, build_report
+from webapp.testbed import bench_database, make_app
 
 BATCH = 20_000
 START = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
@@ -221,40 +219,34 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--matches", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--seed", type=int, default=2025)
-    parser.add_argument("--reset", action="store_true", help="drop the PostgreSQL schema first")
+    parser.add_argument("--reset", action="store_true", help="empty the database first")
     parser.add_argument("--reuse", action="store_true",
                         help="time a database filled by an earlier run instead of filling it")
     args = parser.parse_args(argv)
     n_needs, n_results, n_matches = (max(10, int(v * args.scale)) for v in
                                      (args.needs, args.results, args.matches))
-    tmp = tempfile.TemporaryDirectory()
-    url = args.url or f"sqlite:///{Path(tmp.name) / 'bench.db'}"
-    engine = make_engine(url)
-    if args.reset and engine.dialect.name == "postgresql":
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-    if args.reuse:
-        upgrade(engine)  # the schema may have moved on since the database was filled
-        with engine.connect() as conn:
-            counts = {t.name: int(conn.scalar(select(func.count()).select_from(t)) or 0)
-                      for t in (Need.__table__, Result.__table__, Match.__table__,
-                                Docking.__table__, Deal.__table__)}
-        print(f"# {engine.dialect.name} (reused): "
-              + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
-    else:
-        if set(inspect(engine).get_table_names()) - {"alembic_version"}:
-            raise SystemExit("the database is not empty (use --reset for PostgreSQL)")
-        upgrade(engine)
-        t0 = time.perf_counter()
-        counts = fill(engine, n_needs, n_results, n_matches, args.seed)
-        fill_seconds = time.perf_counter() - t0
-        print(f"# {engine.dialect.name}: " + ", ".join(f"{k} {v:,}" for k, v in counts.items())
-              + f" (filled in {fill_seconds:.0f} s)")
+    with bench_database(args.url, reset=args.reset, reuse=args.reuse) as url:
+        engine = make_engine(url)
+        if args.reuse:
+            with engine.connect() as conn:
+                counts = {t.name: int(conn.scalar(select(func.count()).select_from(t)) or 0)
+                          for t in (Need.__table__, Result.__table__, Match.__table__,
+                                    Docking.__table__, Deal.__table__)}
+            print(f"# {engine.dialect.name} (reused): "
+                  + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
+        else:
+            t0 = time.perf_counter()
+            counts = fill(engine, n_needs, n_results, n_matches, args.seed)
+            print(f"# {engine.dialect.name}: "
+                  + ", ".join(f"{k} {v:,}" for k, v in counts.items())
+                  + f" (filled in {time.perf_counter() - t0:.0f} s)")
+        engine.dispose()
+        time_report(url, args.repeat)
 
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False,
-                      "PASSWORD_HASH_PARAMS": {"time_cost": 1, "memory_cost": 8,
-                                               "parallelism": 1}})
+
+def time_report(url: str, repeat: int) -> None:
+    """Time the report under several filters, then its pages, as an operator."""
+    app = make_app(url)
     session = app.extensions["db_sessionmaker"]()
     if session.scalar(select(User).where(User.email == "operator@bench.cn")) is None:
         operator = User(email="operator@bench.cn", name="运营", role=Role.OPERATOR,
@@ -271,7 +263,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     }
     print("\n| case | build_report median (s) | worst (s) |\n|---|---|---|")
     for name, filters in cases.items():
-        median, worst = timed(lambda f=filters: build_report(session, f), args.repeat)  # type: ignore[misc]
+        median, worst = timed(lambda f=filters: build_report(session, f), repeat)  # type: ignore[misc]
         print(f"| {name} | {median:.3f} | {worst:.3f} |")
     operator_id = session.scalar(select(User.id).where(User.email == "operator@bench.cn"))
 
@@ -293,16 +285,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     print("\n| page | median (s) | worst (s) |\n|---|---|---|")
     for name, fn in (("/reports (all time)", page), ("/reports (year, field)", page_filtered),
                      ("/figures", public)):
-        median, worst = timed(fn, args.repeat)
+        median, worst = timed(fn, repeat)
         print(f"| {name} | {median:.3f} | {worst:.3f} |")
     report = build_report(session, ReportFilters())
     print(f"\nall-time docking rate {report.docking_rate}, "
           f"deals {report.headline['deals_signed']:,}, "
           f"amount {report.headline['amount_signed_wan']:,f} 万元")
     session.close()
-    engine.dispose()
     app.extensions["db_engine"].dispose()
-    tmp.cleanup()
 
 
 if __name__ == "__main__":

@@ -27,14 +27,14 @@ import json
 import random
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import inspect, text
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -52,13 +52,12 @@ from models import (
     ResultStatus,
 )
 from models.taxonomy import PROVINCES, Field
-from webapp import create_app
 from webapp.db import make_engine
 from webapp.matching.services import engine as matching_engine
-from webapp.migrate import upgrade
 from webapp.results.kind import RESULTS
 from webapp.results.services import ResultFilters
 from webapp.search import order_of, search
+from webapp.testbed import bench_database, make_app
 
 START = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
 FIELDS = list(Field)
@@ -140,35 +139,29 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--docs", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=100)
     parser.add_argument("--seed", type=int, default=2025)
-    parser.add_argument("--reset", action="store_true", help="drop the PostgreSQL schema first")
+    parser.add_argument("--reset", action="store_true", help="empty the database first")
     parser.add_argument("--reuse", action="store_true",
                         help="time a database filled by an earlier run instead of filling it")
     args = parser.parse_args(argv)
-    tmp = tempfile.TemporaryDirectory()
-    url = args.url or f"sqlite:///{Path(tmp.name) / 'bench.db'}"
-    db = make_engine(url)
-    if args.reset and db.dialect.name == "postgresql":
-        with db.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-    out: dict[str, Any] = {"database": db.dialect.name, "docs": args.docs}
-    if not args.reuse:
-        if set(inspect(db).get_table_names()) - {"alembic_version"}:
-            raise SystemExit("the database is not empty (use --reset for PostgreSQL)")
-        upgrade(db)
-        t0 = time.perf_counter()
-        out["rows"] = fill(url, args.docs, args.seed)
-        out["fill_s"] = round(time.perf_counter() - t0, 1)
-    db.dispose()
-    report(out)
+    with bench_database(args.url, reset=args.reset, reuse=args.reuse) as url:
+        out: dict[str, Any] = {"database": make_url(url).get_backend_name(),
+                               "docs": args.docs}
+        if not args.reuse:
+            t0 = time.perf_counter()
+            out["rows"] = fill(url, args.docs, args.seed)
+            out["fill_s"] = round(time.perf_counter() - t0, 1)
+        report(out)
+        time_search(url, args.docs, args.queries, args.seed, out)
 
+
+def time_search(url: str, n_docs: int, n_queries: int, seed: int, out: dict[str, Any]) -> None:
+    """Build the index of the filled database, then time the searches (printed to ``out``)."""
     # The index is built with two tokenising processes (a worker uses one: it starts from the
     # snapshot ``innomatch reindex`` writes, or from the tokens stored with the listings).
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False,
-                      "MATCHER_PARAMS": {**DEFAULT_PARAMS, "n_jobs": 2}})
+    app = make_app(url, MATCHER_PARAMS={**DEFAULT_PARAMS, "n_jobs": 2})
     client = app.test_client()
-    typed = typed_queries(args.queries, args.docs, args.seed)
-    sentences = synthetic_queries(args.queries, args.docs, seed=args.seed)
+    typed = typed_queries(n_queries, n_docs, seed)
+    sentences = synthetic_queries(n_queries, n_docs, seed=seed)
     with app.app_context():
         session = app.extensions["db_sessionmaker"]()
         t0 = time.perf_counter()
@@ -203,7 +196,6 @@ def main(argv: Sequence[str] | None = None) -> None:
         session.close()
     report(out)
     app.extensions["db_engine"].dispose()
-    tmp.cleanup()
 
 
 if __name__ == "__main__":

@@ -15,11 +15,9 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from models import (
-    Base,
     CooperationMode,
     Field,
     Need,
@@ -33,31 +31,17 @@ from models import (
     User,
     utcnow,
 )
-from webapp import create_app
-from webapp.db import make_engine
-from webapp.migrate import upgrade
+from webapp.testbed import empty_tables, fresh_database, make_app
 
-from support import CHEAP_ARGON2, PASSWORD, Heard, listen, login
-
-
-def _reset_postgres(engine: Engine) -> None:
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
+from support import PASSWORD, Heard, listen, login
 
 
 @pytest.fixture(scope="session")
 def database_template(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A database migrated to head once per test session; returns its URL."""
-    url = os.environ.get("TEST_DATABASE_URL")
-    if url:
-        engine = make_engine(url)
-        _reset_postgres(engine)
-    else:
-        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'template.db'}"
-        engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
+    url = (os.environ.get("TEST_DATABASE_URL")
+           or f"sqlite:///{tmp_path_factory.mktemp('db') / 'template.db'}")
+    fresh_database(url)
     return url
 
 
@@ -71,25 +55,15 @@ def database_url(database_template: str, tmp_path: Path) -> Iterator[str]:
         yield f"sqlite:///{target}"
         return
     yield database_template
-    engine = make_engine(database_template)
-    tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
-    with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    engine.dispose()
+    empty_tables(database_template)
 
 
 @pytest.fixture
 def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
     """The application on a fresh database and attachment folder, CSRF off (one test switches
     it on)."""
-    app = create_app({
-        "ATTACHMENT_DIR": str(tmp_path / "attachments"),
-        "TESTING": True,
-        "SECRET_KEY": "test-secret",
-        "DATABASE_URL": database_url,
-        "WTF_CSRF_ENABLED": False,
-        "PASSWORD_HASH_PARAMS": CHEAP_ARGON2,
-    })
+    app = make_app(database_url, TESTING=True, SECRET_KEY="test-secret",
+                   ATTACHMENT_DIR=str(tmp_path / "attachments"))
     yield app
     app.extensions["db_engine"].dispose()
 

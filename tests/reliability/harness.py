@@ -44,12 +44,12 @@ from models import (
 )
 from webapp.api.services import create_token
 from webapp.db import make_engine
-from webapp.migrate import upgrade
+from webapp.testbed import CHEAP_ARGON2
+from webapp.testbed import fresh_database as fresh_database  # the tests' name
 
 HERE = Path(__file__).resolve().parent
 GUNICORN = Path(sys.executable).with_name("gunicorn")
 GENEROUS = "100000 per minute"
-TEST_PASSWORD_PARAMS = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
 
 
 # --- databases --------------------------------------------------------------------------------
@@ -83,23 +83,6 @@ def backend_url(backend: str, tmp_path: Path, suffix: str) -> str:
             pytest.skip("SQLite variant: runs when the suite runs on SQLite")
         return f"sqlite:///{tmp_path / f'{suffix}.db'}"
     return postgres_url_or_skip(suffix)
-
-
-def fresh_database(url: str) -> None:
-    """Empty the database and migrate it to head."""
-    engine = make_engine(url)
-    try:
-        if engine.dialect.name == "postgresql":
-            with engine.begin() as conn:
-                conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-                conn.execute(text("CREATE SCHEMA public"))
-        else:
-            path = Path(make_url(url).database or "")
-            for extra in ("", "-wal", "-shm"):
-                Path(f"{path}{extra}").unlink(missing_ok=True)
-        upgrade(engine)
-    finally:
-        engine.dispose()
 
 
 def plain_engine(url: str) -> Engine:
@@ -305,7 +288,7 @@ def server_config(url: str, **extra: Any) -> dict[str, Any]:
     Redis shared with other runs must not count for them)."""
     return {
         "DATABASE_URL": url, "SECRET_KEY": "reliability-test-secret",
-        "PASSWORD_HASH_PARAMS": TEST_PASSWORD_PARAMS, "RATELIMIT_STORAGE_URI": "memory://",
+        "PASSWORD_HASH_PARAMS": dict(CHEAP_ARGON2), "RATELIMIT_STORAGE_URI": "memory://",
         "RATE_LIMIT_LOGIN": GENEROUS, "RATE_LIMIT_LOGIN_ADDRESS_ACCOUNT": GENEROUS,
         "LOGIN_BACKOFF_AFTER": 100000,
         "RATE_LIMIT_SIGNUP": GENEROUS, "RATE_LIMIT_PASSWORD_RESET": GENEROUS,

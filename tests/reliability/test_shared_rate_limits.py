@@ -21,7 +21,6 @@ from urllib.parse import urlencode
 import pytest
 from argon2 import PasswordHasher
 from reliability.harness import (
-    TEST_PASSWORD_PARAMS,
     Gunicorn,
     backend_url,
     fresh_database,
@@ -32,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from models import Organization, OrgKind, User
 from webapp.security.limiter import redis_answers
+from webapp.testbed import CHEAP_ARGON2
 
 REDIS = "redis://127.0.0.1:6379/0"
 PASSWORD = "shared-limits-42"
@@ -75,7 +75,7 @@ def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Gunicorn]
         org = Organization(name="限流测试机构", kind=OrgKind.ENTERPRISE, province="上海市",
                            city="上海市")
         owner = User(email=OWNER, name="主人", organization=org,
-                     password_hash=PasswordHasher(**TEST_PASSWORD_PARAMS).hash(PASSWORD))
+                     password_hash=PasswordHasher(**CHEAP_ARGON2).hash(PASSWORD))
         session.add_all([org, owner])
         session.commit()
     engine.dispose()

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable
-from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -12,21 +10,9 @@ from flask import Flask
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from matcher.bench import iter_synthetic_corpus
-from models import (
-    CooperationMode,
-    Field,
-    Match,
-    Need,
-    NeedStatus,
-    Organization,
-    OrgKind,
-    Result,
-    ResultForm,
-    ResultStatus,
-    User,
-)
+from models import Match, Need, NeedStatus, Organization, OrgKind, Result, User
 from models.base import utcnow
+from webapp.demo.synthetic import synthetic_needs, synthetic_results
 from webapp.matching import rematch
 from webapp.matching.services import reindex, rematch_need, rematch_result
 
@@ -41,36 +27,20 @@ def world(db: Session, make_user: Callable[..., User],
     enterprises = [make_user(make_org(OrgKind.ENTERPRISE)) for _ in range(4)]
     institutes = [make_user(make_org(OrgKind.UNIVERSITY)) for _ in range(3)]
     both = make_user(make_org(OrgKind.ENTERPRISE))
-    fields, modes = list(Field), list(CooperationMode)
-    result_ids, need_ids = [], []
-    texts = iter_synthetic_corpus(N_RESULTS + N_NEEDS, seed=3)
-    for i, doc in enumerate(itertools.islice(texts, N_RESULTS)):
-        author = both if i % 9 == 0 else institutes[i % 3]
-        status = ResultStatus.WITHDRAWN if i % 17 == 0 else ResultStatus.PUBLISHED
-        r = Result(organization_id=author.organization_id, author_id=author.id, status=status,
-                   field=fields[i % len(fields)], form=list(ResultForm)[i % 5], trl=1 + i % 9,
-                   published_at=utcnow())
-        r.title, r.summary, r.province = doc["title"], doc["text"], "上海市"
-        r.keywords = " ".join(doc["keywords"])
-        r.modes = [modes[i % len(modes)], modes[(i + 2) % len(modes)]]
-        db.add(r)
-        db.flush()
-        result_ids.append(r.id)
-    for i, doc in enumerate(texts):
-        author = both if i % 7 == 0 else enterprises[i % 4]
-        status = (NeedStatus.CLOSED if i % 13 == 0 else
-                  NeedStatus.DOCKING if i % 5 == 0 else NeedStatus.PUBLISHED)
-        n = Need(organization_id=author.organization_id, author_id=author.id, status=status,
-                 field=fields[(i * 3) % len(fields)], published_at=utcnow())
-        n.title, n.problem, n.province = doc["title"], doc["text"], "江苏省"
-        n.keywords = " ".join(doc["keywords"])
-        n.modes = [modes[i % len(modes)]]
-        n.budget_min_wan, n.budget_max_wan = Decimal(10 + i % 50), Decimal(100 + i % 300)
-        db.add(n)
-        db.flush()
-        need_ids.append(n.id)
+
+    def posted_by(user: User) -> tuple[int, int | None]:
+        return user.organization_id, user.id
+
+    corpus = {"seed": 3, "n_topics_docs": N_RESULTS + N_NEEDS}
+    results = list(synthetic_results(
+        N_RESULTS, lambda i: posted_by(both if i % 9 == 0 else institutes[i % 3]), utcnow(),
+        **corpus))
+    needs = list(synthetic_needs(
+        N_NEEDS, lambda i: posted_by(both if i % 7 == 0 else enterprises[i % 4]), utcnow(),
+        start=N_RESULTS, **corpus))
+    db.add_all([*results, *needs])
     db.commit()
-    return need_ids, result_ids
+    return [n.id for n in needs], [r.id for r in results]
 
 
 def _rows(matches: Any) -> dict[tuple[int, int], tuple[Any, ...]]:
