@@ -42,12 +42,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .reports import bp as reports_bp
     from .results import bp as results_bp
     from .solutions import bp as solutions_bp
+    from .workspace import bp as workspace_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(needs_bp)
     app.register_blueprint(results_bp)
     app.register_blueprint(solutions_bp)
+    app.register_blueprint(workspace_bp)
     app.register_blueprint(dockings_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(matching_bp)

@@ -137,6 +137,8 @@ RULES: dict[str, Rule] = {
     "results.new": only("supplier", "operator"),
     # Dockings: the two sides, the assigned broker and operators.
     "dockings.index": login_only(),
+    # 我的: each user's own organisation's records, so anyone logged in.
+    "workspace.index": login_only(),
     "dockings.detail": only(*PARTIES),
     "dockings.move": only(*PARTIES),
     "dockings.message": only(*PARTIES),
