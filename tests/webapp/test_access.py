@@ -198,6 +198,7 @@ RULES: dict[str, Rule] = {
     "api_v1.deals_list_deals": login_only(),
     "api_v1.deals_detail": only(*PARTIES),
     "api_v1.deals_correct": only(*PARTIES),
+    "api_v1.attachments_download": only("owner", "supplier", "operator"),
 }
 
 # What every write sends: plausible fields plus ones nobody may set this way (mass assignment).

@@ -313,6 +313,38 @@ def test_the_access_matrix(matrix: dict[str, Any]) -> None:
     assert listed == EXPECTED
 
 
+def test_the_api_lists_and_serves_by_the_same_rule(matrix: dict[str, Any]) -> None:
+    """The listing's JSON names the files the caller may have (metadata only), and the API's
+    download answers exactly those."""
+    listed: dict[str, set[str]] = {name: set() for name in EXPECTED}
+    got: dict[str, set[str]] = {name: set() for name in EXPECTED}
+    for actor, client in matrix["clients"].items():
+        answers = {"need": client.get(f"/api/v1/needs/{matrix['need'].id}").get_json(),
+                   "result": client.get(f"/api/v1/results/{matrix['result'].id}").get_json()}
+        for name, attachment in matrix["files"].items():
+            entries = [a for a in answers[name.split("_")[0]]["attachments"]
+                       if a["id"] == attachment.id]
+            if entries:
+                listed[name].add(actor)
+                entry = entries[0]
+                assert entry["filename"] == attachment.filename
+                assert entry["confidential"] is attachment.confidential
+                assert entry["media_type"] == "application/pdf" and entry["size"] == len(PDF)
+                assert entry["download_url"] == f"/api/v1/attachments/{attachment.id}"
+            response = client.get(f"/api/v1/attachments/{attachment.id}")
+            body = response.get_data()
+            response.close()
+            if response.status_code == 200:
+                got[name].add(actor)
+                assert body == PDF
+                assert response.headers["Content-Disposition"].startswith("attachment;")
+            else:
+                assert response.status_code == 404
+                assert response.get_json()["error"] == "not_found"
+    assert listed == EXPECTED
+    assert got == EXPECTED
+
+
 def test_confidential_files_need_contacts_exchanged(matrix: dict[str, Any], db: Session) -> None:
     """While the docking is only an interest, or once dropped, the other side is a stranger."""
     docking = db.get(Docking, matrix["docking"].id)
@@ -371,6 +403,8 @@ def test_solution_files_go_to_the_need_and_confidential_ones_once_docked(
     assert db.get(Solution, solution.id).status is SolutionStatus.ACCEPTED  # type: ignore[union-attr]
     assert _status(as_enterprise, first) == 200
     assert "技术方案.docx" in page_text(as_enterprise.get(f"/solutions/{solution.id}"))
+    answer = as_enterprise.get(f"/api/v1/solutions/{solution.id}").get_json()
+    assert [a["filename"] for a in answer["attachments"]] == ["技术方案.docx", "汇报.pptx"]
     assert _status(as_other_enterprise, first) == 404
 
 

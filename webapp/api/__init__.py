@@ -10,6 +10,7 @@ def init_app(app: Flask) -> None:
     from ..extensions import csrf
     from . import tokens_views
     from .v1 import (  # noqa: F401 - importing a module declares its operations
+        attachments,
         deals,
         dockings,
         me,

@@ -6,6 +6,6 @@ from flask import Blueprint
 bp: Blueprint = Blueprint("attachments", __name__, url_prefix="/attachments")
 
 from . import views  # noqa: E402
-from .views import init_app, save_uploads, takes_files  # noqa: E402
+from .views import file_response, init_app, save_uploads, takes_files  # noqa: E402
 
-__all__ = ["bp", "init_app", "save_uploads", "takes_files", "views"]
+__all__ = ["bp", "file_response", "init_app", "save_uploads", "takes_files", "views"]

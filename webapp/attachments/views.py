@@ -52,7 +52,12 @@ def _load(attachment_id: int) -> Attachment:
 @bp.route("/<int:attachment_id>")
 def download(attachment_id: int) -> WerkzeugResponse:
     """The file, as a download, to those ``can_download`` allows."""
-    attachment = _load(attachment_id)
+    return file_response(_load(attachment_id))
+
+
+def file_response(attachment: Attachment) -> WerkzeugResponse:
+    """The answer that hands over an attachment the caller may have (``can_download``,
+    checked by the caller): a download, never a page; a 404 when its file is missing."""
     path = storage.path_of(attachment.storage_key)
     if not path.is_file():
         current_app.logger.error("attachment %s: file %s is missing", attachment.id, path.name)

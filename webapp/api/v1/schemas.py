@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from flask import g
+from flask import g, url_for
 from flask_babel import gettext as _
 from marshmallow import ValidationError, fields, pre_dump, validate, validates_schema
 
@@ -32,6 +32,7 @@ from models.docking import Side
 from models.taxonomy import PROVINCES
 
 from ... import input_rules as rules
+from ...attachments.services import attachments_of
 from ...contacts import listing_contacts_visible
 from ...db import get_session
 from ...dockings.services import moves_for
@@ -110,6 +111,36 @@ class OrgBrief(Answer):
     kind = Choice(OrgKind)
 
 
+class AttachmentBrief(Answer):
+    """A file attached to a need, a result or a solution: what it is, and where its bytes are
+    (``GET /api/v1/attachments/{attachment_id}``, with the same access rule)."""
+
+    id = record_id()
+    filename = Str()
+    media_type = Str()
+    size = Int(validate=validate.Range(min=0))
+    sha256 = Str()
+    confidential = Bool()
+    created_at = Timestamp()
+    download_url = Computed("url", {"type": "string"})
+
+    def url(self, attachment: Any) -> str:
+        """The API's download of the file."""
+        return url_for("api_v1.attachments_download", attachment_id=attachment.id)
+
+
+class VisibleAttachments(Items):
+    """The record's attachments the caller may see (``attachments.services.can_download``):
+    confidential ones only for its organisation, operators and the other side of a docking."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(Obj(AttachmentBrief), **kwargs)
+
+    def get_value(self, obj: Any, attr: str, accessor: Any = None, default: Any = None) -> Any:
+        """The visible attachments, oldest first."""
+        return attachments_of(get_session(), obj, acting_user())
+
+
 class Listing(Answer):
     """What needs and results both show."""
 
@@ -128,6 +159,7 @@ class Listing(Answer):
     updated_at = Timestamp()
     published_at = Timestamp(allow_none=True)
     can_edit = Computed("may_change", {"type": "boolean"})
+    attachments = VisibleAttachments()
 
     def label(self, listing: Any) -> str:
         """The field's name in the reader's language."""
@@ -239,6 +271,7 @@ class Solution(Answer):
     updated_at = Timestamp()
     allowed = Computed("decisions", {"type": "array", "items": {
         "type": "string", "enum": _values(SolutionStatus)}})
+    attachments = VisibleAttachments()
 
     def linked(self, solution: Any) -> list[int]:
         """The ids of the results the solution links."""
