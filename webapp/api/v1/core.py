@@ -51,7 +51,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 WRITE_ERRORS = (400, 401, 403, 404, 409, 413, 422)
 STALE = N_("该对接已被他人更新，请查看最新状态后再操作。")
 
-STATUS_TEXT = {200: "成功", 201: "已创建", 204: "已完成，无内容", **ERROR_MESSAGES}
+STATUS_TEXT = {200: N_("成功"), 201: N_("已创建"), 204: N_("已完成，无内容"), **ERROR_MESSAGES}
 # Who may call an operation, and how the document says so.
 SECURITY: dict[str, list[dict[str, list[str]]]] = {
     "none": [],
@@ -363,7 +363,7 @@ def _documented(endpoint: str, method: str, auth: str, errors: Iterable[int],
         doc["parameters"] = [{
             "name": "Idempotency-Key", "in": "header", "required": False,
             "schema": {"type": "string", "maxLength": MAX_IDEMPOTENCY_KEY},
-            "description": "重发同一请求时不重复创建，返回第一次的响应"}]
+            "description": N_("重发同一请求时不重复创建，返回第一次的响应")}]
     return doc
 
 

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
 from models import ContractType, Deal, Docking
+from models.i18n import N_
 
 from ...db import get_session
 from ...dockings.services import can_view, correct_deal
@@ -22,9 +23,9 @@ SORTS = {"signed_on": Deal.signed_on, "amount": Deal.amount_wan, "id": Deal.id}
 class DealQuery(PageQuery):
     """What the deal list can be narrowed by."""
 
-    contract_type = Choice(ContractType, metadata={"description": "合同类型"})
-    signed_from = Day(metadata={"description": "签约日期不早于"})
-    signed_to = Day(metadata={"description": "签约日期不晚于"})
+    contract_type = Choice(ContractType, metadata={"description": N_("合同类型")})
+    signed_from = Day(metadata={"description": N_("签约日期不早于")})
+    signed_to = Day(metadata={"description": N_("签约日期不晚于")})
     sort = sort_field(SORTS, "-signed_on")
 
 

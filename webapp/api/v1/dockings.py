@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 
 from models import Docking, DockingState, Need, Result, User
 from models import Field as TechField
+from models.i18n import N_
 
 from ...db import get_session
 from ...dockings.services import (
@@ -44,8 +45,8 @@ SORTS = {"updated_at": Docking.updated_at, "created_at": Docking.created_at, "id
 class DockingQuery(PageQuery):
     """What the docking list can be narrowed by."""
 
-    state = Choice(DockingState, metadata={"description": "状态"})
-    field = Choice(TechField, metadata={"description": "需求的技术领域（仅平台运营）"})
+    state = Choice(DockingState, metadata={"description": N_("状态")})
+    field = Choice(TechField, metadata={"description": N_("需求的技术领域（仅平台运营）")})
     sort = sort_field(SORTS, "-updated_at")
 
 
@@ -93,7 +94,7 @@ def detail(docking_id: int) -> dict[str, Any]:
 @operation("/dockings", "POST", tag="dockings", body=Interest, response=DockingAnswer, status=201,
            errors=WRITE_ERRORS, idempotent=True)
 def interest(body: dict[str, Any]) -> Any:
-    """感兴趣: open the docking of a need and a result, or agree to the other side's interest.
+    """Show interest: open the docking of a need and a result, or agree to the other side's one.
 
     Accepts an Idempotency-Key header.
     """
@@ -145,7 +146,7 @@ def message(body: dict[str, Any], docking_id: int) -> Any:
            response=DealAnswer, status=201, errors=WRITE_ERRORS, idempotent=True,
            guard=visible_docking, current=docking_as_it_stands)
 def deal(body: dict[str, Any], docking_id: int) -> Any:
-    """Record the signed contract: the docking becomes signed and its need 已签约.
+    """Record the signed contract: the docking and its need become signed.
 
     Accepts an Idempotency-Key header.
     """

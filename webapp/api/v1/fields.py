@@ -16,6 +16,8 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, pre_load, validate
 
+from models.i18n import N_
+
 from ...input_rules import (
     KEYWORD,
     KEYWORDS,
@@ -28,6 +30,7 @@ from ...input_rules import (
     parse_wan,
     wan_problem,
 )
+from .texts import doc_text
 
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
@@ -212,8 +215,8 @@ class Wan(Translated, fields.Field):
 
     def __init__(self, **kwargs: Any) -> None:
         metadata = {"type": ["string", "number"], "maxLength": MAX_AMOUNT_TEXT,
-                    "description": "万元；数字或十进制字符串" + ("，null 表示面议"
-                                                       if kwargs.get("allow_none") else "")}
+                    "description": N_("万元；数字或十进制字符串，null 表示面议")
+                    if kwargs.get("allow_none") else N_("万元；数字或十进制字符串")}
         super().__init__(metadata=metadata, **kwargs)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Decimal | None:
@@ -238,7 +241,7 @@ class WanText(fields.Field):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(metadata={"type": "string", "pattern": r"^\d+(\.\d+)?$",
-                                   "description": "万元"}, **kwargs)
+                                   "description": N_("万元")}, **kwargs)
 
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
         return None if value is None else f"{Decimal(value).normalize():f}"
@@ -326,11 +329,12 @@ class PageQuery(Query):
 
     page = Int(strict=False, load_default=1,
                validate=validate.Range(1, MAX_PAGE, error=_l("应为正整数")),
-               metadata={"description": "页码，从 1 开始"})
+               metadata={"description": N_("页码，从 1 开始")})
     per_page = Int(strict=False, load_default=DEFAULT_PER_PAGE,
                    validate=validate.Range(min=1, error=_l("应为正整数")),
                    metadata={"maximum": MAX_PER_PAGE,
-                             "description": f"每页条数，最多 {MAX_PER_PAGE}（超出按上限）"})
+                             "description": doc_text(N_("每页条数，最多 %(n)s（超出按上限）"),
+                                                    n=MAX_PER_PAGE)})
 
     @post_load
     def _cap(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
@@ -345,10 +349,10 @@ def sort_field(keys: Mapping[str, Any], default: str, relevance: bool = False) -
     values = [v for k in keys for v in (k, f"-{k}")]
     if not relevance:
         return Str(load_default=default, validate=one_of(values),
-                   metadata={"description": "排序字段，前加 - 为倒序"})
+                   metadata={"description": N_("排序字段，前加 - 为倒序")})
     return Str(load_default=None, validate=one_of(["relevance", *values]), metadata={
-        "description": f"排序字段，前加 - 为倒序；relevance 按与 q 的相关度。默认：有 q 时 relevance，"
-                       f"否则 {default}"})
+        "description": doc_text(N_("排序字段，前加 - 为倒序；relevance 按与 q 的相关度。默认：有 q 时 "
+                                   "relevance，否则 %(default)s"), default=default)})
 
 
 class WeakMark(fields.Boolean):

@@ -9,6 +9,7 @@ from typing import Any
 from marshmallow import validate
 
 from models import CooperationMode, Need, NeedStatus
+from models.i18n import N_
 
 from ...forms_common import keywords_text
 from ...needs.kind import NEEDS
@@ -26,11 +27,11 @@ SORTS = {"published_at": Need.published_at, "created_at": Need.created_at,
 class NeedQuery(ListingQuery):
     """What the need list can be narrowed by."""
 
-    status = Choice(NeedStatus, metadata={"description": "状态；草稿只在 mine=true 时列出"})
-    mode = Choice(CooperationMode, metadata={"description": "合作方式"})
+    status = Choice(NeedStatus, metadata={"description": N_("状态；草稿只在 mine=true 时列出")})
+    mode = Choice(CooperationMode, metadata={"description": N_("合作方式")})
     min_budget = QueryNumber(validate=validate.Range(min=0),
-                             metadata={"minimum": 0, "description": "预算上限不低于（万元）"})
-    mine = Bool(load_default=False, metadata={"description": "只列本机构的需求（含草稿）"})
+                             metadata={"minimum": 0, "description": N_("预算上限不低于（万元）")})
+    mine = Bool(load_default=False, metadata={"description": N_("只列本机构的需求（含草稿）")})
     sort = sort_field(SORTS, "-published_at", relevance=True)
 
 

@@ -13,46 +13,52 @@ from typing import Any
 
 from apispec import APISpec
 from flask import Flask, current_app, jsonify, render_template
+from flask_babel import gettext
 from flask_smorest import Api
 from flask_smorest.spec.plugins import FlaskPlugin
+from markupsafe import Markup, escape
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Response
+
+from models.i18n import N_
 
 from ...errors import handle_http_error
 from .core import MAX_IDEMPOTENCY_KEY, bp, operation
 from .fields import MAX_PER_PAGE
 from .schemas import FREE_FORM, ID_SCHEMA, Error
+from .texts import doc_text, translate, translate_document
 
 API_VERSION = "1.0.0"
-API_TITLE = "InnoMatch 技术供需对接平台 API"
+API_TITLE = N_("InnoMatch 技术供需对接平台 API")
 SERVER = "/api/v1"
 _RULE_ARG = re.compile(r"<(?:(?P<conv>[a-z_]+)(?:\([^)]*\))?:)?(?P<name>\w+)>")
 
-AUTH_TEXT = {"none": "无需登录", "optional": "可匿名；登录后可见本机构的草稿等",
-             "required": "需登录或 API 令牌", "operator": "仅平台运营人员",
-             "session": "仅网页登录（不接受 API 令牌）"}
+AUTH_TEXT = {"none": N_("无需登录"), "optional": N_("可匿名；登录后可见本机构的草稿等"),
+             "required": N_("需登录或 API 令牌"), "operator": N_("仅平台运营人员"),
+             "session": N_("仅网页登录（不接受 API 令牌）")}
 
 INTRO = "\n\n".join((
-    "技术供需对接平台的 JSON 接口。所有请求和响应均为 UTF-8 JSON；金额以万元为单位，"
-    "响应中为十进制字符串。",
-    "认证：在请求头中携带 Authorization: Bearer <令牌>（在“我的账号”页面创建，只显示一次），"
-    "或使用浏览器的登录会话。令牌请求免 CSRF 校验；会话登录的写请求（POST、PATCH、DELETE）"
-    "须在 X-CSRFToken 头中携带页面的 CSRF 令牌，否则返回 400 csrf_failed。权限与网页完全相同。",
-    '错误：所有错误的响应体均为 {"error": 代码, "message": 说明, "fields": {字段: 说明}}，'
-    "状态码为 400、401、403、404、409、413、422 或 429。",
-    f"分页：列表接口接受 page 与 per_page（最多 {MAX_PER_PAGE}，超出按上限），返回 items、page、"
-    "per_page、total、pages；sort 指定排序字段，前加 - 为倒序。",
-    f"幂等：创建类接口接受 Idempotency-Key 头（1–{MAX_IDEMPOTENCY_KEY} 个可打印 ASCII 字符）。"
-    "同一用户以同一键重发相同请求时不会重复创建，而是返回第一次的响应"
-    "（带 Idempotent-Replayed: true 头）；同一键配不同的请求体返回 422 idempotency_key_reused。",
-    "字段：请求中出现未知字段（如 role、organization_id、status）一律以 422 拒绝；"
-    "机构、作者和状态由平台设定。",
+    N_("技术供需对接平台的 JSON 接口。所有请求和响应均为 UTF-8 JSON；金额以万元为单位，"
+       "响应中为十进制字符串。"),
+    N_("认证：在请求头中携带 Authorization: Bearer <令牌>（在“我的账号”页面创建，只显示一次），"
+       "或使用浏览器的登录会话。令牌请求免 CSRF 校验；会话登录的写请求（POST、PATCH、DELETE）"
+       "须在 X-CSRFToken 头中携带页面的 CSRF 令牌，否则返回 400 csrf_failed。权限与网页完全相同。"),
+    N_('错误：所有错误的响应体均为 {"error": 代码, "message": 说明, "fields": {字段: 说明}}，'
+       "状态码为 400、401、403、404、409、413、422 或 429。"),
+    doc_text(N_("分页：列表接口接受 page 与 per_page（最多 %(n)s，超出按上限），返回 items、page、"
+                "per_page、total、pages；sort 指定排序字段，前加 - 为倒序。"), n=MAX_PER_PAGE),
+    doc_text(N_("幂等：创建类接口接受 Idempotency-Key 头（1–%(n)s 个可打印 ASCII 字符）。"
+                "同一用户以同一键重发相同请求时不会重复创建，而是返回第一次的响应"
+                "（带 Idempotent-Replayed: true 头）；同一键配不同的请求体返回 422 "
+                "idempotency_key_reused。"), n=MAX_IDEMPOTENCY_KEY),
+    N_("字段：请求中出现未知字段（如 role、organization_id、status）一律以 422 拒绝；"
+       "机构、作者和状态由平台设定。"),
 ))
 SECURITY_SCHEMES = {
-    "bearer": {"type": "http", "scheme": "bearer", "description": "个人 API 令牌（imk_ 开头）"},
+    "bearer": {"type": "http", "scheme": "bearer", "description": N_("个人 API 令牌（imk_ 开头）")},
     "session": {"type": "apiKey", "in": "cookie", "name": "session",
-                "description": "浏览器登录会话；写请求须带 X-CSRFToken 头"},
+                "description": N_("浏览器登录会话；写请求须带 X-CSRFToken 头")},
 }
 
 
@@ -116,27 +122,32 @@ def build_document() -> dict[str, Any]:
     return document
 
 
-def describe(schema: dict[str, Any]) -> str:
-    """A schema in a few words, for the reference page."""
+def describe(schema: dict[str, Any]) -> Markup:
+    """A schema in a few words, for the reference page, in the reader's language; values that
+    are Chinese words (provinces), which requests send as they are, marked as Chinese."""
     if "$ref" in schema:
-        return str(schema["$ref"]).rsplit("/", 1)[-1]
+        return escape(str(schema["$ref"]).rsplit("/", 1)[-1])
     if "anyOf" in schema:
-        return " | ".join(describe(s) for s in schema["anyOf"])
+        return Markup(" | ").join(describe(s) for s in schema["anyOf"])
     kinds = schema.get("type", "any")
-    text = " | ".join(kinds) if isinstance(kinds, list) else str(kinds)
+    text = escape(" | ".join(kinds) if isinstance(kinds, list) else str(kinds))
     if "items" in schema and ("array" in text):
-        text = text.replace("array", f"array<{describe(schema['items'])}>")
+        text = text.replace("array", Markup("array&lt;%s&gt;") % describe(schema["items"]))
     if "enum" in schema:
         shown = ", ".join(str(v) for v in schema["enum"][:8])
         more = " …" if len(schema["enum"]) > 8 else ""
-        text += f" ∈ {{{shown}{more}}}"
+        values = (Markup('<span lang="zh-CN">%s</span>') % shown
+                  if any(ord(ch) >= 0x2E80 for ch in shown) else escape(shown))
+        text += Markup(" ∈ {%s%s}") % (values, more)
     if schema.get("format"):
         text += f" ({schema['format']})"
-    limits = [f"≤{schema['maxLength']} 字" if "maxLength" in schema else "",
+    limits = [gettext("≤%(n)s 字", n=schema["maxLength"]) if "maxLength" in schema else "",
               f"≥{schema['minimum']}" if "minimum" in schema else "",
               f"≤{schema['maximum']}" if "maximum" in schema else ""]
-    extra = "，".join(x for x in limits if x)
-    return f"{text}（{extra}）" if extra else text
+    extra = gettext("，").join(x for x in limits if x)
+    if not extra:
+        return text
+    return escape(gettext("%(type)s（%(limits)s）")) % {"type": text, "limits": extra}
 
 
 @operation("/openapi.json", tag="docs", response="OpenAPI", auth="none")
@@ -148,11 +159,11 @@ def document() -> Response:
 @operation("/docs", tag="docs", auth="none", response={"type": "string"}, media_type="text/html")
 def reference() -> Response:
     """The readable API reference (HTML), rendered from the OpenAPI document."""
-    doc = build_document()
+    doc = translate_document(build_document())
     tags: dict[str, list[tuple[str, str, dict[str, Any]]]] = {}
     for path, item in doc["paths"].items():
         for method, op in item.items():
             tags.setdefault(op["tags"][0], []).append((method.upper(), path, op))
     html = render_template("api/reference.html", doc=doc, tags=tags, describe=describe,
-                           auth_text=AUTH_TEXT)
+                           auth_text={key: translate(text) for key, text in AUTH_TEXT.items()})
     return Response(html, mimetype="text/html")

@@ -9,6 +9,7 @@ from marshmallow import ValidationError, post_load
 from werkzeug.wrappers import Response
 
 from models import Field as TechField
+from models.i18n import N_
 
 from ...db import get_session
 from ...reports.services import (
@@ -27,10 +28,10 @@ from .schemas import PROVINCE
 class ReportQuery(Query):
     """The report's period (days on the Shanghai calendar), field and region."""
 
-    date_from = Day(data_key="from", metadata={"description": "第一天（上海时间）"})
-    date_to = Day(data_key="to", metadata={"description": "最后一天（含）"})
-    field = Choice(TechField, metadata={"description": "技术领域"})
-    region = Str(validate=PROVINCE, metadata={"description": "所属地区"})
+    date_from = Day(data_key="from", metadata={"description": N_("第一天（上海时间）")})
+    date_to = Day(data_key="to", metadata={"description": N_("最后一天（含）")})
+    field = Choice(TechField, metadata={"description": N_("技术领域")})
+    region = Str(validate=PROVINCE, metadata={"description": N_("所属地区")})
 
     @post_load
     def _filters(self, data: dict[str, Any], **kwargs: Any) -> ReportFilters:

@@ -9,6 +9,7 @@ from typing import Any
 from marshmallow import validate
 
 from models import CooperationMode, Result, ResultStatus
+from models.i18n import N_
 
 from ...forms_common import keywords_text
 from ...results.kind import RESULTS
@@ -26,11 +27,11 @@ SORTS = {"published_at": Result.published_at, "created_at": Result.created_at,
 class ResultQuery(ListingQuery):
     """What the result list can be narrowed by."""
 
-    status = Choice(ResultStatus, metadata={"description": "状态；草稿和已撤回只在 mine=true 时列出"})
-    mode = Choice(CooperationMode, metadata={"description": "转化方式"})
+    status = Choice(ResultStatus, metadata={"description": N_("状态；草稿和已撤回只在 mine=true 时列出")})
+    mode = Choice(CooperationMode, metadata={"description": N_("转化方式")})
     min_trl = Int(strict=False, validate=validate.Range(1, 9),
-                  metadata={"description": "技术成熟度不低于"})
-    mine = Bool(load_default=False, metadata={"description": "只列本机构的成果（含草稿）"})
+                  metadata={"description": N_("技术成熟度不低于")})
+    mine = Bool(load_default=False, metadata={"description": N_("只列本机构的成果（含草稿）")})
     sort = sort_field(SORTS, "-published_at", relevance=True)
 
 

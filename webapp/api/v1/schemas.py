@@ -29,6 +29,7 @@ from models import (
 )
 from models import Field as TechField
 from models.docking import Side
+from models.i18n import N_
 from models.taxonomy import PROVINCES
 
 from ... import input_rules as rules
@@ -68,6 +69,7 @@ from .fields import (
     text,
     whole,
 )
+from .texts import doc_text
 
 PROVINCE = one_of(list(PROVINCES))
 ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
@@ -420,7 +422,7 @@ class TokenList(Answer):
 class TokenCreated(Answer):
     """A new token, shown this once, and its record."""
 
-    token = Str(metadata={"description": "只显示这一次"})
+    token = Str(metadata={"description": N_("只显示这一次")})
     record = Obj(Token)
 
 
@@ -483,8 +485,8 @@ DealPage = page_of(Deal)
 DockingPage = page_of(Docking)
 
 # Answers whose shape the document does not spell out (the report is the reports page's JSON).
-FREE_FORM = {"Report": {"type": "object", "description": "与 /reports.json 相同的报表"},
-             "Figures": {"type": "object", "description": "公开的核心指标"},
+FREE_FORM = {"Report": {"type": "object", "description": N_("与 /reports.json 相同的报表")},
+             "Figures": {"type": "object", "description": N_("公开的核心指标")},
              "OpenAPI": {"type": "object"}}
 
 
@@ -494,16 +496,16 @@ class ListingQuery(PageQuery):
     """What the need and the result lists can both be narrowed by."""
 
     q = Str(validate=validate.Length(max=100), metadata={
-        "description": "关键词：按匹配引擎的分词与索引检索（中英文、缩写如 PCB、5G），默认按相关度排序"})
-    field = Choice(TechField, metadata={"description": "技术领域"})
-    province = Str(validate=PROVINCE, metadata={"description": "所属地区"})
+        "description": N_("关键词：按匹配引擎的分词与索引检索（中英文、缩写如 PCB、5G），默认按相关度排序")})
+    field = Choice(TechField, metadata={"description": N_("技术领域")})
+    province = Str(validate=PROVINCE, metadata={"description": N_("所属地区")})
 
 
 class MatchQuery(Query):
     """How many suggestions to return."""
 
     limit = Int(strict=False, load_default=10, validate=validate.Range(1, MAX_MATCHES),
-                metadata={"description": f"最多返回多少条（≤{MAX_MATCHES}）"})
+                metadata={"description": doc_text(N_("最多返回多少条（≤%(n)s）"), n=MAX_MATCHES)})
 
 
 # --- request bodies ---------------------------------------------------------------------------
@@ -542,7 +544,7 @@ class NeedCreate(NeedUpdate, RequiredBody):
     """A new need; ``publish`` publishes it at once."""
 
     required_fields = ("title", "field", "problem", "modes", "province")
-    publish = Bool(metadata={"description": "true 时创建后立即发布"})
+    publish = Bool(metadata={"description": N_("true 时创建后立即发布")})
 
     @validates_schema(skip_on_field_errors=False)
     def _across_fields(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -586,7 +588,7 @@ class ResultCreate(ResultUpdate, RequiredBody):
     """A new result; ``publish`` publishes it at once."""
 
     required_fields = ("title", "field", "summary", "form", "trl", "modes", "province")
-    publish = Bool(metadata={"description": "true 时创建后立即发布"})
+    publish = Bool(metadata={"description": N_("true 时创建后立即发布")})
 
     @validates_schema(skip_on_field_errors=False)
     def _across_fields(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -615,7 +617,7 @@ class SolutionDecision(RequiredBody):
 
 
 class Interest(RequiredBody):
-    """感兴趣: a need and a result to pair, with a message to the other side."""
+    """Interest: a need and a result to pair, with a message to the other side."""
 
     required_fields = ("need_id", "result_id")
     need_id = record_id()
@@ -675,7 +677,7 @@ class TokenCreate(RequiredBody):
     required_fields = ("name",)
     name = text(rules.TOKEN_NAME)
     expires_in_days = whole(rules.TOKEN_DAYS, metadata={
-        "description": "有效天数，1–365，默认 90（API_TOKEN_DAYS）"})
+        "description": N_("有效天数，1–365，默认 90（API_TOKEN_DAYS）")})
 
 
 def _up_to(rule: rules.Text) -> Str:

@@ -9,6 +9,7 @@ from marshmallow import ValidationError
 from sqlalchemy import or_, select
 
 from models import Need, Solution, SolutionStatus
+from models.i18n import N_
 
 from ...db import get_session
 from ...needs.kind import NEEDS
@@ -32,8 +33,8 @@ SORTS = {"created_at": Solution.created_at, "updated_at": Solution.updated_at,
 class SolutionQuery(PageQuery):
     """What the solution list can be narrowed by."""
 
-    need_id = record_id(strict=False, metadata={"description": "只列某个需求的方案"})
-    status = Choice(SolutionStatus, metadata={"description": "状态"})
+    need_id = record_id(strict=False, metadata={"description": N_("只列某个需求的方案")})
+    status = Choice(SolutionStatus, metadata={"description": N_("状态")})
     sort = sort_field(SORTS, "-created_at")
 
 
