@@ -171,3 +171,15 @@ def test_a_title_only_draft_reads_through_the_api_with_nulls(
     assert refused.status_code == 409
     assert "技术领域" in refused.get_json()["message"]
     assert "所属地区" not in refused.get_json()["message"]
+
+
+def test_a_title_only_result_draft_shows_on_its_owners_lists(as_institution: FlaskClient,
+                                                              db: Session) -> None:
+    _draft(as_institution, "results", trl="")
+    mine = as_institution.get("/results?mine=1")
+    assert mine.status_code == 200 and TITLE_ONLY in page_text(mine)
+    assert "草稿" in page_text(as_institution.get("/results?mine=1&status=draft"))
+    listed = as_institution.get("/api/v1/results", query_string={"mine": "true"})
+    assert listed.status_code == 200
+    assert [(i["title"], i["trl"]) for i in listed.get_json()["items"]] == [(TITLE_ONLY, None)]
+    assert TITLE_ONLY not in page_text(as_institution.get("/results"))

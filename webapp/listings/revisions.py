@@ -128,6 +128,7 @@ class Change:
     label: str
     old: str
     new: str
+    field: str = ""  # the field's name, as the API names it
 
 
 def _enum_label(enum_cls: type[enum.Enum], value: Any) -> str:
@@ -160,7 +161,7 @@ def value_text(name: str, value: Any) -> str:
 
 def changes_of(revision: ListingRevision, fields: Mapping[str, str]) -> list[Change]:
     """A revision's changed fields in the kind's order, labelled and in words."""
-    return [Change(_(fields.get(name, name)), value_text(name, old), value_text(name, new))
+    return [Change(_(fields.get(name, name)), value_text(name, old), value_text(name, new), name)
             for name in fields if name in revision.changes
             for old, new in [revision.changes[name]]]
 

@@ -40,8 +40,10 @@ ADDED_PROPERTIES: dict[str, set[str]] = {
 ADDED_OPERATIONS = {
     # Issue 17, part 6: an attachment's file.
     ("/attachments/{attachment_id}", "get"),
+    # Issue 18.10: a listing's revisions.
+    ("/needs/{need_id}/revisions", "get"),
+    ("/results/{result_id}/revisions", "get"),
 }
-
 #: Answers' properties that may also be null since (what a client sent is checked as before).
 #: Issue 17.3: a draft saved on a page with only its title has no field, form or maturity yet.
 NULLABLE_SINCE = {"Need.field", "Result.field", "Result.form", "Result.trl"}

@@ -64,6 +64,15 @@ def signed(db: Session, make_docking: Callable[..., Docking], enterprise_user: U
     return docking
 
 
+@pytest.fixture
+def readers(institution_user: User, enterprise_user: User, operator_user: User,
+            broker_user: User, make_user: Callable[..., User]) -> dict[str, User | None]:
+    """The user acting in each role of ``ROLES``."""
+    return {"anonymous": None, "owner": institution_user, "operator": operator_user,
+            "deal_other_side": enterprise_user, "outsider": make_user(),
+            "assigned_broker": broker_user}
+
+
 def _edit_result(client: FlaskClient, result_id: int, **changes: Any) -> Any:
     return client.post(f"/results/{result_id}/edit", data={**RESULT_FORM, **changes},
                        follow_redirects=True)
@@ -102,8 +111,7 @@ def test_item_10_an_edit_through_the_api_is_recorded_too(
 @pytest.mark.parametrize("role", ROLES)
 def test_item_10_revisions_are_read_by_the_deal_sides_and_operators_only(
         app: Flask, as_institution: FlaskClient, signed: Docking, db: Session, role: str,
-        institution_user: User, enterprise_user: User, operator_user: User, broker_user: User,
-        make_user: Callable[..., User]) -> None:
+        institution_user: User, readers: dict[str, User | None]) -> None:
     result_id = signed.result_id
     _edit_result(as_institution, result_id, trl="8")
     # Edited at a known moment: 14:30 UTC is 22:30 in Shanghai.
@@ -111,9 +119,7 @@ def test_item_10_revisions_are_read_by_the_deal_sides_and_operators_only(
     assert revision is not None
     revision.created_at = dt.datetime(2025, 7, 1, 14, 30, tzinfo=dt.UTC)
     db.commit()
-    users = {"anonymous": None, "owner": institution_user, "operator": operator_user,
-             "deal_other_side": enterprise_user, "outsider": make_user(),
-             "assigned_broker": broker_user}
+    users = readers
     client = app.test_client()
     if users[role] is not None:
         login(client, users[role])
@@ -168,3 +174,35 @@ def test_item_10_a_signed_need_is_not_edited(as_enterprise: FlaskClient, signed:
     db.expire_all()
     assert need.title == before
     assert db.scalar(select(ListingRevision)) is None
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_item_10_the_api_answers_revisions_to_the_same_readers(
+        app: Flask, as_institution: FlaskClient, signed: Docking, role: str,
+        institution_user: User, readers: dict[str, User | None]) -> None:
+    _edit_result(as_institution, signed.result_id, trl="8")
+    users = readers
+    client = app.test_client()
+    if users[role] is not None:
+        login(client, users[role])
+    answer = client.get(f"/api/v1/results/{signed.result_id}/revisions")
+    assert answer.status_code == 200  # the result is published: everyone may see it
+    items = answer.get_json()["items"]
+    if ROLES[role]:
+        assert len(items) == 1 and items[0]["under_deal"] is True
+        assert items[0]["actor"] == institution_user.name
+        assert [(c["field"], c["old"], c["new"]) for c in items[0]["changes"]] == [
+            ("trl", "TRL 6", "TRL 8")]
+    else:
+        assert items == []
+
+
+def test_item_10_the_api_serves_them_once_the_result_is_withdrawn_to_the_deal_only(
+        app: Flask, as_institution: FlaskClient, as_enterprise: FlaskClient, signed: Docking,
+        make_user: Callable[..., User]) -> None:
+    _edit_result(as_institution, signed.result_id, trl="8")
+    as_institution.post(f"/results/{signed.result_id}/withdraw")
+    assert len(as_enterprise.get(
+        f"/api/v1/results/{signed.result_id}/revisions").get_json()["items"]) == 1
+    outsider = login(app.test_client(), make_user())
+    assert outsider.get(f"/api/v1/results/{signed.result_id}/revisions").status_code == 404

@@ -16,6 +16,7 @@ from marshmallow import Schema, ValidationError
 
 from ...db import get_session
 from ...listings.kind import ListingKind
+from ...listings.revisions import history_for, history_visible
 from ...listings.services import announce
 from ...permissions import acting_user, can_change
 from ...search import search
@@ -29,7 +30,7 @@ from .core import (
     require_user,
     sort_clause,
 )
-from .schemas import MatchList, MatchQuery
+from .schemas import MatchList, MatchQuery, RevisionList
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -49,6 +50,12 @@ class ListingResource:
     to_input: Callable[[Mapping[str, Any]], Any]  # checked values -> the services' input
     docs: Mapping[str, str]  # each operation's docstring, by the operation's name
 
+
+REVISIONS_DOC = (
+    "The listing's edits since it was published, newest first: who, when, and each changed "
+    "field's old and new value in words (docs/operations.md, Security 10). Only its organisation, "
+    "both sides of a signed deal on it and operators read them; anyone else who may see the "
+    "listing gets an empty list, anyone who may not a 404.")
 
 #: The order of a list without a query and without ``sort``.
 DEFAULT_SORT = "-published_at"
@@ -121,6 +128,19 @@ def declare(resource: ListingResource) -> None:
         announce(db, listing, before)
         return listing
 
+    def revisions(**ids: int) -> dict[str, Any]:
+        db, user = get_session(), acting_user()
+        listing = load(kind.model, ids[kind.id_arg])
+        # The other side of a signed deal reads them even once a result is withdrawn.
+        if listing is None or not (kind.can_view(user, listing)
+                                   or history_visible(db, user, listing)):
+            raise not_found(_(kind.noun))
+        history = history_for(db, user, listing, kind.revised)
+        return {"items": [{"id": revision.id, "created_at": revision.created_at,
+                           "actor_name": revision.actor.name if revision.actor else None,
+                           "under_deal": revision.under_deal, "changes": changes}
+                          for revision, changes in history]}
+
     def matches(args: dict[str, Any], **ids: int) -> dict[str, Any]:
         return {"items": kind.matches(get_session(), one(**ids).id, limit=args["limit"])}
 
@@ -135,6 +155,8 @@ def declare(resource: ListingResource) -> None:
     for change in kind.transitions:
         operation(f"{item}/{change.name}", "POST", errors=(401, 403, 404, 409), name=change.name,
                   doc=change.summary, **read)(_transition(kind, change.action))
+    operation(f"{item}/revisions", tag=tag, response=RevisionList, auth="optional",
+              errors=(404,), name="revisions", doc=docs.get("revisions", REVISIONS_DOC))(revisions)
     operation(f"{item}/matches", tag="matches", query=MatchQuery, response=MatchList,
               auth="optional", errors=(400, 404), name=f"for_{kind.singular}",
               doc=docs["matches"])(matches)

@@ -251,6 +251,31 @@ class Match(Answer):
     result_title = Str(attribute="result.title")
 
 
+class RevisionChange(Answer):
+    """One changed field of a listing's revision, its values in words as the pages show them."""
+
+    field = Str(metadata={"description": "字段名"})
+    label = Str(metadata={"description": "字段名称（按读者语言）"})
+    old = Str(metadata={"description": "原值"})
+    new = Str(metadata={"description": "新值"})
+
+
+class Revision(Answer):
+    """A saved edit of a published listing: who, when, and what changed."""
+
+    id = record_id()
+    created_at = Timestamp()
+    actor = Str(allow_none=True, attribute="actor_name")
+    under_deal = Bool(metadata={"description": "修改时是否已有签约"})
+    changes = Items(Obj(RevisionChange))
+
+
+class RevisionList(Answer):
+    """A listing's revisions, newest first."""
+
+    items = Items(Obj(Revision))
+
+
 class MatchList(Answer):
     """Suggestions, best first."""
 
