@@ -264,13 +264,17 @@ def set_role(email: str, role: str) -> None:
 @click.option("--limit", default=100, show_default=True, help="at most this many e-mails")
 @with_appcontext
 def send_mail(limit: int) -> None:
-    """Deliver pending outbox e-mails over SMTP (or log them when MAIL_SERVER is not set)."""
+    """Write the message digests that are due, then deliver pending outbox e-mails over SMTP
+    (or log them when MAIL_SERVER is not set)."""
+    from .notifications.digests import compose_digests
     from .notifications.services import deliver_outbox
 
     session = get_session()
+    digests = compose_digests(session, int(current_app.config["MESSAGE_DIGEST_MINUTES"]))
+    session.commit()
     sent, failed = deliver_outbox(session, current_app.config, limit=limit)
     session.commit()
-    click.echo(f"sent: {sent}, failed: {failed}")
+    click.echo(f"digests: {digests}, sent: {sent}, failed: {failed}")
 
 
 @main.command("report")

@@ -111,6 +111,11 @@ def default_config(instance_path: Path, with_secret: bool = True) -> dict[str, A
         "RATE_LIMIT_PASSWORD_RESET_ACCOUNT": "3 per hour",  # reset e-mails per address
         "RATE_LIMIT_API_TOKEN": "10 per hour",
         "PASSWORD_RESET_TTL_MINUTES": 30,
+        # Messages in a docking: per user and docking (the page and the API count together),
+        # and e-mailed as a digest, at most one e-mail per docking and recipient this often.
+        "RATE_LIMIT_MESSAGE": "6 per minute;100 per day",
+        "MESSAGE_DIGEST_MINUTES": 10,
+        "MESSAGES_PER_PAGE": 20,
         # A new API token's life in days unless its owner chooses another (at most 365).
         "API_TOKEN_DAYS": 90,
         # No deal is signed before the platform started, nor before its docking began.

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, Response, jsonify, render_template, request
 from flask_babel import gettext
+from flask_limiter import RateLimitExceeded
 from sqlalchemy.exc import IntegrityError, PendingRollbackError
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.wrappers import Response as WerkzeugResponse
@@ -66,6 +67,10 @@ def handle_http_error(exc: HTTPException) -> tuple[Response | str, int] | Werkze
         return exc.get_response()
     if exc.code in (301, 302, 303, 307, 308):
         return exc.get_response()
+    if isinstance(exc, RateLimitExceeded):
+        from .security.limiter import breach_message  # security imports this module
+
+        return error_response(429, breach_message(exc))
     return error_response(exc.code)
 
 

@@ -293,6 +293,7 @@ def server_config(url: str, **extra: Any) -> dict[str, Any]:
         "LOGIN_BACKOFF_AFTER": 100000,
         "RATE_LIMIT_SIGNUP": GENEROUS, "RATE_LIMIT_PASSWORD_RESET": GENEROUS,
         "RATE_LIMIT_PASSWORD_RESET_ACCOUNT": GENEROUS, "RATE_LIMIT_API_TOKEN": GENEROUS,
+        "RATE_LIMIT_MESSAGE": GENEROUS,
         **extra,
     }
 

@@ -51,6 +51,7 @@ from ..events import (
     emit,
     interest_shown,
 )
+from ..pagination import Page, paginate
 
 # "Not in the future" is judged by the platform's calendar, not the server's.
 PLATFORM_TZ = ZoneInfo("Asia/Shanghai")
@@ -533,6 +534,16 @@ def post_message(session: Session, author: User, docking: Docking, body: str, *,
     emit(docking_message_posted, session=session, docking=docking, message=message,
          author=author)
     return message
+
+
+def message_page(session: Session, docking: Docking, page: int,
+                 per_page: int) -> Page[DockingMessage]:
+    """One page of the thread, newest page first (page 1 holds the latest ``per_page``
+    messages), each page's messages in the order they were written."""
+    newest_first = (select(DockingMessage).where(DockingMessage.docking_id == docking.id)
+                    .order_by(DockingMessage.id.desc()))
+    found = paginate(session, newest_first, page, per_page)
+    return Page(items=found.items[::-1], page=found.page, per_page=per_page, total=found.total)
 
 
 # --- deals -----------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from typing import Any
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_limiter import RateLimitExceeded
 from flask_login import login_required
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
@@ -28,6 +29,7 @@ from models import (
 from models.taxonomy import Field
 
 from ..db import get_session
+from ..errors import handle_http_error, wants_json
 from ..form_tokens import remember, replayed
 from ..forms_common import choices
 from ..listings.args import enum_arg
@@ -38,6 +40,7 @@ from ..page_changes import change_and_go_back
 from ..pagination import page_number, paginate
 from ..permissions import acting_user, can_view_need, can_view_result
 from ..results.services import REVISED_FIELDS as RESULT_FIELDS
+from ..security.limiter import breach_message
 from . import bp
 from .forms import (
     BrokerForm,
@@ -72,6 +75,7 @@ from .services import (
     introduce,
     is_waiting_on,
     last_message_sides,
+    message_page,
     moves_for,
     pair_docking,
     post_message,
@@ -297,7 +301,9 @@ def _render_detail(docking: Docking, user: User, conflict: str | None = None,
             formdata=None, version=deal.version, amount=deal.amount_wan,
             signed_on=deal.signed_on))
         if deal is not None and can_correct_deal(user, deal) else None,
-        drop_reasons=list(DropReason), histories=histories)
+        drop_reasons=list(DropReason), histories=histories,
+        messages=message_page(db, docking, page_number(request.args.get("page")),
+                              int(current_app.config["MESSAGES_PER_PAGE"])))
 
 
 @bp.route("/dockings/<int:docking_id>")
@@ -366,6 +372,21 @@ def message(docking_id: int) -> Any:
         remember("dockings.message", _detail_url(d) + "#messages")
         return _("备注已保存。") if form.is_note.data else _("消息已发送。")
     return _act(docking_id, run, lambda d: _detail_url(d) + "#messages")
+
+
+@bp.errorhandler(RateLimitExceeded)
+def _too_many_messages(exc: RateLimitExceeded) -> Any:
+    """A message over the limit (``RATE_LIMIT_MESSAGE``, webapp.security): the docking page
+    again with the text as typed and the limit named beside it (429); elsewhere the usual 429."""
+    docking_id = (request.view_args or {}).get("docking_id")
+    user = acting_user()
+    docking = get_session().get(Docking, docking_id) if isinstance(docking_id, int) else None
+    if (request.endpoint != "dockings.message" or wants_json() or user is None
+            or docking is None or not can_view(user, docking)):
+        return handle_http_error(exc)
+    form = MessageForm()
+    form.body.errors = [breach_message(exc)]
+    return _render_detail(docking, user, forms={"message_form": form}), 429
 
 
 @bp.route("/dockings/<int:docking_id>/deal", methods=["POST"])

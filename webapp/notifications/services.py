@@ -18,6 +18,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from models import (
+    Docking,
     Notification,
     NotificationKind,
     NotificationPreference,
@@ -28,6 +29,7 @@ from models import (
 from models.i18n import N_
 
 from ..i18n import recorded
+from .digests import hold_for_digest
 
 log = logging.getLogger(__name__)
 
@@ -64,8 +66,13 @@ def save_preferences(session: Session, user_id: int,
 
 
 def notify_users(session: Session, users: Iterable[User], kind: NotificationKind, title: str,
-                 link: str, exclude_user_id: int | None = None) -> list[Notification]:
-    """Notify each active user once, as their preferences say; returns the in-app rows."""
+                 link: str, exclude_user_id: int | None = None,
+                 digest: Docking | None = None) -> list[Notification]:
+    """Notify each active user once, as their preferences say; returns the in-app rows.
+
+    With ``digest`` (a docking's messages) the e-mail is not written now: the docking is held
+    for the user's next digest (``digests.compose_digests``, run by ``innomatch send-mail``).
+    """
     created: list[Notification] = []
     seen: set[int] = set()
     for user in users:
@@ -77,7 +84,9 @@ def notify_users(session: Session, users: Iterable[User], kind: NotificationKind
             note = Notification(user_id=user.id, kind=kind, title=title[:200], link=link[:300])
             session.add(note)
             created.append(note)
-        if channels.email:
+        if channels.email and digest is not None:
+            hold_for_digest(session, user, digest)
+        elif channels.email:
             # Written in the recipient's language, whoever's request sends it.
             with force_locale(user.language.value):
                 shown = recorded(title)
@@ -89,12 +98,13 @@ def notify_users(session: Session, users: Iterable[User], kind: NotificationKind
 
 
 def notify_organization(session: Session, organization_id: int, kind: NotificationKind | str,
-                        title: str, link: str,
-                        exclude_user_id: int | None = None) -> list[Notification]:
-    """Notify every active member of an organisation."""
+                        title: str, link: str, exclude_user_id: int | None = None,
+                        digest: Docking | None = None) -> list[Notification]:
+    """Notify every active member of an organisation (``digest``: see :func:`notify_users`)."""
     members = session.scalars(select(User).where(User.organization_id == organization_id,
                                                  User.is_active.is_(True)).order_by(User.id))
-    return notify_users(session, members, NotificationKind(kind), title, link, exclude_user_id)
+    return notify_users(session, members, NotificationKind(kind), title, link, exclude_user_id,
+                        digest)
 
 
 def _email_body(user: User, kind: NotificationKind, title: str, link: str) -> str:

@@ -68,15 +68,18 @@ def _docking_link(docking: Docking) -> str:
 
 
 def _notify_involved(session: Session, docking: Docking, kind: NotificationKind, title: str,
-                     actor: User | None) -> None:
-    """Tell both organisations and the broker, but not the person who acted."""
+                     actor: User | None, digest: bool = False) -> None:
+    """Tell both organisations and the broker, but not the person who acted (by e-mail in
+    the docking's next digest when ``digest``)."""
     exclude = actor.id if actor else None
     link = _docking_link(docking)
+    held = docking if digest else None
     for org_id in (docking.need_org_id, docking.supply_org_id):
-        notify_organization(session, org_id, kind, title, link, exclude_user_id=exclude)
+        notify_organization(session, org_id, kind, title, link, exclude_user_id=exclude,
+                            digest=held)
     if docking.broker is not None and docking.broker.organization_id not in (
             docking.need_org_id, docking.supply_org_id):
-        notify_users(session, [docking.broker], kind, title, link, exclude)
+        notify_users(session, [docking.broker], kind, title, link, exclude, held)
 
 
 def docking_moved(_app: Flask, *, session: Session, docking: Docking, actor: User | None,
@@ -118,11 +121,13 @@ def broker_assigned(_app: Flask, *, session: Session, docking: Docking, actor: U
 
 def docking_message_posted(_app: Flask, *, session: Session, docking: Docking,
                            message: DockingMessage, author: User, **_: Any) -> None:
-    """Everyone involved but the author hears of a message; notes tell nobody."""
+    """Everyone involved but the author hears of a message, in the app at once and by e-mail
+    in a digest (``notifications.digests``); notes tell nobody."""
     if not message.is_note:
         _notify_involved(session, docking, NotificationKind.MESSAGE,
                          N_("%(author)s 在对接“%(docking)s”中留言")
-                         % {"author": author.name, "docking": docking.title}, author)
+                         % {"author": author.name, "docking": docking.title}, author,
+                         digest=True)
 
 
 def solution_submitted(_app: Flask, *, session: Session, solution: Solution, **_: Any) -> None:

@@ -9,10 +9,12 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import headers, inputs, log
-from .limiter import choose_storage, limit_api_token, limiter
+from .limiter import choose_storage, limit_api_token, limit_docking_message, limiter
 
-# Endpoints that create API tokens, registered by webapp.api: limited once they exist.
+# Endpoints that create API tokens, and that post a docking's messages (the page's and the
+# API's), registered by their areas: limited once they exist.
 API_TOKEN_ENDPOINTS = ("api_tokens.create", "api_v1.tokens_create")
+MESSAGE_ENDPOINTS = ("dockings.message", "api_v1.dockings_message")
 
 
 def init_app(app: Flask) -> None:
@@ -43,14 +45,17 @@ def limit_registered_endpoints(app: Flask) -> None:
     the limiter. Wrappers are made once per view function: the limiter is one object for
     every app, and wrapping again would count each request once more per app created.
     """
-    for endpoint in API_TOKEN_ENDPOINTS:
-        view = app.view_functions.get(endpoint)
-        if view is None:
-            continue
-        if view not in _limited_views:
-            _limited_views[view] = _api_token_limit(view)
-        app.view_functions[endpoint] = _limited_views[view]
+    for endpoints, limit in ((API_TOKEN_ENDPOINTS, _api_token_limit),
+                             (MESSAGE_ENDPOINTS, _message_limit)):
+        for endpoint in endpoints:
+            view = app.view_functions.get(endpoint)
+            if view is None:
+                continue
+            if view not in _limited_views:
+                _limited_views[view] = limit(view)
+            app.view_functions[endpoint] = _limited_views[view]
 
 
 _api_token_limit = limit_api_token()
+_message_limit = limit_docking_message()
 _limited_views: dict[Callable[..., Any], Callable[..., Any]] = {}

@@ -1,4 +1,4 @@
-"""Rate limits (Flask-Limiter) on log-in, sign-up, password reset and API tokens.
+"""Rate limits (Flask-Limiter) on log-in, sign-up, password reset, API tokens and messages.
 
 The limits are read from the configuration at request time (``RATE_LIMIT_*``), so tests and
 deployments can change them; the counts live in Redis (``REDIS_URL``, or the local Redis when
@@ -14,8 +14,11 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from flask import Flask, Response, current_app, request
-from flask_limiter import Limiter, RequestLimit
+from flask_babel import gettext
+from flask_limiter import Limiter, RateLimitExceeded, RequestLimit
 from werkzeug.exceptions import HTTPException
+
+from models.i18n import N_
 
 log = logging.getLogger("innomatch.security")
 
@@ -178,3 +181,53 @@ def limit_api_token() -> Callable[[Any], Any]:
     """API token creation per user, one count for the account page and the API."""
     return limiter.shared_limit(_configured("RATE_LIMIT_API_TOKEN"), scope="api_token",
                                 methods=["POST"], key_func=acting_user_key)
+
+
+def docking_message_key() -> str:
+    """One count per user and docking: a busy thread does not silence the user elsewhere."""
+    docking_id = (request.view_args or {}).get("docking_id")
+    return f"{acting_user_key()}:docking:{docking_id}"
+
+
+def message_posted(response: Response) -> bool:
+    """Only a message posted counts (201 from the API, the page's redirect), not a refusal."""
+    return response.status_code in (201, 302, 303)
+
+
+MESSAGE_SCOPE = "docking_message"
+
+
+def limit_docking_message() -> Callable[[Any], Any]:
+    """Messages per user per docking (``RATE_LIMIT_MESSAGE``), one count for the docking page
+    and the API."""
+    return limiter.shared_limit(_configured("RATE_LIMIT_MESSAGE"), scope=MESSAGE_SCOPE,
+                                methods=["POST"], key_func=docking_message_key,
+                                deduct_when=message_posted)
+
+
+# "每分钟" / "每 10 分钟": a limit's period, one entry per granularity of the limits library.
+PERIODS = {
+    "second": (N_("每秒"), N_("每 %(n)s 秒")),
+    "minute": (N_("每分钟"), N_("每 %(n)s 分钟")),
+    "hour": (N_("每小时"), N_("每 %(n)s 小时")),
+    "day": (N_("每天"), N_("每 %(n)s 天")),
+    "month": (N_("每月"), N_("每 %(n)s 个月")),
+    "year": (N_("每年"), N_("每 %(n)s 年")),
+}
+
+
+def period_text(granularity: str, multiples: int) -> str:
+    """A limit's period in the current language."""
+    one, many = PERIODS.get(granularity, PERIODS["second"])
+    return gettext(one) if multiples == 1 else gettext(many, n=multiples)
+
+
+def breach_message(exc: RateLimitExceeded) -> str:
+    """What a 429 tells the user: the limit that was reached, in words."""
+    item = exc.limit.limit
+    period = period_text(item.GRANULARITY.name, int(item.multiples))
+    if exc.limit.scope == MESSAGE_SCOPE:
+        return gettext("在同一对接中每人%(period)s最多发送 %(n)s 条消息，请稍后再试。",
+                       period=period, n=item.amount)
+    return gettext("请求过于频繁（%(period)s最多 %(n)s 次），请稍后再试。", period=period,
+                   n=item.amount)

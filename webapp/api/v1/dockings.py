@@ -128,13 +128,16 @@ def move(body: dict[str, Any], docking_id: int) -> Docking:
     return docking
 
 
+# 429: messages are limited per user and docking (webapp.security.limit_registered_endpoints),
+# the count shared with the docking page.
 @operation("/dockings/<int:docking_id>/messages", "POST", tag="dockings", body=MessageCreate,
-           response=MessageAnswer, status=201, errors=WRITE_ERRORS, idempotent=True,
+           response=MessageAnswer, status=201, errors=(*WRITE_ERRORS, 429), idempotent=True,
            guard=visible_docking, current=docking_as_it_stands)
 def message(body: dict[str, Any], docking_id: int) -> Any:
     """Write in the docking's thread (brokers and operators may add a note instead).
 
-    Accepts an Idempotency-Key header.
+    Accepts an Idempotency-Key header. At most ``RATE_LIMIT_MESSAGE`` messages per user and
+    docking (6 a minute, 100 a day): beyond, a 429 naming the limit.
     """
     user = require_user()
     docking = visible_docking(docking_id, user)
