@@ -69,7 +69,7 @@ def test_journey_1_enterprise_writes_a_need_with_live_suggestions(
     page.get_by_role("button", name="注册").click()
     expect(page.get_by_text("注册成功")).to_be_visible()
 
-    page.get_by_role("link", name="发布需求").click()
+    page.get_by_role("navigation").get_by_role("link", name="发布需求").click()
     expect(page.get_by_role("heading", name="发布技术需求")).to_be_visible()
     panel = page.locator("#live-panel")
     expect(panel).to_have_attribute("data-state", "idle")
@@ -175,7 +175,7 @@ def test_journey_2_institution_answers_and_both_sign(
     ent = new_page()
     login(ent, enterprise_email, PASSWORD)
     ent.goto(f"/needs/{need_id}")
-    ent.get_by_role("link", name="八桂工业大学").click()
+    ent.locator("a[href^='/solutions/']", has_text="八桂工业大学").click()  # the solution
     ent.get_by_role("button", name="采纳").click()
     expect(ent.locator(".flash-success")).to_be_visible()
     ent.get_by_role("link", name="查看对接").click()
