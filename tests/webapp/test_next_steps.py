@@ -150,6 +150,16 @@ def test_interest_form_defaults_to_the_result_the_user_came_from(
     assert " selected>" not in plain.split('id="interest-result"')[1].split("</select>")[0]
 
 
+def test_result_page_interest_form_defaults_to_the_need_the_user_came_from(
+        enterprise_user: User, institution_user: User, as_enterprise: FlaskClient,
+        make_need: Callable[..., Need], make_result: Callable[..., Result]) -> None:
+    result = make_result(institution_user)
+    make_need(enterprise_user, title="第一项需求")
+    second = make_need(enterprise_user, title="第二项需求")
+    html = as_enterprise.get(f"/results/{result.id}?need={second.id}").get_data(as_text=True)
+    assert f'<option value="{second.id}" selected>' in html
+
+
 def test_enterprise_at_the_solution_form_learns_who_submits(
         enterprise_user: User, other_enterprise_user: User, as_other_enterprise: FlaskClient,
         make_need: Callable[..., Any]) -> None:
