@@ -254,10 +254,10 @@ class Match(Answer):
 class RevisionChange(Answer):
     """One changed field of a listing's revision, its values in words as the pages show them."""
 
-    field = Str(metadata={"description": "字段名"})
-    label = Str(metadata={"description": "字段名称（按读者语言）"})
-    old = Str(metadata={"description": "原值"})
-    new = Str(metadata={"description": "新值"})
+    field = Str(metadata={"description": N_("字段名")})
+    label = Str(metadata={"description": N_("字段名称（按读者语言）")})
+    old = Str(metadata={"description": N_("原值")})
+    new = Str(metadata={"description": N_("新值")})
 
 
 class Revision(Answer):
@@ -266,7 +266,7 @@ class Revision(Answer):
     id = record_id()
     created_at = Timestamp()
     actor = Str(allow_none=True, attribute="actor_name")
-    under_deal = Bool(metadata={"description": "修改时是否已有签约"})
+    under_deal = Bool(metadata={"description": N_("修改时是否已有签约")})
     changes = Items(Obj(RevisionChange))
 
 
