@@ -18,19 +18,23 @@ from .notification import (
 from .organization import Organization
 from .result import Result, ResultIP, ResultMode
 from .revision import ListingRevision
+from .saved import AlertSetting, Bookmark, DigestFrequency, PendingAlert, SavedSearch, SearchKind
 from .security import PasswordResetToken, SecurityEvent, SecurityEventKind
 from .solution import Solution, solution_results
 from .taxonomy import CooperationMode, Field, IPType, ResultForm
 from .user import User
 
 __all__ = [
+    "AlertSetting",
     "ApiToken",
     "Attachment",
     "Base",
+    "Bookmark",
     "ContractType",
     "CooperationMode",
     "Deal",
     "DealCorrection",
+    "DigestFrequency",
     "Docking",
     "DockingEvent",
     "DockingMessage",
@@ -53,12 +57,15 @@ __all__ = [
     "Organization",
     "OutboxEmail",
     "PasswordResetToken",
+    "PendingAlert",
     "Result",
     "ResultForm",
     "ResultIP",
     "ResultMode",
     "ResultStatus",
     "Role",
+    "SavedSearch",
+    "SearchKind",
     "SecurityEvent",
     "SecurityEventKind",
     "Side",

@@ -25,13 +25,14 @@ class NotificationKind(enum.StrEnum):
     SOLUTION = "solution"
     STATUS = "status"
     MESSAGE = "message"
+    ALERT = "alert"  # a saved search found a new listing, a bookmarked need got a solution
 
     @property
     def label(self) -> str:
         """The kind's Chinese name."""
         return {"suggestion": N_("新的高分推荐"), "interest": N_("对方表达意向"),
                 "solution": N_("收到解决方案"), "status": N_("对接状态变化"),
-                "message": N_("新消息")}[self.value]
+                "message": N_("新消息"), "alert": N_("收藏与订阅提醒")}[self.value]
 
 
 class Notification(Base):

@@ -41,6 +41,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .orgs import bp as orgs_bp
     from .reports import bp as reports_bp
     from .results import bp as results_bp
+    from .saved import bp as saved_bp
     from .solutions import bp as solutions_bp
     from .workspace import bp as workspace_bp
 
@@ -55,6 +56,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(matching_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(orgs_bp)
+    app.register_blueprint(saved_bp)
 
     from . import attachments
 

@@ -264,17 +264,21 @@ def set_role(email: str, role: str) -> None:
 @click.option("--limit", default=100, show_default=True, help="at most this many e-mails")
 @with_appcontext
 def send_mail(limit: int) -> None:
-    """Write the message digests that are due, then deliver pending outbox e-mails over SMTP
-    (or log them when MAIL_SERVER is not set)."""
+    """Write the message digests and the alert digests (saved searches, bookmarks) that are
+    due, then deliver pending outbox e-mails over SMTP (or log them when MAIL_SERVER is not
+    set)."""
     from .notifications.digests import compose_digests
     from .notifications.services import deliver_outbox
+    from .saved.services import send_digests
 
     session = get_session()
     digests = compose_digests(session, int(current_app.config["MESSAGE_DIGEST_MINUTES"]))
+    alerts = send_digests(session)
     session.commit()
     sent, failed = deliver_outbox(session, current_app.config, limit=limit)
     session.commit()
-    click.echo(f"digests: {digests}, sent: {sent}, failed: {failed}")
+    click.echo(f"digests: {digests}, alert digests: {alerts.emails}, sent: {sent}, "
+               f"failed: {failed}")
 
 
 @main.command("report")
@@ -425,3 +429,4 @@ def restore_command(path: str, yes: bool) -> None:
     except BackupError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"{_safe_url(url)} restored from {path}; run 'innomatch reindex' next")
+

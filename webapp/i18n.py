@@ -94,11 +94,13 @@ RECORDED = (
     N_("解决方案已被采纳，对接“%(docking)s”已建立"),
     N_("解决方案（%(need)s）%(status)s"),
     N_("需求“%(need)s”收到新的解决方案"),
+    N_("订阅的搜索“%(search)s”有新的%(noun)s：“%(title)s”"),
+    N_("您收藏的需求“%(need)s”收到新的解决方案"),
     N_("取消技术经理人"),
     N_("采纳解决方案"),
 )
 # Parameters that are labels themselves (a state, a contract type), translated too.
-_LABEL_PARAMS = frozenset({"from", "to", "status", "type"})
+_LABEL_PARAMS = frozenset({"from", "to", "status", "type", "noun"})
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 

@@ -172,37 +172,14 @@ def search(session: Session, kind: ListingKind, filters: Any, viewer: User | Non
     """One page of the kind's list for ``viewer``: the listings matching ``filters`` (their
     ``q`` searched), ordered by ``order`` (``None``: relevance, falling back to the kind's list
     order without a query), with the facets' counts when ``facets``."""
-    spec = kind.search
     model = kind.model
-    terms: tuple[str, ...] = ()
-    scores: dict[Any, float] = {}
-    matched: ColumnElement[bool] | None = None
-    notice = ""
-    if filters.q:
-        index = spec.index(session)
-        hits = search_index(index, filters.q, min_share=MIN_SHARE, limit=MAX_HITS)
-        words = query_words(index, filters.q)
-        terms = tuple(dict.fromkeys((*hits.terms, *words)))
-        scores = hits.score_of()
-        if not words:
-            notice = _("关键词中没有可检索的词（标点和符号不参与检索）。")
-        matched = _ids_in(session, model.id, hits.ids)
-        if _beyond_index(spec, filters):
-            outside = model.status.not_in(spec.index_statuses)
-            matched = or_(matched, and_(outside, _all_words(words, spec.text())))
-    elif order is None:
+    query = _Query.of(session, kind, filters)
+    terms, scores, notice = query.terms, query.scores, query.notice
+    if not filters.q and order is None:
         order = _default_order(kind)
 
     def statement(skip: str | None = None) -> Select[Any]:
-        f = _without(filters, skip)
-        stmt = kind.query(f, viewer).order_by(None)
-        if matched is not None:
-            stmt = stmt.where(matched)
-        if f.band in BAND_VALUES:
-            stmt = stmt.where(_band(spec.amount()) == f.band)
-        if spec.trl is not None and f.maturity in STAGES:
-            stmt = stmt.where(spec.trl().in_(STAGES[f.maturity]))
-        return stmt
+        return query.statement(kind, filters, viewer, skip)
 
     stmt = statement()
     if order is None:
@@ -212,6 +189,67 @@ def search(session: Session, kind: ListingKind, filters: Any, viewer: User | Non
     counted = _facets(session, kind, filters, statement) if facets else []
     return Found(page=result, terms=terms, sort=sort, facets=counted, notice=notice,
                  scores={i: scores.get(i, 0.0) for i in (x.id for x in result.items)})
+
+
+def contains(session: Session, kind: ListingKind, filters: Any, viewer: User | None,
+             listing_id: int, hits: dict[str, Any] | None = None) -> bool:
+    """Whether the listing ``listing_id`` is on the kind's list for ``viewer`` with ``filters``
+    (the list a saved search runs): the same query, index matches and filters as
+    :func:`search`. ``hits`` keeps the index's answers by query across calls (many saved
+    searches ask the same)."""
+    query = _Query.of(session, kind, filters, hits)
+    stmt = query.statement(kind, filters, viewer).where(kind.model.id == listing_id)
+    return session.scalar(select(stmt.exists())) or False
+
+
+@dataclass(frozen=True)
+class _Query:
+    """A list's query as the index answers it: the words to mark, each match's score, the
+    condition the matches meet (``None``: no query), and the notice to show."""
+
+    terms: tuple[str, ...] = ()
+    scores: Mapping[Any, float] = dataclasses.field(default_factory=dict)
+    matched: ColumnElement[bool] | None = None
+    notice: str = ""
+
+    @classmethod
+    def of(cls, session: Session, kind: ListingKind, filters: Any,
+           cache: dict[str, Any] | None = None) -> _Query:
+        """The index's answer to ``filters.q`` for the kind (none without a query)."""
+        if not filters.q:
+            return cls()
+        spec, model = kind.search, kind.model
+        key = f"{kind.name}\n{filters.q}"
+        if cache is not None and key in cache:
+            hits, words = cache[key]
+        else:
+            index = spec.index(session)
+            hits = search_index(index, filters.q, min_share=MIN_SHARE, limit=MAX_HITS)
+            words = query_words(index, filters.q)
+            if cache is not None:
+                cache[key] = hits, words
+        matched = _ids_in(session, model.id, hits.ids)
+        if _beyond_index(spec, filters):
+            outside = model.status.not_in(spec.index_statuses)
+            matched = or_(matched, and_(outside, _all_words(words, spec.text())))
+        return cls(terms=tuple(dict.fromkeys((*hits.terms, *words))), scores=hits.score_of(),
+                   matched=matched,
+                   notice="" if words else _("关键词中没有可检索的词（标点和符号不参与检索）。"))
+
+    def statement(self, kind: ListingKind, filters: Any, viewer: User | None,
+                  skip: str | None = None) -> Select[Any]:
+        """The kind's list statement for ``viewer``, narrowed by the query and the filters
+        (without the filter ``skip``, which a facet counts the choices of)."""
+        spec = kind.search
+        f = _without(filters, skip)
+        stmt = kind.query(f, viewer).order_by(None)
+        if self.matched is not None:
+            stmt = stmt.where(self.matched)
+        if f.band in BAND_VALUES:
+            stmt = stmt.where(_band(spec.amount()) == f.band)
+        if spec.trl is not None and f.maturity in STAGES:
+            stmt = stmt.where(spec.trl().in_(STAGES[f.maturity]))
+        return stmt
 
 
 def query_words(index: Matcher, q: str) -> tuple[str, ...]:

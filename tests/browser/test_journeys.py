@@ -12,6 +12,8 @@
    until that organisation's interest is agreed to and it is the other side of a docking.
 5. An enterprise saves a need as a draft with only its title, finds it among its own needs,
    finishes it and publishes it.
+6. An enterprise saves a search of the results; a university publishes a result it finds; the
+   enterprise is alerted under the bell, opens the result and bookmarks it.
 
 Each step's screenshot goes to test-artifacts/; axe-core checks every page of the journeys.
 """
@@ -29,7 +31,16 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
-from browser.pages import ARTIFACTS, ENTERPRISE, INSTITUTE, OPERATOR, Axe, LiveServer, login, shot
+from browser.pages import (
+    ARTIFACTS,
+    ENTERPRISE,
+    INSTITUTE,
+    OPERATOR,
+    Axe,
+    LiveServer,
+    login,
+    shot,
+)
 
 pytestmark = pytest.mark.browser
 expect = pytest.importorskip("playwright.sync_api").expect
@@ -423,3 +434,52 @@ def test_journey_5_a_draft_saved_with_its_title_only_is_finished_and_published(
     expect(page.locator(".status-published")).to_have_text("已发布")
     expect(page.locator("#draft-missing")).to_have_count(0)
     shot(page, "journey5-02-draft-published")
+
+
+SEARCH = "石墨烯海水淡化膜"
+NEW_RESULT = "石墨烯海水淡化膜规模化制备与抗污染改性技术"
+
+
+def test_journey_6_a_saved_search_alerts_on_a_new_listing(
+        new_page: Callable[..., Any], live_server: LiveServer, axe: Axe) -> None:
+    ent = new_page()
+    login(ent, ENTERPRISE)
+    ent.goto(f"/results?q={SEARCH}")
+    ent.get_by_label("搜索名称").fill("海水淡化膜")
+    ent.get_by_role("button", name="保存搜索并订阅").click()
+    expect(ent.get_by_text("已保存搜索“海水淡化膜”")).to_be_visible()
+    axe.check(ent, "results-search-saved")
+    shot(ent, "journey6-01-search-saved")
+
+    uni = new_page()
+    login(uni, INSTITUTE)
+    uni.goto("/results/new")
+    uni.get_by_label("成果名称").fill(NEW_RESULT)
+    uni.get_by_label("技术领域").select_option("resources_environment")
+    uni.get_by_label("成果简介").fill("氧化石墨烯层间距精确调控的海水淡化膜，脱盐率99.5%以上，"
+                                   "已完成平方米级连续制膜中试，抗生物污染性能显著提升。")
+    uni.get_by_label("成果形式").select_option("technology")
+    uni.get_by_label("技术许可").check()
+    uni.get_by_role("button", name="发布", exact=True).click()
+    expect(uni.get_by_text("成果已发布。")).to_be_visible()
+
+    ent.goto("/")
+    expect(ent.locator("a.bell .unread")).to_be_visible()
+    ent.locator("a.bell").click()
+    alert = ent.get_by_role("button", name=re.compile(f"^订阅的搜索“海水淡化膜”.*{NEW_RESULT}"))
+    expect(alert).to_be_visible()
+    expect(ent.get_by_text("收藏与订阅提醒").first).to_be_visible()
+    axe.check(ent, "notifications-alert")
+    shot(ent, "journey6-02-alerted")
+    alert.click()
+    expect(ent.get_by_role("heading", level=1)).to_have_text(NEW_RESULT)
+    ent.get_by_role("button", name="收藏", exact=True).click()
+    expect(ent.get_by_role("button", name="已收藏 · 取消收藏")).to_be_visible()
+
+    ent.get_by_role("link", name="我的收藏").click()
+    ent.get_by_role("link", name="收藏的成果").click()
+    expect(ent.get_by_role("link", name=NEW_RESULT)).to_be_visible()
+    ent.get_by_role("link", name="保存的搜索").click()
+    expect(ent.get_by_role("link", name="海水淡化膜")).to_be_visible()
+    axe.check(ent, "saved-searches")
+    shot(ent, "journey6-03-saved")

@@ -38,6 +38,8 @@ from models import (
     Result,
     ResultStatus,
     Role,
+    SavedSearch,
+    SearchKind,
     Solution,
     SolutionStatus,
     User,
@@ -88,7 +90,8 @@ def only(*actors: str, **args: str) -> Rule:
 DEFAULT_ARGS = {"need_id": "need_draft", "result_id": "result_draft", "solution_id": "solution",
                 "docking_id": "docking", "deal_id": "deal", "notification_id": "notification",
                 "token_id": "token", "action": "accept", "name": "all", "ext": "xlsx",
-                "kind": "needs", "filename": "app.css", "attachment_id": "attachment"}
+                "kind": "needs", "filename": "app.css", "attachment_id": "attachment",
+                "organization_id": "org_owner"}
 
 PARTIES = ("owner", "supplier", "broker", "operator")
 
@@ -158,6 +161,14 @@ RULES: dict[str, Rule] = {
     # organisation, the other side and operators (not the broker); its organisation deletes it.
     "attachments.download": only("owner", "supplier", "operator"),
     "attachments.delete": only("owner", "operator"),
+    # An organisation's public page; its drafts never show on it.
+    "orgs.detail": public(),
+    # 我的收藏: each user's own; a draft is bookmarked only by those who see it.
+    "saved.index": login_only(),
+    "saved.save": login_only(),
+    "saved.digest": login_only(),
+    "saved.toggle": only("owner", "operator", listing_id="need_draft"),
+    "saved.change": only("owner", search_id="search", action="alerts"),
     # API v1: the same rules as the pages.
     "api_v1.docs_reference": public(),
     "api_v1.docs_document": public(),
@@ -262,7 +273,9 @@ def world(app: Flask, db: Session, make_user: Callable[..., User], make_org: Cal
                         link="/")
     token = ApiToken(user_id=users["owner"].id, name="ci", token_hash=hash_token(new_token()),
                      hint="imk_x")
-    db.add_all([solution, deal, note, token])
+    search = SavedSearch(user_id=users["owner"].id, kind=SearchKind.NEEDS, name="甲方订阅",
+                         params="q=电池")
+    db.add_all([solution, deal, note, token, search])
     db.commit()
     with app.app_context():
         stored = storage.store(io.BytesIO(b"%PDF-1.7\n" + SECRETS[2].encode() + b"\n%%EOF"))
@@ -275,7 +288,7 @@ def world(app: Flask, db: Session, make_user: Callable[..., User], make_org: Cal
     ids = {"need_draft": need_draft.id, "need_pub": need_pub.id, "result_draft": result_draft.id,
            "result_pub": docking.result_id, "solution": solution.id, "docking": docking.id,
            "deal": deal.id, "notification": note.id, "token": token.id,
-           "attachment": attachment.id}
+           "attachment": attachment.id, "search": search.id, "org_owner": orgs["owner"].id}
     return World(ids, users, orgs)
 
 

@@ -33,7 +33,7 @@ from ..page_changes import change_and_go_back
 from ..pagination import page_number
 from ..permissions import acting_user, can_change, require_change
 from ..search import BAND_VALUES, STAGES, clean_query, order_of, search, sort_names
-from .args import choice_arg, enum_arg, province_arg, text_arg, wants_draft, wants_publish
+from .args import Args, choice_arg, enum_arg, province_arg, text_arg, wants_draft, wants_publish
 from .kind import ListingKind, Transition
 from .revisions import has_signed_deal, history_for
 from .services import ListingFilters, announce, missing
@@ -46,16 +46,41 @@ class ListingPages:
 
     kind: ListingKind
     form: type[FlaskForm]
-    filters: Callable[..., ListingFilters]  # (**common filters) -> the kind's filters
+    filters: Callable[..., ListingFilters]  # (args, **common filters) -> the kind's filters
     index_context: Callable[[], dict[str, Any]]
     detail_context: Callable[[Session, Any], dict[str, Any]] = lambda db, listing: {}
     after_create: Callable[[Any], None] = lambda listing: None
+
+
+#: The pages registered, by kind name: a saved search's query string is read by its kind's.
+_REGISTERED: dict[str, ListingPages] = {}
+
+
+def read_filters(pages: ListingPages, args: Args,
+                 organization_id: int | None = None) -> tuple[ListingFilters, str]:
+    """A list's filters as its query string ``args`` gives them (unknown values ignored), with
+    the notice to show when the query was cut."""
+    q, cut = clean_query(args.get("q", ""))
+    filters = pages.filters(
+        args, q=q, field=enum_arg("field", Field, args), province=province_arg(args),
+        mode=enum_arg("mode", CooperationMode, args), band=choice_arg("band", BAND_VALUES, args),
+        maturity=choice_arg("maturity", STAGES, args) if pages.kind.search.trl else None,
+        organization_id=organization_id)
+    return filters, cut
+
+
+def saved_filters(kind_name: str, args: Args) -> tuple[ListingKind, ListingFilters]:
+    """The kind and the filters of a saved search: its list's query string read as the list
+    reads it (one reading, so a saved search finds what its list shows)."""
+    pages = _REGISTERED[kind_name]
+    return pages.kind, read_filters(pages, args)[0]
 
 
 def register_pages(bp: Blueprint, pages: ListingPages) -> None:
     """Register the kind's pages on its blueprint: ``index``, ``new``, ``detail``, ``edit`` and
     one endpoint per transition, at the URLs they always had."""
     kind = pages.kind
+    _REGISTERED[kind.name] = pages
     item = f"/<int:{kind.id_arg}>"
 
     def template(page: str) -> str:
@@ -76,12 +101,9 @@ def register_pages(bp: Blueprint, pages: ListingPages) -> None:
             # "Mine" without a log-in would silently show everyone's: ask to log in instead.
             return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
         mine = text_arg("mine") == "1" and user is not None
-        q, cut = clean_query(request.args.get("q", ""))
-        filters = pages.filters(
-            q=q, field=enum_arg("field", Field), province=province_arg(),
-            mode=enum_arg("mode", CooperationMode), band=choice_arg("band", BAND_VALUES),
-            maturity=choice_arg("maturity", STAGES) if kind.search.trl else None,
-            organization_id=user.organization_id if mine and user else None)
+        filters, cut = read_filters(pages, request.args,
+                                    user.organization_id if mine and user else None)
+        q = filters.q
         sort, order = order_of(kind, text_arg("sort"), bool(q))
         found = search(get_session(), kind, filters, user, order=order, sort=sort,
                        page=page_number(text_arg("page")),

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from models import CooperationMode, Need, NeedStatus
 
 from ..db import get_session
-from ..listings.args import decimal_arg, enum_arg
+from ..listings.args import Args, decimal_arg, enum_arg
 from ..listings.views import ListingPages, register_pages
 from ..matching.services import best_institutions, near_duplicates
 from . import bp
@@ -21,9 +21,9 @@ from .kind import NEEDS
 from .services import NeedFilters
 
 
-def _filters(**common: Any) -> NeedFilters:
-    return NeedFilters(**common, status=enum_arg("status", NeedStatus),
-                       min_budget_wan=decimal_arg("min_budget"))
+def _filters(args: Args, **common: Any) -> NeedFilters:
+    return NeedFilters(**common, status=enum_arg("status", NeedStatus, args),
+                       min_budget_wan=decimal_arg("min_budget", args))
 
 
 def _warn_duplicates(need: Need) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 from models import CooperationMode, ResultStatus
 
-from ..listings.args import enum_arg, text_arg
+from ..listings.args import Args, enum_arg, text_arg
 from ..listings.views import ListingPages, register_pages
 from ..results.services import ResultFilters
 from . import bp
@@ -15,9 +15,9 @@ from .forms import ResultForm
 from .kind import RESULTS
 
 
-def _filters(**common: Any) -> ResultFilters:
-    trl = text_arg("min_trl")
-    return ResultFilters(**common, status=enum_arg("status", ResultStatus),
+def _filters(args: Args, **common: Any) -> ResultFilters:
+    trl = text_arg("min_trl", args=args)
+    return ResultFilters(**common, status=enum_arg("status", ResultStatus, args),
                          min_trl=int(trl) if trl in {str(n) for n in range(1, 10)} else None)
 
 
