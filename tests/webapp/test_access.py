@@ -132,6 +132,8 @@ RULES: dict[str, Rule] = {
     "solutions.new": only("supplier", "operator", need_id="need_pub"),
     "solutions.detail": only("owner", "supplier", "operator"),
     "solutions.decide": only("owner", "operator"),
+    # The need's solutions side by side: its organisation and operators.
+    "solutions.compare": only("owner", "operator", need_id="need_pub"),
     "results.index": public(),
     "results.detail": only("supplier", "operator"),
     "results.edit": only("supplier", "operator"),

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Need, Result, ResultStatus, Solution, SolutionStatus, User
+from models.i18n import N_
 
 from ..dockings.services import open_solution_docking
 from ..errors import Refused
@@ -104,3 +107,42 @@ def decide_solution(session: Session, actor: User, solution: Solution,
         open_solution_docking(session, actor, solution)
     emit(solution_decided, session=session, solution=solution, actor=actor, to=to)
     return solution
+
+
+# --- comparing a need's solutions ----------------------------------------------------------------
+
+def solution_maturity(solution: Solution) -> int | None:
+    """A solution's maturity: the highest TRL of the results it builds on (none linked: none)."""
+    return max((r.trl for r in solution.results if r.trl is not None), default=None)
+
+
+# Decided and shortlisted ones first: what the enterprise is weighing stays on top.
+_STATUS_RANK = {SolutionStatus.ACCEPTED: 0, SolutionStatus.SHORTLISTED: 1,
+                SolutionStatus.SUBMITTED: 2, SolutionStatus.DECLINED: 3,
+                SolutionStatus.WITHDRAWN: 4}
+
+
+def _newest(s: Solution) -> tuple[float, int]:
+    return (-s.created_at.timestamp(), -s.id)
+
+
+#: The orders of the comparison, by name (the first is the default), with their keys.
+COMPARE_SORTS: dict[str, tuple[str, Callable[[Solution], tuple[Any, ...]]]] = {
+    "status": (N_("入围优先"), lambda s: (_STATUS_RANK[s.status], *_newest(s))),
+    "price": (N_("报价最低"), lambda s: (s.price_wan is None, s.price_wan or 0, *_newest(s))),
+    "maturity": (N_("成熟度最高"),
+                 lambda s: (-(solution_maturity(s) or 0), *_newest(s))),
+    "newest": (N_("最新提交"), _newest),
+}
+
+
+def solutions_to_compare(session: Session, need: Need, sort: str, *,
+                         shortlisted_only: bool = False) -> list[Solution]:
+    """A need's solutions side by side, in the order ``sort`` names (unknown: the first):
+    withdrawn ones left out, and all but the shortlisted and accepted when asked."""
+    rows = session.scalars(select(Solution).where(
+        Solution.need_id == need.id, Solution.status != SolutionStatus.WITHDRAWN))
+    chosen = [s for s in rows if not shortlisted_only or s.status in (
+        SolutionStatus.SHORTLISTED, SolutionStatus.ACCEPTED)]
+    key = COMPARE_SORTS.get(sort, next(iter(COMPARE_SORTS.values())))[1]
+    return sorted(chosen, key=key)

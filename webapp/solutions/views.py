@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
@@ -18,11 +18,14 @@ from ..db import get_session
 from ..dockings.services import open_docking
 from ..form_tokens import commit_once, replayed
 from ..forms_common import choices
+from ..listings.args import choice_arg, text_arg
 from ..page_changes import change_and_go_back
-from ..permissions import acting_user, can_view_need
+from ..permissions import acting_user, can_change, can_view_need
+from ..security.redirects import safe_next
 from . import bp
 from .forms import SolutionForm
 from .services import (
+    COMPARE_SORTS,
     SolutionRefused,
     can_decide,
     can_submit_solution,
@@ -30,6 +33,8 @@ from .services import (
     decide_solution,
     linkable_results,
     may_submit_solutions,
+    solution_maturity,
+    solutions_to_compare,
     submit_solution,
 )
 
@@ -117,4 +122,31 @@ def decide(solution_id: int, action: str) -> Response:
     def decide() -> str:
         decide_solution(db, user, solution, to)
         return str(_DONE[to])
-    return change_and_go_back(decide, url_for("solutions.detail", solution_id=solution_id))
+    # The comparison page sends its own address back (``next``): deciding there stays there.
+    back = safe_next(request.form.get("next"),
+                     url_for("solutions.detail", solution_id=solution_id))
+    return change_and_go_back(decide, back)
+
+
+@bp.route("/needs/<int:need_id>/solutions")
+@login_required
+def compare(need_id: int) -> str:
+    """A need's solutions side by side for its enterprise (and operators): price, maturity,
+    time to deliver, institution, linked results and attachments, sorted as ``sort`` says,
+    with the moves each allows (入围, 采纳, 婉拒); ``shortlisted=1`` keeps the shortlist."""
+    user = acting_user()
+    db = get_session()
+    need = db.get(Need, need_id)
+    if need is None or not can_view_need(user, need):
+        abort(404)
+    if not can_change(user, need):
+        abort(403)
+    sort = choice_arg("sort", COMPARE_SORTS) or next(iter(COMPARE_SORTS))
+    shortlisted = text_arg("shortlisted") == "1"
+    solutions = solutions_to_compare(db, need, sort, shortlisted_only=shortlisted)
+    return render_template(
+        "solutions/compare.html", need=need, solutions=solutions, sort=sort,
+        sorts=[(name, _(label)) for name, (label, _key) in COMPARE_SORTS.items()],
+        shortlisted=shortlisted, maturity=solution_maturity,
+        decisions=lambda s: [(action, to) for action, to in _DECISIONS.items()
+                             if to is not SolutionStatus.WITHDRAWN and can_decide(user, s, to)])
