@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -628,10 +629,22 @@ class DockingFilters:
 
     state: DockingState | None = None
     field: Field | None = None
+    sort: str = "todo"  # one of DOCKING_SORTS
+
+
+#: The docking list's orders besides the default (waiting on me first), by name.
+DOCKING_SORTS: dict[str, tuple[str, Callable[[], tuple[Any, ...]]]] = {
+    "updated": (N_("最近更新"), lambda: (Docking.updated_at.desc(),)),
+    "newest": (N_("最新建立"), lambda: (Docking.created_at.desc(),)),
+    "deadline": (N_("需求截止日期最近"), lambda: (
+        select(Need.valid_until).where(Need.id == Docking.need_id).scalar_subquery()
+        .asc().nulls_last(),)),
+}
 
 
 def docking_query(viewer: User, filters: DockingFilters) -> Select[Docking]:
-    """The viewer's dockings (all of them for operators), waiting-on-me first, then newest."""
+    """The viewer's dockings (all of them for operators), waiting-on-me first, then newest;
+    or in the order ``filters.sort`` names (``DOCKING_SORTS``)."""
     org = viewer.organization_id
     stmt = select(Docking)
     if not viewer.is_operator:
@@ -647,6 +660,8 @@ def docking_query(viewer: User, filters: DockingFilters) -> Select[Docking]:
     # 0: waiting for my answer, 1: under way, 2: signed or dropped.
     waiting = case((waiting_on_me, 0),
                    (Docking.state.in_([DockingState.SIGNED, DockingState.DROPPED]), 2), else_=1)
+    if filters.sort in DOCKING_SORTS:
+        return stmt.order_by(*DOCKING_SORTS[filters.sort][1](), Docking.id.desc())
     return stmt.order_by(waiting, Docking.updated_at.desc(), Docking.id.desc())
 
 

@@ -32,7 +32,7 @@ from ..db import get_session
 from ..errors import handle_http_error, wants_json
 from ..form_tokens import remember, replayed
 from ..forms_common import choices
-from ..listings.args import enum_arg
+from ..listings.args import choice_arg, enum_arg
 from ..listings.revisions import history_for
 from ..matching.services import matches_for_need
 from ..needs.services import REVISED_FIELDS as NEED_FIELDS
@@ -52,6 +52,7 @@ from .forms import (
     MoveForm,
 )
 from .services import (
+    DOCKING_SORTS,
     DealValueRefused,
     DockingFilters,
     StaleVersion,
@@ -203,11 +204,14 @@ def index() -> str:
     """我的对接: the organisation's dockings (all for operators), waiting-on-me first."""
     user = _user()
     filters = DockingFilters(state=enum_arg("state", DockingState),
-                             field=enum_arg("field", Field) if user.is_operator else None)
+                             field=enum_arg("field", Field) if user.is_operator else None,
+                             sort=choice_arg("sort", DOCKING_SORTS) or "todo")
     page = paginate(get_session(), docking_query(user, filters),
                     page_number(request.args.get("page")), current_app.config["PAGE_SIZE"])
     return render_template("dockings/index.html", page=page, filters=filters,
-                           states=list(DockingState), waiting=lambda d: is_waiting_on(user, d))
+                           states=list(DockingState), waiting=lambda d: is_waiting_on(user, d),
+                           sorts=[("todo", _("待我处理优先"))] + [
+                               (name, _(label)) for name, (label, _o) in DOCKING_SORTS.items()])
 
 
 @bp.route("/dockings/interest", methods=["POST"])
