@@ -22,7 +22,7 @@ from .saved import AlertSetting, Bookmark, DigestFrequency, PendingAlert, SavedS
 from .security import PasswordResetToken, SecurityEvent, SecurityEventKind
 from .solution import Solution, solution_results
 from .taxonomy import CooperationMode, Field, IPType, ResultForm
-from .user import User
+from .user import User, normalise_email
 
 __all__ = [
     "AlertSetting",
@@ -72,6 +72,7 @@ __all__ = [
     "Solution",
     "SolutionStatus",
     "User",
+    "normalise_email",
     "solution_results",
     "utcnow",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from typing import TYPE_CHECKING, Any
 
 from argon2 import PasswordHasher
@@ -32,6 +33,18 @@ def configure_password_hasher(**params: Any) -> None:
     _hasher = PasswordHasher(**(params or PASSWORD_HASH_PARAMS))
 
 
+def normalise_email(email: str) -> str:
+    """The one form of an e-mail address that sign-up, log-in, password reset and uniqueness
+    compare: Unicode NFKC (full-width ``ａ@ｅｘａｍｐｌｅ.ｃｎ`` is ``a@example.cn``), white space
+    trimmed, the domain case-folded and, as the platform always did, the local part lower-cased
+    (no two accounts differ only in the case of their address)."""
+    text = unicodedata.normalize("NFKC", email or "").strip()
+    local, at, domain = text.rpartition("@")
+    if not at:
+        return text.lower()
+    return f"{local.lower()}@{domain.casefold()}"
+
+
 class User(Base):
     """A person who logs in with an e-mail address; belongs to one organisation."""
 
@@ -45,6 +58,9 @@ class User(Base):
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
     is_active: Mapped[bool] = mapped_column(default=True)
     last_login_at: Mapped[dt.datetime | None]
+    # When the owner opened the link e-mailed at sign-up; until then the account may read and
+    # log in but not post (webapp/auth/confirmation.py).
+    email_confirmed_at: Mapped[dt.datetime | None]
     # Part of the id kept in session and remember-me cookies: raising it (log-out, password
     # change or reset) makes every cookie issued before stop working.
     session_version: Mapped[int] = mapped_column(default=1, server_default="1")
@@ -69,9 +85,14 @@ class User(Base):
         """Invalidate every session and remember-me cookie issued so far."""
         self.session_version = (self.session_version or 1) + 1
 
+    @property
+    def email_confirmed(self) -> bool:
+        """Whether the owner confirmed the e-mail address (may post)."""
+        return self.email_confirmed_at is not None
+
     @validates("email")
     def _normalise_email(self, key: str, value: str) -> str:
-        value = value.strip().lower()
+        value = normalise_email(value)
         if "@" not in value:
             raise ValueError("invalid e-mail address")
         return value

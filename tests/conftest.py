@@ -105,9 +105,11 @@ def make_org(db: Session) -> Callable[..., Organization]:
 
 @pytest.fixture
 def make_user(db: Session, make_org: Callable[..., Organization]) -> Callable[..., User]:
-    """Create a user in ``org`` (a new enterprise by default) with the test password."""
+    """Create a user in ``org`` (a new enterprise by default) with the test password, its
+    address confirmed unless told otherwise (``email_confirmed_at=None``)."""
     def make(org: Organization | None = None, role: Role = Role.MEMBER, **fields: Any) -> User:
         n = next(_counter)
+        fields.setdefault("email_confirmed_at", utcnow())
         user = User(email=fields.pop("email", f"user{n}@example.cn"), name=f"用户{n}", role=role,
                     organization=org or make_org(), **fields)
         user.set_password(PASSWORD)

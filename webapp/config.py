@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 from pathlib import Path
@@ -110,6 +111,13 @@ def default_config(instance_path: Path, with_secret: bool = True) -> dict[str, A
         "RATE_LIMIT_PASSWORD_RESET": "10 per hour",  # per client address
         "RATE_LIMIT_PASSWORD_RESET_ACCOUNT": "3 per hour",  # reset e-mails per address
         "RATE_LIMIT_API_TOKEN": "10 per hour",
+        "RATE_LIMIT_CONFIRMATION": "5 per hour",  # confirmation e-mails sent again, per user
+        # The link e-mailed at sign-up confirms the address for this long.
+        "EMAIL_CONFIRM_TTL_HOURS": 48,
+        # Sessions end after this long without a request; "remember me" logs in again for
+        # REMEMBER_COOKIE_DURATION (Flask-Login's default, 365 days, is far too long).
+        "PERMANENT_SESSION_LIFETIME": dt.timedelta(hours=2),
+        "REMEMBER_COOKIE_DURATION": dt.timedelta(days=14),
         "PASSWORD_RESET_TTL_MINUTES": 30,
         # Messages in a docking: per user and docking (the page and the API count together),
         # and e-mailed as a digest, at most one e-mail per docking and recipient this often.

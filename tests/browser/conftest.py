@@ -99,7 +99,7 @@ def live_server(chromium_path: str, tmp_path_factory: pytest.TempPathFactory,
             assert server.poll() is None, (folder / "gunicorn.log").read_text()
             assert time.monotonic() < deadline + 60, "the workers' matcher warm-up did not end"
             time.sleep(0.2)
-        yield LiveServer(url=url)
+        yield LiveServer(url=url, database_url=database_url)
     finally:
         server.terminate()
         try:

@@ -31,6 +31,28 @@ class LiveServer:
 
     url: str
     state: dict[str, Any] = field(default_factory=dict)
+    #: The served database, where the journeys read what the app e-mailed (the outbox).
+    database_url: str = ""
+
+
+def emailed_link(live_server: LiveServer, to: str, path: str) -> str:
+    """The newest link to ``path`` in the e-mails the app queued for ``to``, on the live server."""
+    from sqlalchemy import create_engine, select
+
+    from models import OutboxEmail
+
+    engine = create_engine(live_server.database_url)
+    try:
+        with engine.connect() as conn:
+            bodies = conn.scalars(select(OutboxEmail.body).where(OutboxEmail.to_address == to)
+                                  .order_by(OutboxEmail.id.desc())).all()
+    finally:
+        engine.dispose()
+    for body in bodies:
+        for word in body.split():
+            if path in word:
+                return live_server.url + word[word.index(path):]
+    raise AssertionError(f"no e-mail to {to} links to {path}")
 
 
 def shot(page: Any, name: str) -> Path:

@@ -171,7 +171,8 @@ def make_account(session: Session, kind: OrgKind, n: int, role: Role = Role.MEMB
     org = Organization(name=f"可靠性测试机构{kind.value}{n}", kind=kind, province="上海市",
                        city="上海市")
     user = User(email=f"rel-{kind.value}-{n}@example.cn", name=f"测试{n}", role=role,
-                organization=org, password_hash="!")  # no password can match
+                organization=org, password_hash="!",  # no password can match
+                email_confirmed_at=utcnow())
     session.add_all([org, user])
     session.flush()
     _, token = create_token(session, user, "reliability")

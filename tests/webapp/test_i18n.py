@@ -322,6 +322,7 @@ NOT_PAGES = {
     "static": "files of the stylesheet and scripts, no text",
     "main.favicon": "an image",
     "main.healthz": "JSON for load balancers",
+    "auth.confirm_email_view": "confirms an address and redirects (its messages are flashed)",
     # The import format's headings and values are Chinese: files written for the importer.
     "transfer.export": "an import-format file whose Chinese headings the importer reads",
     "transfer.template": "an import-format file whose Chinese headings the importer reads",

@@ -16,6 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional, ValidationError
 
+from models import normalise_email
 from models.enums import OrgKind
 from models.validators import is_valid_credit_code, normalize_credit_code
 
@@ -25,10 +26,16 @@ from .services import password_problem
 ORG_KIND_CHOICES = choices((k.value, _l(k.label)) for k in OrgKind)
 
 
+def _normal_email(value: str | None) -> str:
+    """Every form reads an address in its one normal form (full-width, case, white space)."""
+    return normalise_email(value or "")
+
+
 class LoginForm(FlaskForm):
     """E-mail and password."""
 
-    email = EmailField(_l("邮箱"), validators=[InputRequired(_l("请输入邮箱")), Length(max=254)])
+    email = EmailField(_l("邮箱"), filters=[_normal_email],
+                       validators=[InputRequired(_l("请输入邮箱")), Length(max=254)])
     password = PasswordField(_l("密码"), validators=[InputRequired(_l("请输入密码")), Length(max=200)])
     remember = BooleanField(_l("记住我"))
 
@@ -36,7 +43,7 @@ class LoginForm(FlaskForm):
 class SignupForm(FlaskForm):
     """A new account that creates an organisation or joins one with an invitation code."""
 
-    email = EmailField(_l("邮箱"), validators=[
+    email = EmailField(_l("邮箱"), filters=[_normal_email], validators=[
         InputRequired(_l("请输入邮箱")), Email(_l("邮箱格式不正确"), check_deliverability=False),
         Length(max=254)])
     name = StringField(_l("姓名"), validators=[InputRequired(_l("请输入姓名")), Length(max=60)])
@@ -82,7 +89,8 @@ class SignupForm(FlaskForm):
 class ForgotPasswordForm(FlaskForm):
     """The address to send a reset link to."""
 
-    email = EmailField(_l("邮箱"), validators=[InputRequired(_l("请输入邮箱")), Length(max=254)])
+    email = EmailField(_l("邮箱"), filters=[_normal_email],
+                       validators=[InputRequired(_l("请输入邮箱")), Length(max=254)])
 
 
 class _NewPasswordForm(FlaskForm):

@@ -10,7 +10,17 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from models import ApiToken, Language, Organization, OrgKind, PasswordResetToken, Role, User, utcnow
+from models import (
+    ApiToken,
+    Language,
+    Organization,
+    OrgKind,
+    PasswordResetToken,
+    Role,
+    User,
+    normalise_email,
+    utcnow,
+)
 from models.security import hash_reset_token, new_reset_token
 
 MIN_PASSWORD_LENGTH = 8
@@ -54,41 +64,58 @@ class NewOrganization:
 
 
 def find_user_by_email(session: Session, email: str) -> User | None:
-    """The account with this e-mail address, ignoring case."""
-    return session.scalar(select(User).where(User.email == email.strip().lower()))
+    """The account with this e-mail address in its normal form (:func:`normalise_email`)."""
+    return session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def _organization_to_join(session: Session, organization: NewOrganization | None,
+                          invite_code: str | None) -> Organization | NewOrganization:
+    """The organisation a sign-up joins, or the new one it creates once checked (not added)."""
+    if organization is None:
+        org = session.scalar(
+            select(Organization).where(Organization.invite_code == (invite_code or "").strip()))
+        if org is None:
+            raise SignupError("invite_code", _("邀请码无效"))
+        return org
+    org_name = organization.name.strip()
+    if len(org_name) < 2:
+        raise SignupError("org_name", _("请输入机构名称（至少 2 个字）"))
+    if session.scalar(select(Organization).where(Organization.name == org_name)):
+        raise SignupError("org_name", _("该机构已存在，请向其成员索取邀请码加入"))
+    code = organization.credit_code or None
+    if code and session.scalar(select(Organization).where(Organization.credit_code == code)):
+        raise SignupError("credit_code", _("该统一社会信用代码已被其他机构使用"))
+    return NewOrganization(name=org_name, kind=organization.kind, province=organization.province,
+                           city=organization.city.strip(), credit_code=code)
 
 
 def sign_up(session: Session, *, email: str, name: str, password: str,
             organization: NewOrganization | None = None, invite_code: str | None = None,
-            language: Language = Language.ZH_CN) -> User:
-    """Create a member account in a new organisation or in the one the invitation names,
-    reading the platform (and its e-mails) in ``language``."""
-    if find_user_by_email(session, email) is not None:
-        raise SignupError("email", _("该邮箱已注册"))
-    if organization is not None:
-        org_name = organization.name.strip()
-        if len(org_name) < 2:
-            raise SignupError("org_name", _("请输入机构名称（至少 2 个字）"))
-        if session.scalar(select(Organization).where(Organization.name == org_name)):
-            raise SignupError("org_name", _("该机构已存在，请向其成员索取邀请码加入"))
-        code = organization.credit_code or None
-        if code and session.scalar(select(Organization).where(Organization.credit_code == code)):
-            raise SignupError("credit_code", _("该统一社会信用代码已被其他机构使用"))
-        org = Organization(name=org_name, kind=organization.kind, province=organization.province,
-                           city=organization.city.strip(), credit_code=code)
-        session.add(org)
-    else:
-        org_or_none = session.scalar(
-            select(Organization).where(Organization.invite_code == (invite_code or "").strip()))
-        if org_or_none is None:
-            raise SignupError("invite_code", _("邀请码无效"))
-        org = org_or_none
-    user = User(email=email, name=name.strip(), role=Role.MEMBER, organization=org,
-                language=language)
+            language: Language = Language.ZH_CN) -> tuple[User, bool]:
+    """Create a member account, its address not yet confirmed, in a new organisation or in the
+    one the invitation names, reading the platform (and its e-mails) in ``language``.
+
+    Returns (user, created). When the address already has an account nothing is created and
+    that account comes back with ``False``: the caller answers as for a new account and
+    e-mails the owner, so that sign-up never tells whether an address is registered. The
+    organisation is checked first either way, and the password hashed either way, so that
+    neither the answer nor its time differs.
+    """
+    org = _organization_to_join(session, organization, invite_code)
+    existing = find_user_by_email(session, email)
+    user = User(email=email if existing is None else "nobody@invalid", name=name.strip(),
+                role=Role.MEMBER, language=language)
     user.set_password(password)
+    if existing is not None:
+        return existing, False
+    if isinstance(org, NewOrganization):
+        org = Organization(name=org.name, kind=org.kind, province=org.province, city=org.city,
+                           credit_code=org.credit_code)
+        session.add(org)
+    user.organization = org
     session.add(user)
     session.flush()
-    return user
+    return user, True
 
 
 def authenticate(session: Session, email: str, password: str) -> User | None:

@@ -16,16 +16,28 @@ from flask_babel import gettext as _
 from flask_login import login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from models import Language, OrgKind, OutboxEmail, SecurityEventKind, User
+from models import Language, OrgKind, OutboxEmail, SecurityEventKind, User, normalise_email
 
 from ..db import get_session
 from ..extensions import LANGUAGES, keep_language, select_locale
 from ..permissions import acting_user
 from ..security.backoff import account_wait, device_knows, record_failure, remember_device
-from ..security.limiter import limit_login, limit_password_reset, limit_signup
+from ..security.limiter import (
+    limit_confirmation,
+    limit_login,
+    limit_password_reset,
+    limit_signup,
+)
 from ..security.log import record_event
 from ..security.redirects import safe_next
 from . import bp
+from .confirmation import (
+    confirm_email,
+    refuse_unconfirmed_writes,
+    send_confirmation,
+    send_existing_account_notice,
+    sign_up_notice,
+)
 from .forms import (
     ChangePasswordForm,
     ForgotPasswordForm,
@@ -49,7 +61,12 @@ from .services import (
 @bp.route("/signup", methods=["GET", "POST"])
 @limit_signup()
 def signup() -> Response | str:
-    """Create an account (and an organisation, or join one)."""
+    """Create an account (and an organisation, or join one); its owner confirms the address
+    by the link e-mailed, and may log in meanwhile.
+
+    The answer is the same whether or not the address already has an account; its owner is
+    e-mailed instead of a second account being made.
+    """
     form = SignupForm()
     if form.validate_on_submit():
         db = get_session()
@@ -59,21 +76,59 @@ def signup() -> Response | str:
                 name=form.org_name.data or "", kind=OrgKind(form.org_kind.data),
                 province=form.province.data or "", city=form.city.data or "",
                 credit_code=(form.credit_code.data or "").strip().upper() or None)
+        email = form.email.data or ""
         try:
-            user = sign_up(db, email=form.email.data or "", name=form.name.data or "",
-                           password=form.password.data or "", organization=new_org,
-                           invite_code=form.invite_code.data,
-                           language=Language(select_locale()))
+            user, created = sign_up(db, email=email, name=form.name.data or "",
+                                    password=form.password.data or "", organization=new_org,
+                                    invite_code=form.invite_code.data,
+                                    language=Language(select_locale()))
         except SignupError as exc:
             db.rollback()
             field = getattr(form, exc.field)
             field.errors = [*field.errors, exc.message]
         else:
+            if created:
+                send_confirmation(db, user)
+            else:
+                send_existing_account_notice(db, user)
             db.commit()
-            _fresh_session(user, remember=False)
-            flash(_("注册成功，欢迎加入！"), "success")
-            return redirect(url_for("main.index"))
+            flash(sign_up_notice(email), "success")
+            return redirect(url_for("auth.login"))
     return render_template("auth/signup.html", form=form)
+
+
+@bp.route("/confirm")
+def confirm_email_view() -> Response:
+    """Confirm the address with the e-mailed link (a signed token that expires)."""
+    db = get_session()
+    user, expired = confirm_email(db, request.args.get("token", ""))
+    if user is None:
+        db.rollback()
+        if expired:
+            flash(_("确认链接已过期，请登录后在“我的账号”页面重新发送。"), "error")
+        else:
+            flash(_("确认链接无效。"), "error")
+        return redirect(url_for("auth.login"))
+    db.commit()
+    flash(_("邮箱已确认，现在可以发布内容了。"), "success")
+    return redirect(url_for("main.index") if acting_user() else url_for("auth.login"))
+
+
+@bp.route("/account/confirm", methods=["POST"])
+@login_required
+@limit_confirmation()
+def resend_confirmation() -> Response:
+    """Send the confirmation link again to the logged-in account's address."""
+    user = acting_user()
+    assert user is not None  # login_required
+    db = get_session()
+    if user.email_confirmed:
+        flash(_("您的邮箱已确认。"), "info")
+    else:
+        send_confirmation(db, user)
+        db.commit()
+        flash(_("确认邮件已重新发送到 %(email)s，请查收。", email=user.email), "success")
+    return redirect(url_for("auth.account"))
 
 
 def _fresh_session(user: User, remember: bool) -> None:
@@ -81,6 +136,9 @@ def _fresh_session(user: User, remember: bool) -> None:
     account then keeps too, for its e-mails)."""
     lang = session.get("lang")
     session.clear()
+    # A permanent session is signed anew at every request and refused once older than
+    # PERMANENT_SESSION_LIFETIME: the idle timeout (remember-me logs in again after it).
+    session.permanent = True
     if lang in LANGUAGES:
         session["lang"] = lang
         keep_language(user, lang)
@@ -99,7 +157,7 @@ def login() -> Response | str | tuple[str, int, dict[str, str]]:
     form = LoginForm()
     if form.validate_on_submit():
         db = get_session()
-        email = (form.email.data or "").strip().lower()
+        email = normalise_email(form.email.data or "")
         known = find_user_by_email(db, email)
         wait = 0 if device_knows(known.id if known else None) else account_wait(email)
         if wait:
@@ -122,6 +180,8 @@ def login() -> Response | str | tuple[str, int, dict[str, str]]:
         else:
             db.commit()
             _fresh_session(user, remember=bool(form.remember.data))
+            if not user.email_confirmed:
+                flash(_("您的邮箱尚未确认：确认之前可以浏览，但不能发布内容。"), "info")
             return remember_device(redirect(safe_next(request.args.get("next"))), user.id)
     return render_template("auth/login.html", form=form)
 
@@ -235,3 +295,6 @@ def reset_password_view() -> Response | str:
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+bp.before_app_request(refuse_unconfirmed_writes)

@@ -87,8 +87,9 @@ def load_world(session: Session, seed: int = 2025, scale: float = 1.0,
     for item in world.users:
         user = users.get(item["email"])
         if user is None:
+            # Demo accounts are pre-confirmed: they post at once.
             user = User(email=item["email"], name=item["name"], role=Role(item["role"]),
-                        organization=org_by_key[item["org_key"]])
+                        organization=org_by_key[item["org_key"]], email_confirmed_at=now)
             # Every demo account shares one password: hash it once, not thousands of times.
             if item["password"] not in hashes:
                 user.set_password(item["password"])

@@ -18,6 +18,7 @@ from flask_babel import gettext
 from flask_limiter import Limiter, RateLimitExceeded, RequestLimit
 from werkzeug.exceptions import HTTPException
 
+from models import normalise_email
 from models.i18n import N_
 
 log = logging.getLogger("innomatch.security")
@@ -98,7 +99,7 @@ def client_address() -> str:
 def posted_email() -> str:
     """The e-mail address in a posted form, so that one account's limit spans many addresses."""
     try:
-        email = (request.form.get("email") or "").strip().lower()[:254]
+        email = normalise_email(request.form.get("email") or "")[:254]
     except HTTPException:
         # An oversized body: the view answers 413 itself. An exception here would make
         # Flask-Limiter take its storage for dead and fall back to memory for a while.
@@ -175,6 +176,12 @@ def acting_user_key() -> str:
     if current_user.is_authenticated:
         return f"user:{current_user.id}"
     return client_address()
+
+
+def limit_confirmation() -> Callable[[Any], Any]:
+    """Confirmation e-mails sent again, per user."""
+    return limiter.limit(_configured("RATE_LIMIT_CONFIRMATION"), methods=["POST"],
+                         key_func=acting_user_key)
 
 
 def limit_api_token() -> Callable[[Any], Any]:

@@ -15,7 +15,7 @@ from sqlalchemy import event, inspect
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from models import SecurityEvent, SecurityEventKind, User
+from models import SecurityEvent, SecurityEventKind, User, normalise_email
 
 logger = logging.getLogger("innomatch.security")
 
@@ -40,7 +40,7 @@ def new_event(kind: SecurityEventKind, *, user_id: int | None = None, email: str
               detail: str = "") -> SecurityEvent:
     """Build an entry with the request's facts and write it to the logger."""
     entry = SecurityEvent(kind=kind, user_id=user_id if user_id is not None else _acting_user_id(),
-                          email=email.strip().lower()[:254], detail=detail[:300],
+                          email=normalise_email(email)[:254], detail=detail[:300],
                           **_request_facts())
     logger.warning("security %s user=%s email=%s ip=%s %s %s %s", entry.kind.value,
                    entry.user_id, entry.email or "-", entry.ip or "-", entry.method or "-",

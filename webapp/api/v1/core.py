@@ -35,6 +35,7 @@ from werkzeug.wrappers import Response
 from models import IdempotencyKey, User
 from models.i18n import N_
 
+from ...auth.confirmation import unconfirmed_api_write, unconfirmed_message
 from ...db import get_session
 from ...dockings.services import StaleVersion
 from ...errors import ERROR_MESSAGES, INTEGRITY_CONFLICT, Refused, error_response
@@ -182,15 +183,17 @@ def _authenticate() -> ResponseReturnValue | None:
         # Flask-Login reads the user from here; nothing is written to the session.
         g._login_user = user
         g.api_auth = "token"
-        return None
-    g.api_auth = "session" if current_user.is_authenticated else None
-    if (g.api_auth == "session" and request.method not in SAFE_METHODS
-            and current_app.config.get("WTF_CSRF_ENABLED", True)):
-        try:
-            csrf.protect()
-        except CSRFError:
-            raise ApiError(400, "csrf_failed",
-                           _("会话登录的写请求须在 X-CSRFToken 头中携带 CSRF 令牌。")) from None
+    else:
+        g.api_auth = "session" if current_user.is_authenticated else None
+        if (g.api_auth == "session" and request.method not in SAFE_METHODS
+                and current_app.config.get("WTF_CSRF_ENABLED", True)):
+            try:
+                csrf.protect()
+            except CSRFError:
+                raise ApiError(400, "csrf_failed",
+                               _("会话登录的写请求须在 X-CSRFToken 头中携带 CSRF 令牌。")) from None
+    if unconfirmed_api_write():
+        raise ApiError(403, "email_unconfirmed", unconfirmed_message())
     return None
 
 
