@@ -108,6 +108,8 @@ RULES: dict[str, Rule] = {
     "auth.logout": public(),
     "auth.forgot_password": public(),
     "auth.reset_password_view": public(),
+    "auth.confirm_email_view": public(),  # the signed token in the link says whose address
+    "auth.resend_confirmation": login_only(),
     "auth.account": login_only(),
     "auth.change_password_view": login_only(),
     "api_tokens.create": login_only(),

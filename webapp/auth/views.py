@@ -108,7 +108,8 @@ def confirm_email_view() -> Response:
             flash(_("确认链接已过期，请登录后在“我的账号”页面重新发送。"), "error")
         else:
             flash(_("确认链接无效。"), "error")
-        return redirect(url_for("auth.login"))
+        # The home page, not the log-in form: a bad link is no demand to log in.
+        return redirect(url_for("main.index"))
     db.commit()
     flash(_("邮箱已确认，现在可以发布内容了。"), "success")
     return redirect(url_for("main.index") if acting_user() else url_for("auth.login"))
