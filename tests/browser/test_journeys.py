@@ -3,7 +3,8 @@
 1. An enterprise signs up, writes a need with live suggestions beside the form, publishes it
    and opens a suggested result's explanation.
 2. A university finds that need among its result's matches, shows interest and submits a
-   solution; the enterprise accepts it; they exchange messages and record a signed deal.
+   solution; the enterprise accepts it (one docking holds both); they exchange messages and
+   record a signed deal, after a refused amount that keeps every typed value.
 3. An operator filters the report by field and period, reads the charts and downloads the
    XLSX, which holds the figures on the page.
 4. An attachment uploaded and downloaded by the right people only: an enterprise attaches a
@@ -217,8 +218,16 @@ def test_journey_2_institution_answers_and_both_sign(
     ent.goto(docking_url)
     expect(ent.locator(".thread")).to_contain_text("下周三上午到访")
     ent.get_by_label("合同类型").select_option("development")
-    ent.get_by_label("合同金额（万元）").fill(DEAL_AMOUNT)
     ent.get_by_label("签约日期").fill(dt.date.today().isoformat())
+    # A refused amount is named beside its field, and what was typed stays.
+    ent.get_by_label("合同金额（万元）").fill("-5")
+    ent.get_by_role("button", name="登记签约").click()
+    expect(ent.get_by_text("金额不能为负数")).to_be_visible()
+    expect(ent.get_by_label("合同金额（万元）")).to_have_value("-5")
+    expect(ent.get_by_label("合同类型")).to_have_value("development")
+    expect(ent.get_by_label("签约日期")).to_have_value(dt.date.today().isoformat())
+    expect(ent.locator("#docking-state")).to_have_text("洽谈中")
+    ent.get_by_label("合同金额（万元）").fill(DEAL_AMOUNT)
     ent.get_by_role("button", name="登记签约").click()
     expect(ent.locator("#docking-state")).to_have_text("已签约")
     expect(ent.locator("dl.facts").last).to_contain_text(f"{DEAL_AMOUNT} 万元")
