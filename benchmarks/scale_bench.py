@@ -15,6 +15,7 @@ Modes (one per process, so that resident-memory figures are the mode's own):
             ``sparse_dot_topn`` when installed, its one-pass sparse top-k for comparison.
 
     .venv/bin/python benchmarks/scale_bench.py query --docs 100000 --queries 1000
+    .venv/bin/python benchmarks/scale_bench.py query --docs 1000000 --snapshot DIR  # saved index
     .venv/bin/python benchmarks/scale_bench.py fit --docs 500000
     .venv/bin/python benchmarks/scale_bench.py rematch --docs 100000 --queries 2000
 
@@ -24,19 +25,25 @@ bm25s and sparse_dot_topn are optional: their rows are skipped, saying so, when 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import statistics
 import sys
 import time
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from matcher import DEFAULT_PARAMS, Matcher, Tokenizer
 from matcher.bench import _peak_rss_mb, iter_synthetic_corpus, synthetic_queries
+
+#: scikit-learn's TF-IDF is timed up to this many listings (it wants every token list).
+SKLEARN_MAX_DOCS = 200_000
 
 
 def _pcts(times: list[float]) -> dict[str, float]:
@@ -56,21 +63,69 @@ def _time(fn: Any, queries: list[str]) -> dict[str, float]:
     return _pcts(times)
 
 
-def mode_query(n: int, n_queries: int) -> dict[str, Any]:
-    docs = list(iter_synthetic_corpus(n))
+class _TokenIds(Sequence[list[int]]):
+    """A corpus's token ids laid end to end in one int32 array (a list of lists of a
+    million listings' tokens would not fit beside the indexes); a doc is a list when read."""
+
+    def __init__(self, flat: NDArray[Any], offsets: NDArray[np.int64]) -> None:
+        self.flat, self.offsets = flat, offsets
+
+    def __len__(self) -> int:
+        return self.offsets.size - 1
+
+    def __getitem__(self, i: Any) -> Any:
+        return self.flat[self.offsets[i]:self.offsets[i + 1]].tolist()
+
+    def __iter__(self) -> Iterator[list[int]]:
+        for a, b in zip(self.offsets[:-1].tolist(), self.offsets[1:].tolist(), strict=True):
+            yield self.flat[a:b].tolist()
+
+
+def _corpus_token_ids(m: Matcher, n: int) -> tuple[_TokenIds, dict[str, int]]:
+    """The Matcher's tokens of the corpus's listings (title, keywords, body), numbered."""
+    vocab: dict[str, int] = {}
+    parts, lengths = [], []
+    docs = iter_synthetic_corpus(n)
+    while chunk := list(itertools.islice(docs, 20_000)):
+        for t in m.tokenize_docs(chunk):
+            toks = t["title"] + t["keywords"] + t["text"]
+            parts.append(np.fromiter((vocab.setdefault(w, len(vocab)) for w in toks),
+                                     dtype=np.int32, count=len(toks)))
+            lengths.append(len(toks))
+    offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    return _TokenIds(np.concatenate(parts), offsets), vocab
+
+
+def mode_query(n: int, n_queries: int, snapshot: str | None = None) -> dict[str, Any]:
     queries = synthetic_queries(n_queries, n)
     tok = Tokenizer(**DEFAULT_PARAMS["tokenizer"])
     tok("预热")
     out: dict[str, Any] = {"docs": n, "queries": n_queries}
     t0 = time.perf_counter()
-    m = Matcher(**{**DEFAULT_PARAMS, "n_jobs": 2}).fit(docs)
-    out["matcher_fit_s"] = round(time.perf_counter() - t0, 2)
+    if snapshot:  # an index of iter_synthetic_corpus(n) saved before (fit1m-style)
+        m = Matcher.load(snapshot)
+        if len(m) != n:
+            raise SystemExit(f"{snapshot} holds {len(m)} listings, not {n}")
+        out["matcher_load_s"] = round(time.perf_counter() - t0, 2)
+    else:
+        m = Matcher(**{**DEFAULT_PARAMS, "n_jobs": 2}).fit(iter_synthetic_corpus(n))
+        out["matcher_fit_s"] = round(time.perf_counter() - t0, 2)
     out["matcher"] = _time(lambda q: m.query(q, k=10), queries)
     # Peers index the same tokens: title, keywords and body, as the Matcher reads them.
     t0 = time.perf_counter()
-    corpus_tokens = [t["title"] + t["keywords"] + t["text"] for t in m.tokenize_docs(docs)]
-    out["tokenize_s"] = round(time.perf_counter() - t0, 2)
-    del docs
+    if snapshot:
+        # Tokenising a million listings again takes as long as the fit: bm25s indexes the
+        # saved index's (listing, term) pairs instead, each term once per listing. Its
+        # postings, what a query's time depends on, are then the Matcher's; its scores are
+        # those of term counts of 1.
+        rows = m._index().rows
+        corpus_ids = _TokenIds(rows.indices, rows.indptr.astype(np.int64))
+        corpus_vocab = {t: i for i, t in enumerate(m.terms_.tolist())}
+        out["bm25s_corpus"] = "the snapshot's (listing, term) pairs, each term once"
+    else:
+        corpus_ids, corpus_vocab = _corpus_token_ids(m, n)
+        out["tokenize_s"] = round(time.perf_counter() - t0, 2)
     try:
         import bm25s
     except ImportError:
@@ -78,7 +133,10 @@ def mode_query(n: int, n_queries: int) -> dict[str, Any]:
     else:
         t0 = time.perf_counter()
         model = bm25s.BM25()
-        model.index(corpus_tokens, show_progress=False)
+        # Tokens given as ids (bm25s.tokenization.Tokenized), as bm25s's own tokenizer hands
+        # them over: it reads them a doc at a time.
+        model.index(bm25s.tokenization.Tokenized(ids=corpus_ids, vocab=corpus_vocab),
+                    show_progress=False)
         out["bm25s_fit_s"] = round(time.perf_counter() - t0, 2)
         vocab = model.vocab_dict
 
@@ -92,8 +150,18 @@ def mode_query(n: int, n_queries: int) -> dict[str, Any]:
         out["bm25s_version"] = bm25s.__version__
         out["ratio_matcher_to_bm25s_p50"] = round(
             out["matcher"]["p50_ms"] / out["bm25s"]["p50_ms"], 3)
+        out["rss_after_bm25s_mb"] = round(_current_rss_mb(), 1)
+        del model
+    if n > SKLEARN_MAX_DOCS:
+        out["sklearn"] = f"skipped above {SKLEARN_MAX_DOCS} listings (its tokens as lists)"
+        out["rss_mb"] = round(_peak_rss_mb(), 1)
+        return out
     from sklearn.feature_extraction.text import TfidfVectorizer
 
+    names = np.empty(len(corpus_vocab), dtype=object)
+    for w, i in corpus_vocab.items():
+        names[i] = w
+    corpus_tokens = [names[d].tolist() for d in corpus_ids]
     t0 = time.perf_counter()
     vec = TfidfVectorizer(analyzer=lambda toks: toks, sublinear_tf=True)
     mat = vec.fit_transform(corpus_tokens).tocsr()
@@ -196,9 +264,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--docs", type=int, default=100_000)
     ap.add_argument("--queries", type=int, default=1000)
     ap.add_argument("--max-terms", type=int, default=None)
+    ap.add_argument("--snapshot", help="query: load this saved index of the corpus (same --docs)"
+                    " instead of fitting it")
     args = ap.parse_args(argv)
     if args.mode == "query":
-        res = mode_query(args.docs, args.queries)
+        res = mode_query(args.docs, args.queries, args.snapshot)
     elif args.mode == "memory":
         res = mode_memory(args.docs)
     elif args.mode == "fit":

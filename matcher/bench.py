@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
+import os
 import queue
 import random
 import resource
@@ -31,7 +32,7 @@ from typing import Any
 
 from . import topn
 from .core import DEFAULT_PARAMS, Matcher
-from .tokenizer import Tokenizer, load_wordlist
+from .tokenizer import Tokenizer, load_wordlist, preload
 
 __all__ = ["iter_synthetic_corpus", "pss_mb", "run_bench", "synthetic_corpus",
            "synthetic_queries"]
@@ -150,9 +151,11 @@ def run_bench(
     ``topn_ms_per_listing`` (``sp_matmul_topn``'s first pass alone, top 10, on the same query
     weights and postings, ``n_jobs`` threads), and their ratio ``rematch_over_topn``;
     ``snapshot_load_s`` (``Matcher.load`` of the saved index) and, where ``/proc`` tells,
-    ``pss_mb_one_worker`` / ``pss_mb_four_workers``: the proportional set size of one, then
-    the sum of :data:`WORKERS`, processes that load the same snapshot and answer queries
-    (None elsewhere, or with ``pss`` false).
+    ``pss_mb_one_worker`` / ``pss_mb_four_workers``: the proportional set size of a server
+    with one, then :data:`WORKERS`, workers that load the same snapshot and answer queries,
+    its master included (the master preloads the tokenizer's dictionary and forks the
+    workers, as ``webapp.gunicorn_conf`` has gunicorn do), and their ratio
+    ``pss_four_over_one`` (None elsewhere, or with ``pss`` false).
     """
     if n_docs < 1 or n_queries < 1:
         raise ValueError("n_docs and n_queries must be >= 1")
@@ -241,10 +244,13 @@ def _snapshot_figures(m: Matcher, queries: Sequence[str], pss: bool) -> dict[str
             t0 = time.perf_counter()
             Matcher.load(path)
             loads.append(time.perf_counter() - t0)
+        one = _workers_pss(path, queries, 1) if pss else None
+        four = _workers_pss(path, queries, WORKERS) if pss else None
         return {
             "snapshot_load_s": round(statistics.median(loads), 3),
-            "pss_mb_one_worker": _workers_pss(path, queries, 1) if pss else None,
-            "pss_mb_four_workers": _workers_pss(path, queries, WORKERS) if pss else None,
+            "pss_mb_one_worker": one,
+            "pss_mb_four_workers": four,
+            "pss_four_over_one": round(four / one, 3) if one and four else None,
         }
 
 
@@ -270,31 +276,52 @@ def _serve(path: str, queries: Sequence[str], ready: Any, done: Any) -> None:
     done.wait(600)
 
 
-def _workers_pss(path: Path, queries: Sequence[str], n: int) -> float | None:
-    """Total PSS in MB of ``n`` fresh processes serving from the snapshot at ``path``, all
-    alive at once (None where ``/proc`` does not tell)."""
-    if not Path("/proc/self/smaps_rollup").exists():
-        return None
-    ctx = multiprocessing.get_context("spawn")
+def _master(path: str, queries: Sequence[str], n: int, out: Any) -> None:
+    """A server as gunicorn runs one (``webapp.gunicorn_conf``): this process preloads the
+    tokenizer's dictionary as its ``on_starting`` does, then forks ``n`` workers that load the
+    snapshot and answer ``queries``; puts the PSS of itself and of each worker, read while all
+    are alive (None if a worker failed or any figure is unreadable)."""
+    preload(**DEFAULT_PARAMS["tokenizer"])
+    ctx = multiprocessing.get_context("fork")
     ready, done = ctx.Queue(), ctx.Event()
-    procs = [ctx.Process(target=_serve, args=(str(path), list(queries), ready, done))
+    procs = [ctx.Process(target=_serve, args=(path, list(queries), ready, done))
              for _ in range(n)]
     for p in procs:
         p.start()
+    sizes: list[float | None] | None = None
     try:
         pids: list[int] = []
-        deadline = time.monotonic() + 600
+        deadline = time.monotonic() + 900
         while len(pids) < n:
             try:
                 pids.append(ready.get(timeout=1))
             except queue.Empty:
                 if time.monotonic() > deadline or any(p.exitcode is not None for p in procs):
-                    return None  # a worker failed (or hangs): no figure rather than a wrong one
-        sizes = [pss_mb(pid) for pid in pids]
+                    break  # a worker failed (or hangs): no figure rather than a wrong one
+        else:
+            sizes = [pss_mb(os.getpid())] + [pss_mb(pid) for pid in pids]
     finally:
         done.set()
         for p in procs:
             p.join(60)
-    if any(s is None for s in sizes):
+    out.put(None if sizes is None or None in sizes else sizes)
+
+
+def _workers_pss(path: Path, queries: Sequence[str], n: int) -> float | None:
+    """Total PSS in MB of a server with ``n`` workers serving from the snapshot at ``path``:
+    its master (:func:`_master`, a fresh process) and the workers it forks, all alive at once
+    (None where ``/proc`` does not tell)."""
+    if not Path("/proc/self/smaps_rollup").exists():
         return None
-    return round(sum(s for s in sizes if s is not None), 1)
+    ctx = multiprocessing.get_context("spawn")
+    out = ctx.Queue()
+    master = ctx.Process(target=_master, args=(str(path), list(queries), n, out))
+    master.start()
+    try:
+        sizes = out.get(timeout=1200)
+    except queue.Empty:
+        sizes = None
+    master.join(120)
+    if sizes is None:
+        return None
+    return round(sum(sizes), 1)

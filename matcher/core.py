@@ -280,7 +280,6 @@ class Matcher:
     ) -> DocWeighting:
         """Learned attributes of a fit (or load) and the parts of the query path built on
         them; returns how docs are weighted."""
-        self.vocabulary_: dict[str, int] = vocab.ids
         self.terms_ = vocab.terms
         self.idf_ = idf
         self.avgdl_: float = avgdl
@@ -328,7 +327,7 @@ class Matcher:
 
     def _vectorize_docs(self, docs: Sequence[Doc]) -> sp.csr_matrix:
         """Indexed rows of ``docs`` with the fitted vocabulary and weighting."""
-        counts = count_rows([doc_tokens(d, self.tokenizer_) for d in docs], self.vocabulary_,
+        counts = count_rows([doc_tokens(d, self.tokenizer_) for d in docs], self._vocab,
                             self._field_weights())
         weighting = self._explanations.weighting
         return weighting.weigh(weighting.saturate(self._vocab.count_phrases(counts)))
@@ -357,6 +356,15 @@ class Matcher:
         """
         self._check_fitted()
         return self._segments.remove(ids)
+
+    @property
+    def vocabulary_(self) -> dict[str, int]:
+        """Each fitted term's id (a dict made on first use: queries look terms up in the
+        sorted ``terms_`` instead, which a loaded index shares between processes)."""
+        vocab: Vocabulary | None = self.__dict__.get("_vocab")
+        if vocab is None:
+            raise AttributeError("vocabulary_: this Matcher is not fitted yet")
+        return vocab.ids
 
     def __len__(self) -> int:
         return len(self._segments) if hasattr(self, "_segments") else 0
@@ -475,6 +483,7 @@ class Matcher:
         be described in JSON.
         """
         saved = persistence.read(path)
+        persistence.keep_large_buffers()
         params = persistence.with_legacy_defaults(saved.params)
         if tokenizer is not None:
             params["tokenizer"] = tokenizer

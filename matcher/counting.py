@@ -34,6 +34,7 @@ from .documents import (
     tokenize_parts,
 )
 from .tokenizer import Tokenizer
+from .weighting import Vocabulary
 
 __all__ = ["FIT_CHUNK", "PARALLEL_MIN", "FieldWeights", "count_corpus", "count_rows"]
 
@@ -283,7 +284,7 @@ def count_corpus(
 
 
 def count_rows(
-    toks: Sequence[Tokens], vocabulary: dict[str, int], weights: FieldWeights
+    toks: Sequence[Tokens], vocab: Vocabulary, weights: FieldWeights
 ) -> sp.csr_matrix:
     """Field-weighted term counts, docs x vocabulary (terms unknown to the fit ignored)."""
     indptr = [0]
@@ -291,15 +292,14 @@ def count_rows(
     data: list[float] = []
     for parts in toks:
         keys, counts = count(parts, weights)
-        for t, c in zip(keys, counts, strict=True):
-            j = vocabulary.get(t)
-            if j is not None:
+        for j, c in zip(vocab.lookup(keys), counts, strict=True):
+            if j >= 0:
                 indices.append(j)
                 data.append(c)
         indptr.append(len(indices))
     m = sp.csr_matrix(
         (np.asarray(data, dtype=np.float32), np.asarray(indices, dtype=np.int32), indptr),
-        shape=(len(toks), len(vocabulary)),
+        shape=(len(toks), len(vocab)),
     )
     m.sort_indices()
     return m

@@ -9,6 +9,7 @@ the first access to any of them (:class:`Explainer`), so callers that only rank 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -235,7 +236,7 @@ def explain(
     ranking: Ranking,
     written: tuple[NDArray[np.intp], NDArray[np.float64]],
     weighting: DocWeighting,
-    names: list[str],
+    names: Sequence[str],
     explain_terms: int,
 ) -> tuple[list[tuple[tuple[str, float], ...]], list[float]]:
     """(terms, similarity) of the hits at slots ``sl``, in one vectorised pass: ``ranking``

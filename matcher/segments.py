@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,8 +24,8 @@ from numpy.typing import NDArray
 
 from .documents import DocId
 
-__all__ = ["DELTA_FRACTION", "DELTA_MAX", "DELTA_MIN", "IndexView", "Segments", "delta_limit",
-           "row_norms", "term_major"]
+__all__ = ["DELTA_FRACTION", "DELTA_MAX", "DELTA_MIN", "FieldCodes", "IdList", "IndexView",
+           "Segments", "SlotMap", "delta_limit", "row_norms", "term_major"]
 
 #: The delta segment is merged into the main one once it holds more than
 #: ``max(DELTA_MIN, DELTA_FRACTION * main docs)`` docs, and at most ``DELTA_MAX``.
@@ -54,9 +54,8 @@ class IndexView:
     n_main: int
     n: int
     live: NDArray[np.bool_]  # at least n long; slot -> still indexed
-    ids: list[DocId]  # slot -> id (appended to, never changed, while this view is current)
-    fields: list[str | None]
-    slot: dict[DocId, int]
+    ids: IdList  # slot -> id (appended to, never changed, while this view is current)
+    slot: SlotMap
     codes: NDArray[np.int32]  # at least n long; slot -> code of its field
     field_codes: dict[str | None, int]
     # {"field": ...} filters already turned into masks over [0, n): slots below n never change
@@ -73,26 +72,37 @@ class Segments:
     """
 
     def __init__(
-        self, ids: list[DocId], fields: list[str | None], rows: sp.csr_matrix, n_terms: int,
+        self, ids: Sequence[DocId] | NDArray[np.int64],
+        fields: Sequence[str | None] | FieldCodes, rows: sp.csr_matrix, n_terms: int,
         postings: sp.csr_matrix | None = None, norms: NDArray[np.float64] | None = None,
     ) -> None:
         """Index ``rows`` as the whole main segment (a later duplicate id wins); ``postings``
         and ``norms``, when given, are the rows' :func:`term_major` form and
-        :func:`row_norms` (as saved: read-only memory maps are used as they are)."""
+        :func:`row_norms`, and ``ids`` may be an array (as saved: read-only memory maps are
+        used as they are)."""
         self.lock = threading.RLock()
         self.n_terms = n_terms
         self._snapshot: IndexView | None = None
         n_given = len(ids)
-        ids, fields, rows = _last_of_each(ids, fields, rows)
-        if len(ids) != n_given:
-            postings = norms = None
-        self.ids: list[DocId] = list(ids)
-        self.fields: list[str | None] = list(fields)
-        self.slot: dict[DocId, int] = {doc_id: i for i, doc_id in enumerate(ids)}
-        self.live: NDArray[np.bool_] = np.ones(max(len(ids), 1), dtype=bool)
+        unique = _unique_int_ids(ids)
+        if unique is None:
+            if isinstance(fields, FieldCodes):
+                fields = fields.tolist()
+            ids, fields, rows = _last_of_each(list(ids), list(fields), rows)
+            if len(ids) != n_given:
+                postings = norms = None
+            self.ids, self.slot = _numbering(ids)
+        else:
+            self.ids, self.slot = IdList(unique), SlotMap(unique)
+        n = len(self.ids)
+        self.live: NDArray[np.bool_] = np.ones(max(n, 1), dtype=bool)
         self.field_codes: dict[str | None, int] = {}
-        self.codes: NDArray[np.int32] = np.zeros(max(len(ids), 1), dtype=np.int32)
-        self.codes[: len(ids)] = self._code_fields(fields)
+        self.codes: NDArray[np.int32] = np.zeros(max(n, 1), dtype=np.int32)
+        if isinstance(fields, FieldCodes):
+            self.field_codes = {f: i for i, f in enumerate(fields.names)}
+            self.codes[:n] = fields.codes
+        else:
+            self.codes[:n] = self._code_fields(list(fields))
         self._set_main(csr(rows, n_terms), postings, norms)
 
     def __len__(self) -> int:
@@ -153,8 +163,8 @@ class Segments:
         return IndexView(
             postings=self._postings, rows=self._main_rows, norms=self._main_norms,
             delta=delta, n_main=self._n_main,
-            n=self._n_main + n_d, live=self.live, ids=self.ids, fields=self.fields,
-            slot=self.slot, codes=self.codes, field_codes=self.field_codes,
+            n=self._n_main + n_d, live=self.live, ids=self.ids, slot=self.slot,
+            codes=self.codes, field_codes=self.field_codes,
         )
 
     def append(self, ids: list[DocId], fields: list[str | None], rows: sp.csr_matrix) -> None:
@@ -184,7 +194,6 @@ class Segments:
             self.codes = _reserve(self.codes, base + k)
             self.codes[base : base + k] = self._code_fields(fields)
             self.ids.extend(ids)
-            self.fields.extend(fields)
             for i, doc_id in enumerate(ids):
                 self.slot[doc_id] = base + i
             self._d_n = n_d + k
@@ -201,17 +210,18 @@ class Segments:
             if snap.delta is not None:
                 rows = sp.csr_matrix(sp.vstack([rows, snap.delta], format="csr"))
             live = self.live[: snap.n]
+            ids = snap.ids.tolist()
             if not live.all():
                 keep = np.flatnonzero(live)
                 rows = sp.csr_matrix(rows[keep])
-                # New lists: a query still reading the old view keeps its own numbering.
-                self.ids = [self.ids[i] for i in keep.tolist()]
-                self.fields = [self.fields[i] for i in keep.tolist()]
-                self.slot = {doc_id: i for i, doc_id in enumerate(self.ids)}
+                ids = [ids[i] for i in keep.tolist()]
                 self.live = np.ones(max(len(keep), 1), dtype=bool)
                 codes = np.zeros(max(len(keep), 1), dtype=np.int32)
                 codes[: len(keep)] = self.codes[keep]
                 self.codes = codes
+            # New objects: a query still reading the old view keeps its own numbering. The
+            # ids become one array again (the delta's appended ids included).
+            self.ids, self.slot = _numbering(ids)
             self._set_main(csr(rows, self.n_terms))
 
     def remove(self, ids: Iterable[DocId]) -> int:
@@ -238,9 +248,150 @@ class Segments:
                 rows = sp.csr_matrix(sp.vstack([rows, idx.delta], format="csr"))
             live = np.flatnonzero(idx.live[: idx.n])
             rows = sp.csr_matrix(rows[live])
-            ids = [idx.ids[i] for i in live.tolist()]
-            fields = [idx.fields[i] for i in live.tolist()]
+            all_ids = idx.ids.tolist()
+            ids = [all_ids[i] for i in live.tolist()]
+            names = list(idx.field_codes)
+            fields = [names[c] for c in idx.codes[live].tolist()]
         return ids, fields, rows
+
+
+@dataclass(frozen=True)
+class FieldCodes:
+    """The docs' fields as codes into ``names`` (as an index is saved)."""
+
+    codes: NDArray[np.int32]
+    names: list[str | None]
+
+    def tolist(self) -> list[str | None]:
+        """Each doc's field."""
+        names = self.names
+        return [names[c] for c in self.codes.tolist()]
+
+
+class IdList:
+    """Slot -> doc id: the main segment's ids as one int64 array when they are integers
+    (a saved index's is a read-only memory map that the processes loading it share, where a
+    list of a million Python ints would be ~36 MB of each one's own), then the ids appended
+    after it, in a list. Reading a slot gives a Python ``int`` (or the id as given)."""
+
+    __slots__ = ("_main", "_n", "_tail")
+
+    def __init__(self, main: NDArray[np.int64], tail: list[DocId] | None = None) -> None:
+        self._main = main
+        self._n = int(main.size)
+        self._tail: list[DocId] = [] if tail is None else tail
+
+    def __len__(self) -> int:
+        return self._n + len(self._tail)
+
+    def __getitem__(self, slot: int) -> DocId:
+        if 0 <= slot < self._n:
+            return int(self._main[slot])
+        if slot >= self._n:
+            return self._tail[slot - self._n]
+        raise IndexError("slots are not negative")
+
+    def extend(self, ids: Iterable[DocId]) -> None:
+        """Append ids (a view taken before still reads only its first slots)."""
+        self._tail.extend(ids)
+
+    def tolist(self) -> list[DocId]:
+        """Every id, in slot order."""
+        out: list[DocId] = self._main.tolist()
+        return out + self._tail
+
+
+#: Integers an int64 array holds.
+_INT64 = np.iinfo(np.int64)
+
+
+class SlotMap:
+    """Doc id -> slot, read and changed as a ``dict`` would be (``get``, ``in``, ``len``,
+    ``pop``, assignment), over the main segment's integer ids kept as a sorted array (binary
+    search; no dict of a million entries in each process) and a dict of what changed since."""
+
+    def __init__(self, main: NDArray[np.int64]) -> None:
+        """Number the unique ids ``main`` by their position."""
+        self._order: NDArray[np.intp] | None = None
+        self._sorted = main
+        if main.size > 1 and not bool((main[1:] > main[:-1]).all()):
+            # Not in increasing order (an index's ids usually are: then nothing is copied).
+            self._order = np.argsort(main, kind="stable")
+            self._sorted = main[self._order]
+        #: Changes since: an id's slot, or None for an id taken out.
+        self._changed: dict[DocId, int | None] = {}
+        self._len = int(main.size)
+
+    @classmethod
+    def of(cls, ids: Sequence[DocId]) -> SlotMap:
+        """A map of unique ids of any kind, numbered by position (all kept in the dict)."""
+        out = cls(np.empty(0, dtype=np.int64))
+        out._changed = {doc_id: i for i, doc_id in enumerate(ids)}
+        out._len = len(out._changed)
+        return out
+
+    def _main_slot(self, doc_id: object) -> int | None:
+        srt = self._sorted
+        if not srt.size or not isinstance(doc_id, (int, np.integer)) or not (
+                _INT64.min <= doc_id <= _INT64.max):
+            return None
+        pos = int(np.searchsorted(srt, doc_id))
+        if pos < srt.size and srt[pos] == doc_id:
+            return pos if self._order is None else int(self._order[pos])
+        return None
+
+    def get(self, doc_id: object, default: int | None = None) -> int | None:
+        """The slot of ``doc_id``, or ``default``."""
+        changed = self._changed
+        slot = changed[doc_id] if doc_id in changed else self._main_slot(doc_id)
+        return default if slot is None else slot
+
+    def __contains__(self, doc_id: object) -> bool:
+        return self.get(doc_id) is not None
+
+    def __len__(self) -> int:
+        return self._len
+
+    def pop(self, doc_id: DocId, default: int | None = None) -> int | None:
+        """Take ``doc_id`` out; its slot, or ``default`` if it was not in."""
+        slot = self.get(doc_id)
+        if slot is None:
+            return default
+        self._changed[doc_id] = None
+        self._len -= 1
+        return slot
+
+    def __setitem__(self, doc_id: DocId, slot: int) -> None:
+        if self.get(doc_id) is None:
+            self._len += 1
+        self._changed[doc_id] = slot
+
+
+def _unique_int_ids(ids: Sequence[DocId] | NDArray[np.int64]) -> NDArray[np.int64] | None:
+    """``ids`` as an int64 array if they are all integers (``int``, not ``bool``) and unique,
+    else None."""
+    if isinstance(ids, np.ndarray):
+        if ids.dtype.kind not in "iu":
+            return None
+        arr = ids.astype(np.int64, copy=False)
+    else:
+        if not all(type(i) is int for i in ids):
+            return None
+        try:
+            arr = np.fromiter(ids, dtype=np.int64, count=len(ids))
+        except OverflowError:
+            return None
+    if arr.size > 1 and not bool((arr[1:] > arr[:-1]).all()) and np.unique(arr).size < arr.size:
+        return None
+    return arr
+
+
+def _numbering(ids: Sequence[DocId]) -> tuple[IdList, SlotMap]:
+    """Slot -> id and id -> slot of unique ``ids``, numbered by position."""
+    unique = _unique_int_ids(ids)
+    if unique is not None:
+        return IdList(unique), SlotMap(unique)
+    return IdList(np.empty(0, dtype=np.int64), list(ids)), SlotMap.of(ids)
 
 
 def _last_of_each(
@@ -257,7 +408,11 @@ def _last_of_each(
 
 
 def csr(rows: sp.spmatrix, n_terms: int) -> sp.csr_matrix:
-    """``rows`` as a CSR matrix with int32 indices (so views of it are never converted)."""
+    """``rows`` as a CSR matrix with int32 indices (so views of it are never converted);
+    ``rows`` itself when it is one (a loaded index's maps, known sorted, stay as they are)."""
+    if (isinstance(rows, sp.csr_matrix) and rows.shape[1] == n_terms
+            and rows.indices.dtype == np.int32 and rows.indptr.dtype == np.int32):
+        return rows
     m = sp.csr_matrix(rows, shape=(rows.shape[0], n_terms))
     m.indices = m.indices.astype(np.int32, copy=False)
     m.indptr = m.indptr.astype(np.int32, copy=False)

@@ -9,6 +9,7 @@ dropped.
 
 from __future__ import annotations
 
+import gc
 import logging
 import re
 import tempfile
@@ -20,7 +21,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-__all__ = ["LATIN_WORD", "Tokenizer", "english_stem", "load_wordlist"]
+__all__ = ["LATIN_WORD", "Tokenizer", "english_stem", "load_wordlist", "preload"]
 
 _DATA = "matcher.data"
 
@@ -50,6 +51,21 @@ def load_wordlist(name: str) -> list[str]:
         if line and not line.startswith("#"):
             out.append(line)
     return out
+
+
+def preload(**params: Any) -> None:
+    """Load jieba's dictionary for tokenizers made with ``params`` (the default ones when
+    empty) in this process, then freeze the objects made so far out of the cyclic garbage
+    collector's reach.
+
+    A server's master calls it before it forks its workers (``webapp.gunicorn_conf``): every
+    tokenizer a worker makes with the same user dictionary then uses the master's jieba
+    instance, whose ~115 MB of Python objects stay shared pages instead of being loaded again
+    by each worker (jieba only reads its dictionary once built, and frozen objects are not
+    written by the collector's passes).
+    """
+    Tokenizer(**params)._ensure()
+    gc.freeze()
 
 
 class Tokenizer:

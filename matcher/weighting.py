@@ -12,12 +12,13 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import overload
 
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-__all__ = ["WEIGH_BLOCK", "DocWeighting", "QueryWeighting", "Vocabulary", "idf_of"]
+__all__ = ["WEIGH_BLOCK", "DocWeighting", "QueryWeighting", "TermNames", "Vocabulary", "idf_of"]
 
 #: Stored entries transformed per step by the weighting (bounds its float64 temporaries).
 WEIGH_BLOCK = 1 << 22
@@ -37,31 +38,71 @@ def idf_of(df: NDArray[np.float64], n_docs: int, kind: str) -> NDArray[np.float6
 
 class Vocabulary:
     """A fit's terms (sorted, so ids do not depend on the order of the docs), their ids and
-    per-term values: the count factor of phrase tokens and, cached, each term's sub-words."""
+    per-term values: the count factor of phrase tokens and, cached, each term's sub-words.
+
+    Terms are looked up by binary search in the sorted array, never through a dict of
+    Python strings: a saved index's array is a read-only memory map that every worker
+    loading it shares, while a dict and a list of the terms would be each worker's own
+    (~25 MB for the 140,000 terms of a million synthetic listings, and a pass over all of
+    them at each load). :attr:`ids` still gives that dict, built on first use, for callers
+    that want one.
+    """
 
     def __init__(self, terms: NDArray[np.str_], phrase_weight: float) -> None:
         self.terms = terms
-        self.ids: dict[str, int] = {t: i for i, t in enumerate(terms.tolist())}
         self.phrase_weight = phrase_weight
-        #: ``phrase_weight`` for phrase tokens (the only terms holding a space), else 1;
-        #: None: all 1.
-        self.phrase_factor: NDArray[np.float32] | None = None
-        if phrase_weight != 1.0 and terms.size:
-            is_phrase = np.char.find(terms, " ") >= 0
-            self.phrase_factor = np.where(
-                is_phrase, np.float32(phrase_weight), np.float32(1.0)).astype(np.float32)
-        self._names: list[str] | None = None
+        self._phrase_factor: NDArray[np.float32] | None = None
+        self._ids: dict[str, int] | None = None
         self.subterms: dict[int, frozenset[int]] = {}
 
-    def __len__(self) -> int:
-        return len(self.ids)
+    @property
+    def phrase_factor(self) -> NDArray[np.float32] | None:
+        """``phrase_weight`` for phrase tokens (the only terms holding a space), else 1;
+        None: all 1. Made on first use (counting docs: a fit or an add, never a query)."""
+        if self.phrase_weight == 1.0 or not self.terms.size:
+            return None
+        factor = self._phrase_factor
+        if factor is None:
+            is_phrase = np.char.find(self.terms, " ") >= 0
+            factor = self._phrase_factor = np.where(
+                is_phrase, np.float32(self.phrase_weight), np.float32(1.0)).astype(np.float32)
+        return factor
 
-    def names(self) -> list[str]:
-        """The terms as a list of ``str`` (made on first use)."""
-        names = self._names
-        if names is None:
-            names = self._names = self.terms.tolist()
-        return names
+    def __len__(self) -> int:
+        return int(self.terms.size)
+
+    @property
+    def ids(self) -> dict[str, int]:
+        """Each term's id (a dict made on first use; the query path does not use it)."""
+        ids = self._ids
+        if ids is None:
+            ids = self._ids = {t: i for i, t in enumerate(self.terms.tolist())}
+        return ids
+
+    def lookup(self, tokens: Sequence[str]) -> list[int]:
+        """Each token's term id, -1 for a token the fit does not know."""
+        n = self.terms.size
+        if not tokens or not n:
+            return [-1] * len(tokens)
+        # The tokens at the terms' width: a wider array would make numpy cast (copy) every
+        # term to compare. A token cut to that width is no term, and fails the check below:
+        # a token found at its sorted place is the term only if equal to it as written.
+        pos: list[int] = np.searchsorted(
+            self.terms, np.array(tokens, dtype=self.terms.dtype)).tolist()
+        terms = self.terms
+        return [p if p < n and terms[p] == t else -1 for p, t in zip(pos, tokens, strict=True)]
+
+    def name(self, tid: int) -> str:
+        """The term numbered ``tid``."""
+        return str(self.terms[tid])
+
+    def names(self) -> TermNames:
+        """The terms as a sequence of ``str`` read from the array (no list is made)."""
+        return TermNames(self.terms)
+
+    def is_phrase(self, tid: int) -> bool:
+        """Whether the term numbered ``tid`` is a phrase token (two words)."""
+        return " " in self.terms[tid]
 
     def count_phrases(self, counts: sp.csr_matrix) -> sp.csr_matrix:
         """``counts`` (docs x terms) with phrase tokens counting ``phrase_weight``, in place."""
@@ -73,14 +114,11 @@ class Vocabulary:
         """The query terms lying inside a longer word of the same query (the sub-words that
         search mode adds), to be weighed ``subword_weight``."""
         cache = self.subterms
-        names: list[str] | None = None
         found: set[int] = set()
         for t in tids:
             subs = cache.get(t)
             if subs is None:
-                if names is None:
-                    names = self.names()
-                subs = cache[t] = self._subterms_of(names[t])
+                subs = cache[t] = self._subterms_of(self.name(t))
             if subs:
                 found.update(subs)
         return found.intersection(tids) if found else found
@@ -90,11 +128,30 @@ class Vocabulary:
         than two characters, not a phrase); computed once per term and cached."""
         if len(term) <= 2 or " " in term:
             return _NO_TERMS
-        vocab = self.ids
         n = len(term)
-        subs = {vocab[p] for i in range(n) for j in range(i + 1, n + 1 - (i == 0))
-                if (p := term[i:j]) in vocab}
+        parts = [term[i:j] for i in range(n) for j in range(i + 1, n + 1 - (i == 0))]
+        subs = {j for j in self.lookup(parts) if j >= 0}
         return frozenset(subs) if subs else _NO_TERMS
+
+
+class TermNames(Sequence[str]):
+    """A vocabulary's terms as ``str``, each read from the terms' array when asked for."""
+
+    def __init__(self, terms: NDArray[np.str_]) -> None:
+        self._terms = terms
+
+    def __len__(self) -> int:
+        return int(self._terms.size)
+
+    @overload
+    def __getitem__(self, i: int) -> str: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[str]: ...
+    def __getitem__(self, i: int | slice) -> str | list[str]:
+        if isinstance(i, slice):
+            out: list[str] = self._terms[i].tolist()
+            return out
+        return str(self._terms[i])
 
 
 @dataclass(frozen=True, eq=False)
@@ -195,27 +252,25 @@ class QueryWeighting:
     ) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
         """(term ids, field-weighted counts) of a query's (body, title, keywords) tokens,
         sorted by term id (terms unknown to the fit ignored)."""
-        vocab = self.vocab.ids
         row: dict[int, float] = {}
         for w, part in zip(self.field_weights, tokens, strict=False):
-            if w == 0:
+            if w == 0 or not part:
                 continue
-            for t in part:
-                j = vocab.get(t)
-                if j is not None:
+            for j in self.vocab.lookup(part):
+                if j >= 0:
                     row[j] = row.get(j, 0.0) + w
         if not row:
             return np.empty(0, dtype=np.intp), np.empty(0, dtype=np.float64)
         keys = sorted(row)
         tids = np.array(keys, dtype=np.intp)
-        if self.vocab.phrase_factor is None:
+        if self.vocab.phrase_weight == 1.0:
             tf = np.array([row[j] for j in keys], dtype=np.float64)
         else:
             # Phrase tokens (the only terms holding a space) count phrase_weight, as in docs:
             # the factor the docs' counts were multiplied by (float32, as phrase_factor).
-            names = self.vocab.names()
+            is_phrase = self.vocab.is_phrase
             pw = float(np.float32(self.vocab.phrase_weight))
-            tf = np.array([row[j] * pw if " " in names[j] else row[j] for j in keys],
+            tf = np.array([row[j] * pw if is_phrase(j) else row[j] for j in keys],
                           dtype=np.float64)
         return tids, tf
 

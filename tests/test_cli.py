@@ -83,4 +83,4 @@ def test_rematch_all_and_bench_commands(app: Flask, db: Session, enterprise_user
     assert list(json.loads(bench.output)) == [
         "docs", "fit_s", "add_ms", "query_p50_ms", "query_p95_ms", "rss_mb", "add_then_query_ms",
         "added_found", "rematch_ms_per_listing", "topn_ms_per_listing", "rematch_over_topn",
-        "snapshot_load_s", "pss_mb_one_worker", "pss_mb_four_workers"]
+        "snapshot_load_s", "pss_mb_one_worker", "pss_mb_four_workers", "pss_four_over_one"]

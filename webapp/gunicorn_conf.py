@@ -30,6 +30,20 @@ accesslog = "-"
 access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s "%(a)s" %(M)sms'
 
 
+def on_starting(server: Any) -> None:
+    """In the master, before any worker is forked: load the matcher's jieba dictionary, so
+    that the workers share its pages instead of each loading its own copy (~115 MB each;
+    see ``matcher.tokenizer.preload`` and docs/benchmarks.md)."""
+    from matcher import DEFAULT_PARAMS
+    from matcher.tokenizer import preload
+
+    try:
+        preload(**DEFAULT_PARAMS["tokenizer"])
+    except Exception as exc:  # the workers then load it themselves: slower, not broken
+        log = getattr(server, "log", logging.getLogger("gunicorn.error"))
+        log.warning("jieba's dictionary not preloaded in the master: %r", exc)
+
+
 def post_worker_init(worker: Any) -> threading.Thread:
     """Say where the new worker's rate limits count, and warm its matcher indexes in the
     background while it starts serving; returns the thread doing it (gunicorn ignores the

@@ -32,7 +32,7 @@ def test_synthetic_listings_are_found() -> None:
 
 KEYS = ["docs", "fit_s", "add_ms", "query_p50_ms", "query_p95_ms", "rss_mb", "add_then_query_ms",
         "added_found", "rematch_ms_per_listing", "topn_ms_per_listing", "rematch_over_topn",
-        "snapshot_load_s", "pss_mb_one_worker", "pss_mb_four_workers"]
+        "snapshot_load_s", "pss_mb_one_worker", "pss_mb_four_workers", "pss_four_over_one"]
 
 
 def test_run_bench_reports_the_cli_keys() -> None:
@@ -44,8 +44,12 @@ def test_run_bench_reports_the_cli_keys() -> None:
     assert res["query_p95_ms"] >= res["query_p50_ms"]
     assert res["add_then_query_ms"] >= res["add_ms"]
     assert res["added_found"] == 1.0  # every added listing is its own query's best hit
-    # Four processes serving the same index hold more than one does (each its interpreter).
+    # Four workers serving the same index hold more than one does (each its own objects),
+    # but not four times as much: the master's preloaded dictionary is shared.
     assert res["pss_mb_four_workers"] > res["pss_mb_one_worker"] > 0
+    assert res["pss_four_over_one"] == pytest.approx(
+        res["pss_mb_four_workers"] / res["pss_mb_one_worker"], abs=1e-3)
+    assert res["pss_four_over_one"] < 2.5  # each worker its own jieba and modules: ~4
 
 
 def test_pss_is_read_from_proc() -> None:

@@ -10,6 +10,7 @@ import pytest
 from matcher import DEFAULT_PARAMS, Matcher, Tokenizer, counting
 from matcher.bench import synthetic_corpus, synthetic_queries
 from matcher.counting import Vocab, count, count_corpus, count_rows, prune
+from matcher.weighting import Vocabulary
 
 
 def _ranking(m: Matcher, queries: list[Any], k: int = 10) -> list[list[tuple[Any, float]]]:
@@ -29,7 +30,8 @@ def test_a_count_adds_the_fields_by_weight() -> None:
 
 
 def test_rows_count_only_the_fitted_vocabulary() -> None:
-    rows = count_rows([(["电池", "量子"], ["电池"], [])], {"电池": 1, "正极": 0}, (1.0, 2.0, 2.0))
+    vocab = Vocabulary(np.array(["正极", "电池"]), 1.0)  # sorted: 正极 0, 电池 1
+    rows = count_rows([(["电池", "量子"], ["电池"], [])], vocab, (1.0, 2.0, 2.0))
     assert rows.shape == (1, 2) and rows.toarray().tolist() == [[0.0, 3.0]]
 
 

@@ -120,3 +120,36 @@ def test_custom_tokenizer_needs_passing_at_load(tmp_path: Path) -> None:
         Matcher.load(tmp_path / "idx")
     loaded = Matcher.load(tmp_path / "idx", tokenizer=chars)
     assert _ids(loaded.query("钙钛矿")) == _ids(m.query("钙钛矿"))
+
+
+def test_a_loaded_index_keeps_query_sized_arrays_on_the_heap(tmp_path: Path,
+                                                             fitted: Matcher) -> None:
+    # A process that only loads an index (a worker) must not map, fault in and unmap every
+    # query's score arrays afresh: after the load, glibc serves an 8 MB block from its heap.
+    # Measured in a fresh process: a fit in this one raises glibc's threshold by itself.
+    import subprocess  # nosec B404  (this interpreter, fixed code)
+    import sys
+
+    path = fitted.save(tmp_path / "idx")
+    code = """
+import ctypes, sys
+import numpy as np
+from matcher import Matcher
+class MallInfo2(ctypes.Structure):
+    _fields_ = [(n, ctypes.c_size_t) for n in ("arena", "ordblks", "smblks", "hblks", "hblkhd",
+                "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost")]
+try:
+    mallinfo2 = ctypes.CDLL(None).mallinfo2
+except AttributeError:
+    print("skip"); sys.exit()
+mallinfo2.restype = MallInfo2
+Matcher.load(sys.argv[1])
+mapped = mallinfo2().hblkhd
+scores = np.ones(1_000_000)
+print(mallinfo2().hblkhd - mapped)
+"""
+    out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True,  # noqa: S603
+                         text=True, check=True).stdout.split()[-1]  # nosec B603
+    if out == "skip":
+        pytest.skip("not glibc 2.33+ (no mallinfo2)")
+    assert int(out) < 8_000_000

@@ -160,3 +160,22 @@ def test_english_stop_words_go_and_endings_fold_but_acronyms_stay() -> None:
 ])
 def test_english_stem(word: str, stem: str) -> None:
     assert english_stem(word) == stem
+
+
+def test_preload_gives_later_tokenizers_its_dictionary(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A server's master preloads before forking: the workers' tokenizers (same settings) must
+    # use that jieba instance, not load their own. The test process must not stay frozen.
+    import gc
+
+    from matcher import DEFAULT_PARAMS, tokenizer
+
+    frozen: list[bool] = []
+    monkeypatch.setattr(gc, "freeze", lambda: frozen.append(True))
+    monkeypatch.setattr(tokenizer, "_SHARED", {})
+    tokenizer.preload(**DEFAULT_PARAMS["tokenizer"])
+    assert frozen == [True]
+    (loaded,) = tokenizer._SHARED.values()
+    later = Tokenizer(**DEFAULT_PARAMS["tokenizer"])
+    assert later("锂离子电池正极材料")
+    assert later._jieba is loaded
+    assert Tokenizer(user_dict="")._ensure() is not loaded  # another dictionary: its own

@@ -71,3 +71,17 @@ def test_a_failed_warm_up_is_logged_not_raised(caplog: pytest.LogCaptureFixture,
     finally:
         broken.extensions["db_engine"].dispose()
     assert "matcher warm-up failed" in caplog.text
+
+
+def test_the_master_preloads_the_dictionary_the_workers_share(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+
+    from matcher import DEFAULT_PARAMS, Tokenizer, tokenizer
+
+    monkeypatch.setattr(gc, "freeze", lambda: None)  # the test process must not stay frozen
+    monkeypatch.setattr(tokenizer, "_SHARED", {})
+    gunicorn_conf.on_starting(None)
+    (loaded,) = tokenizer._SHARED.values()
+    # What a worker forked afterwards makes for its matcher uses the master's jieba.
+    assert Tokenizer(**DEFAULT_PARAMS["tokenizer"])._ensure() is loaded
