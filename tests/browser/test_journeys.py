@@ -15,6 +15,9 @@
    finishes it and publishes it.
 6. An enterprise saves a search of the results; a university publishes a result it finds; the
    enterprise is alerted under the bell, opens the result and bookmarks it.
+7. Back then resubmit: an enterprise publishes a need, goes back to the form as the browser
+   restored it (the same one-time token) and publishes again; it is shown the need it already
+   has, and its list holds the need once.
 
 Each step's screenshot goes to test-artifacts/; axe-core checks every page of the journeys.
 """
@@ -497,3 +500,40 @@ def test_journey_6_a_saved_search_alerts_on_a_new_listing(
     expect(ent.get_by_role("link", name="海水淡化膜")).to_be_visible()
     axe.check(ent, "saved-searches")
     shot(ent, "journey6-03-saved")
+
+
+def _fill_need(page: Any, title: str) -> None:
+    page.get_by_label("需求名称").fill(title)
+    page.get_by_label("技术领域").select_option("advanced_manufacturing")
+    page.get_by_label("拟解决的技术难题").fill(
+        "精密注塑件脱模后翘曲变形超差，需要模流分析与工艺窗口优化，将翘曲控制在0.05毫米以内。")
+    page.get_by_label("预算面议").check()
+    page.get_by_label("合作开发").check()
+    page.get_by_label("所属地区").select_option("江苏省")
+
+
+def test_journey_7_back_then_resubmit_publishes_once(new_page: Callable[..., Any]) -> None:
+    page = new_page()
+    login(page, ENTERPRISE)
+    title = f"精密注塑件翘曲控制 {uuid.uuid4().hex[:6]}"
+    page.goto("/needs/new")
+    _fill_need(page, title)
+    token = page.locator("input[name=form_token]").input_value()
+    page.get_by_role("button", name="发布", exact=True).click()
+    expect(page.get_by_text("需求已发布。")).to_be_visible()
+    first_url = page.url
+
+    # Back to the form: logged-in pages are never cached, so chromium asks again; the form is
+    # put back as a browser that restores it would (same values, same token) and sent again.
+    page.go_back()
+    expect(page.get_by_label("需求名称")).to_be_visible()
+    _fill_need(page, title)
+    page.locator("input[name=form_token]").evaluate("(input, value) => input.value = value", token)
+    page.get_by_role("button", name="发布", exact=True).click()
+    expect(page.get_by_text("该表单已提交过，以下是当时保存的内容。")).to_be_visible()
+    assert page.url == first_url
+    expect(page.get_by_role("heading", level=1)).to_have_text(title)
+    shot(page, "journey7-01-resubmit-recognised")
+
+    page.goto("/needs?mine=1&q=精密注塑件翘曲控制")
+    expect(page.get_by_role("link", name=title)).to_have_count(1)
