@@ -63,6 +63,9 @@ def live_server(chromium_path: str, tmp_path_factory: pytest.TempPathFactory,
     config = {"SECRET_KEY": "browser-tests", "DATABASE_URL": database_url,
               "ATTACHMENT_DIR": str(folder / "attachments"),
               "RATELIMIT_STORAGE_URI": "memory://",
+              # The journeys log in dozens of times a minute from one address, as no person
+              # does; the limits themselves are tested in tests/webapp/security.
+              "RATE_LIMIT_LOGIN": "1000 per minute", "RATE_LIMIT_LOGIN_ADDRESS_ACCOUNT": "1000 per minute",
               "PASSWORD_HASH_PARAMS": {"time_cost": 1, "memory_cost": 8, "parallelism": 1}}
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Any
 
+from flask import Flask
 from flask_babel import force_locale, gettext
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -42,6 +43,14 @@ class Channels:
 
     in_app: bool = True
     email: bool = True
+
+
+def link_path(app: Flask, endpoint: str, **values: Any) -> str:
+    """The site-relative path a notification links to. Built from the app's URL map rather than
+    ``url_for``, because signals also fire outside a request (``innomatch import``, rematch-all),
+    where ``url_for`` needs a SERVER_NAME the platform does not configure."""
+    root = app.config.get("APPLICATION_ROOT") or "/"
+    return app.url_map.bind("localhost", script_name=root).build(endpoint, values)
 
 
 def preferences(session: Session, user_id: int) -> dict[NotificationKind, Channels]:

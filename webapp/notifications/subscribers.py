@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from blinker import NamedSignal
-from flask import Flask, url_for
+from flask import Flask
 from flask.sansio.app import App
 from sqlalchemy.orm import Session
 
@@ -33,7 +33,7 @@ from models.i18n import N_
 from .. import events
 from ..matching.services import is_strong
 from ..solutions.services import ENTERPRISE_DECIDES
-from .services import notify_organization, notify_users
+from .services import link_path, notify_organization, notify_users
 
 
 def suggestions_stored(_app: Flask, *, session: Session, listing: Need | Result,
@@ -59,7 +59,7 @@ def suggestions_stored(_app: Flask, *, session: Session, listing: Need | Result,
         if org_id in told:
             continue
         told.add(org_id)
-        link = url_for("matching.explain", need_id=need.id, result_id=result.id)
+        link = link_path(_app, "matching.explain", need_id=need.id, result_id=result.id)
         notify_organization(session, org_id, NotificationKind.SUGGESTION, title, link)
 
 

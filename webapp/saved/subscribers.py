@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from blinker import NamedSignal
-from flask import Flask, url_for
+from flask import Flask
 from flask.sansio.app import App
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,6 +22,7 @@ from models.i18n import N_
 
 from .. import events
 from ..listings.views import saved_filters
+from ..notifications.services import link_path
 from ..search import contains
 from .services import alert, search_args
 
@@ -41,7 +42,7 @@ def listing_published(_app: Flask, *, session: Session, listing: Need | Result,
     hits: dict[str, Any] = {}
     told: set[int] = set()  # one alert per user, however many of their searches find it
     ids: dict[str, Any] = {f"{kind.value[:-1]}_id": listing.id}
-    link = url_for(f"{kind.value}.detail", **ids)
+    link = link_path(_app, f"{kind.value}.detail", **ids)
     for saved in searches:
         if saved.user_id in told:
             continue
@@ -62,7 +63,7 @@ def solution_submitted(_app: Flask, *, session: Session, solution: Solution, **_
         .order_by(User.id))
     for user in users:
         alert(session, user, BOOKMARK_SOLUTION % {"need": need.title},
-              url_for("needs.detail", need_id=need.id))
+              link_path(_app, "needs.detail", need_id=need.id))
 
 
 SUBSCRIPTIONS: dict[NamedSignal, Callable[..., None]] = {
