@@ -412,6 +412,15 @@ def test_journey_4_an_attachment_reaches_the_right_people_only(
     assert visitor.request.get(secret_url).status == 404
 
 
+def _finish_need(page: Any, problem: str) -> None:
+    """Fill what publishing a need asks for beyond its title."""
+    page.get_by_label("技术领域").select_option("advanced_manufacturing")
+    page.get_by_label("拟解决的技术难题").fill(problem)
+    page.get_by_label("预算面议").check()
+    page.get_by_label("合作开发").check()
+    page.get_by_label("所属地区").select_option("江苏省")
+
+
 def test_journey_5_a_draft_saved_with_its_title_only_is_finished_and_published(
         new_page: Callable[..., Any], axe: Axe) -> None:
     page = new_page()
@@ -439,12 +448,7 @@ def test_journey_5_a_draft_saved_with_its_title_only_is_finished_and_published(
     # Publishing checks everything: what is missing is named at its field.
     page.get_by_role("button", name="发布", exact=True).click()
     expect(page.get_by_text("请描述拟解决的技术难题")).to_be_visible()
-    page.get_by_label("技术领域").select_option("advanced_manufacturing")
-    page.get_by_label("拟解决的技术难题").fill(
-        "氮化铝陶瓷基板激光打孔后孔壁熔渣多、微裂纹多，影响后续金属化良率，需要优化工艺参数。")
-    page.get_by_label("预算面议").check()
-    page.get_by_label("合作开发").check()
-    page.get_by_label("所属地区").select_option("江苏省")
+    _finish_need(page, "氮化铝陶瓷基板激光打孔后孔壁熔渣多、微裂纹多，影响后续金属化良率，需要优化工艺参数。")
     axe.check(page, "need-draft-form")
     page.get_by_role("button", name="发布", exact=True).click()
     expect(page.get_by_text("需求已发布。")).to_be_visible()
@@ -504,12 +508,7 @@ def test_journey_6_a_saved_search_alerts_on_a_new_listing(
 
 def _fill_need(page: Any, title: str) -> None:
     page.get_by_label("需求名称").fill(title)
-    page.get_by_label("技术领域").select_option("advanced_manufacturing")
-    page.get_by_label("拟解决的技术难题").fill(
-        "精密注塑件脱模后翘曲变形超差，需要模流分析与工艺窗口优化，将翘曲控制在0.05毫米以内。")
-    page.get_by_label("预算面议").check()
-    page.get_by_label("合作开发").check()
-    page.get_by_label("所属地区").select_option("江苏省")
+    _finish_need(page, "精密注塑件脱模后翘曲变形超差，需要模流分析与工艺窗口优化，将翘曲控制在0.05毫米以内。")
 
 
 def test_journey_7_back_then_resubmit_publishes_once(new_page: Callable[..., Any]) -> None:
