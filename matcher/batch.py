@@ -73,7 +73,7 @@ def query_many(
     spans = [(i, min(i + chunk, len(vecs))) for i in range(0, len(vecs), chunk)]
     if job.kernel is None and job.max_terms is None and job.k > 0:
         # Made once, before any fork, so that workers share it.
-        job = dataclasses.replace(job, kernel=Kernel.of(job.idx))
+        job = dataclasses.replace(job, kernel=Kernel.cached(job.idx))
     if n_jobs > 1 and len(spans) > 1 and "fork" in multiprocessing.get_all_start_methods():
         _BATCH["job"] = (job, vecs)
         try:

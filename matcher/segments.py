@@ -62,6 +62,9 @@ class IndexView:
     # field while this view is current, so a mask is computed once per view and filter.
     masks: dict[frozenset[str | None], NDArray[np.bool_]] = dataclasses.field(
         default_factory=dict)
+    # Batch scoring's matrices (``matcher.topn.Kernel``) by (live slots, threads): a remove
+    # only flips ``live``, so the count of live slots tells this view's states apart.
+    kernels: dict[tuple[int, int], Any] = dataclasses.field(default_factory=dict)
 
 
 class Segments:

@@ -56,9 +56,20 @@ class Kernel:
     threads: int = 1
 
     @classmethod
+    def cached(cls, idx: IndexView, threads: int = 1) -> Kernel:
+        """:meth:`of`, made once per view and set of live docs (a nightly rematch calls
+        ``query_many`` a chunk of listings at a time against the same index)."""
+        key = (int(np.count_nonzero(idx.live[: idx.n])), max(1, int(threads)))
+        kernel = idx.kernels.get(key)
+        if kernel is None:
+            idx.kernels.clear()  # an older state's matrices are not read again
+            kernel = idx.kernels[key] = cls.of(idx, threads)
+        return kernel
+
+    @classmethod
     def of(cls, idx: IndexView, threads: int = 1) -> Kernel:
-        """The kernel's matrices of ``idx`` (the postings themselves when no doc is removed,
-        else a copy without the removed docs' entries)."""
+        """The kernel's matrices of ``idx`` (the postings themselves when no doc is removed
+        and they are writable, else a copy)."""
         live = idx.live[: idx.n]
         main = _live_columns(idx.postings, live[: idx.n_main]) if idx.n_main else None
         delta = None
@@ -98,11 +109,15 @@ class Kernel:
 
 
 def _live_columns(postings: sp.csr_matrix, live: NDArray[np.bool_]) -> sp.csr_matrix:
-    """``postings`` (terms x slots) in the kernel's types, without dead slots' entries (kept
-    as columns, so slots keep their numbers)."""
+    """``postings`` (terms x slots) in the kernel's types, writable, without dead slots'
+    entries (kept as columns, so slots keep their numbers)."""
     dtype = postings.indices.dtype
     data = postings.data.astype(np.float32, copy=False)
     indices, indptr = postings.indices, postings.indptr.astype(dtype, copy=False)
+    if not (data.flags.writeable and indices.flags.writeable and indptr.flags.writeable):
+        # sparse_dot_topn's bindings refuse read-only arrays, and a loaded snapshot maps its
+        # arrays read-only (matcher.persistence): a private copy for this process's batches.
+        data, indices, indptr = np.array(data), np.array(indices), np.array(indptr)
     if not live.all():
         keep = live[indices]
         kept = np.zeros(keep.size + 1, dtype=dtype)  # entries kept before each position

@@ -120,3 +120,30 @@ def test_exact_scores_are_the_first_pass_bit_for_bit(corpus: list[dict[str, Any]
     q = np.zeros(idx.postings.shape[0])
     q[tids] = qw
     assert np.array_equal(topn.exact_scores(idx, slots, q), full[slots])
+
+
+def test_a_loaded_snapshot_batch_queries_as_query(
+    corpus: list[dict[str, Any]], needs: list[Any], tmp_path: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A snapshot maps its postings read-only, which sparse_dot_topn's bindings refuse: the
+    # nightly rematch after `innomatch reindex` failed on it before the kernel made a copy.
+    m = Matcher(**DEFAULT_PARAMS).fit(corpus[:1500])
+    m.save(tmp_path / "idx")
+    loaded = Matcher.load(tmp_path / "idx")
+    seen = _count_answered(monkeypatch)
+    many = loaded.query_many(needs[:40], k=10, chunk=16)
+    assert seen["topn"] >= 36
+    assert many == [loaded.query(need, k=10) for need in needs[:40]]
+
+
+def test_the_kernel_is_made_once_per_index_state(corpus: list[dict[str, Any]]) -> None:
+    m = Matcher(**DEFAULT_PARAMS).fit(corpus[:500])
+    idx = m._index()
+    first = topn.Kernel.cached(idx)
+    assert topn.Kernel.cached(idx) is first
+    m.remove([corpus[3]["id"]])  # flips the view's live mask: the kernel is made again
+    again = topn.Kernel.cached(m._index())
+    assert again is not first
+    assert again.main is not None and first.main is not None
+    assert again.main.nnz < first.main.nnz
