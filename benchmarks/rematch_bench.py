@@ -51,17 +51,22 @@ from models import (
 from webapp.db import make_engine
 from webapp.demo.synthetic import synthetic_needs, synthetic_results
 from webapp.matching.engine import _text_digest, need_doc, result_doc
+from webapp.matching.explanation import listing_texts, word_tokenizer, words_record
 from webapp.testbed import bench_database
 
 START = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
 CHUNK = 5000
 
 
-def _tokens(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _tokens(work: list[tuple[dict[str, Any], tuple[str, ...]]]) -> list[dict[str, Any]]:
+    """What publishing stores as each listing's tokens (``MatchingEngine.store_tokens``):
+    the matcher's tokens of its doc and the whole words of its texts."""
     m = Matcher(**DEFAULT_PARAMS)
     sig = m.token_signature()
-    return [{"sig": sig, "hash": _text_digest(d), **t} for d, t in zip(docs, m.tokenize_docs(docs),
-                                                                      strict=True)]
+    words = word_tokenizer(DEFAULT_PARAMS["tokenizer"])
+    docs = [d for d, _ in work]
+    return [{"sig": sig, "hash": _text_digest(d), **t, "words": words_record(texts, words)}
+            for (d, texts), t in zip(work, m.tokenize_docs(docs), strict=True)]
 
 
 def fill(url: str, n: int, jobs: int) -> None:
@@ -87,7 +92,7 @@ def fill(url: str, n: int, jobs: int) -> None:
                              start=n, **corpus), need_doc))
         for rows, to_doc in listings:
             while chunk := list(itertools.islice(rows, CHUNK)):
-                docs = [to_doc(r) for r in chunk]
+                docs = [(to_doc(r), tuple(listing_texts(r))) for r in chunk]
                 parts = [docs[i:i + CHUNK // jobs + 1] for i in range(0, len(docs),
                                                                         CHUNK // jobs + 1)]
                 tokens = [t for part in pool.map(_tokens, parts) for t in part]

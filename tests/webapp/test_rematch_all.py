@@ -3,18 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, undefer
 
-from models import Match, Need, NeedStatus, Organization, OrgKind, Result, User
+from models import (
+    Match,
+    Need,
+    NeedStatus,
+    Organization,
+    OrgKind,
+    Result,
+    ResultStatus,
+    User,
+)
 from models.base import utcnow
 from webapp.demo.synthetic import synthetic_needs, synthetic_results
 from webapp.matching import rematch
-from webapp.matching.services import reindex, rematch_need, rematch_result
+from webapp.matching.explanation import Words, listing_texts, texts_words
+from webapp.matching.services import engine, reindex, rematch_need, rematch_result
 
 N_RESULTS, N_NEEDS = 180, 160
 
@@ -153,3 +164,50 @@ def test_listings_changed_during_the_run_keep_their_own_suggestions(
     assert not [p for p in rows if p[0] == closed.id]
     assert {p: v for p, v in rows.items() if p[0] == edited.id} == own
     assert all(v[4] != "old" for v in rows.values())
+
+
+def test_forked_processes_and_a_loaded_snapshot_store_the_same_suggestions(
+        app: Flask, db: Session, world: tuple[list[int], list[int]], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # As cron runs it after `innomatch reindex`: a fresh process whose indexes come from the
+    # snapshots (read-only mapped arrays), its chunks matched in two forked processes.
+    monkeypatch.setattr(rematch, "REMATCH_CHUNK", 40)
+    app.config["INDEX_DIR"] = str(tmp_path)
+    with app.test_request_context():
+        reindex(db)  # snapshots written, then rematched in this process
+        db.commit()
+        expected = _rows(db.scalars(select(Match)))
+        db.execute(update(Match).values(matcher_version="old"))
+        db.commit()
+        app.extensions.pop("matching_engine")  # a new process: loads the snapshots
+        assert rematch.rematch_all(db, n_jobs=2) == len(expected)
+        db.commit()
+        assert engine().results.snapshot_version == 1
+        assert _rows(db.scalars(select(Match))) == expected
+
+
+def test_suggestions_are_explained_by_the_words_stored_with_the_tokens(
+        app: Flask, db: Session, world: tuple[list[int], list[int]]) -> None:
+    with app.test_request_context():
+        reindex(db)  # stores every matched listing's tokens with its whole words
+        db.commit()
+        listing = db.scalars(select(Result).options(undefer(Result.tokens))
+                             .where(Result.status == ResultStatus.PUBLISHED)).first()
+        assert listing is not None and listing.tokens is not None
+        stored = listing.tokens["words"]
+        words = engine().word_tokenizer()
+        texts = tuple(listing_texts(listing))
+        assert texts_words(texts, words, stored) == Words.of(texts, words)
+        expected = _rows(db.scalars(select(Match)))
+        # Words stored under other texts or settings are not used: cut again, same answers.
+        for table in (Need.__table__, Result.__table__):
+            for row_id, tokens in db.execute(select(table.c.id, table.c.tokens)).all():
+                if tokens:
+                    tokens["words"] = {**tokens["words"], "key": "stale",
+                                       "terms": ["错误"], "written": {}}
+                    db.execute(update(table).where(table.c.id == row_id)
+                               .values(tokens=tokens, updated_at=table.c.updated_at))
+        db.commit()
+        rematch.rematch_all(db)
+        db.commit()
+        assert _rows(db.scalars(select(Match))) == expected

@@ -28,8 +28,11 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import InstanceState, Session, undefer
 from sqlalchemy.orm.attributes import set_committed_value
 
-from matcher import DEFAULT_PARAMS, Matcher
-from models import Need, NeedStatus, Result, ResultStatus
+from matcher import DEFAULT_PARAMS, Matcher, Tokenizer
+from models import CooperationMode, Need, NeedMode, NeedStatus, Result, ResultMode, ResultStatus
+from models.listing import split_keywords
+
+from .explanation import listing_texts, word_tokenizer, words_key, words_record
 
 OPEN_NEED_STATUSES = (NeedStatus.PUBLISHED, NeedStatus.DOCKING)
 # Rows are stamped when flushed but seen by other processes only once committed; reading a
@@ -61,7 +64,7 @@ def _text_digest(doc: dict[str, Any]) -> str:
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
 
 
-def valid_tokens(listing: Need | Result, doc: dict[str, Any], signature: str
+def valid_tokens(listing: Need | Result | ListingRow, doc: dict[str, Any], signature: str
                  ) -> dict[str, Any] | None:
     """The tokens stored with ``listing`` if they were made from its present text (``doc``)
     under this tokenizer ``signature``; else ``None``."""
@@ -80,6 +83,57 @@ def is_matchable_need(need: Need) -> bool:
 def is_matchable_result(result: Result) -> bool:
     """Published results are suggested to enterprises."""
     return result.status is ResultStatus.PUBLISHED
+
+
+class ListingRow:
+    """A listing read as a plain row (:func:`read_listings`), for work over every listing
+    (index builds, the nightly rematch) where ORM objects would cost most of the time: the
+    attributes, under the models' names, that the matcher's documents, compatibility, the
+    matchable rules and the explanations read."""
+
+    __slots__ = ("basis", "budget_max_wan", "field", "id", "indicators", "keywords", "kind",
+                 "modes", "organization_id", "price_wan", "problem", "province", "status",
+                 "summary", "title", "tokens", "trl", "updated_at")
+    id: int
+    organization_id: int
+    keywords: str | None
+    tokens: Any
+    updated_at: dt.datetime
+
+    def __init__(self, kind: str, values: dict[str, Any]) -> None:
+        self.kind = kind  # "need" or "result" (explanation.TEXT_FIELDS)
+        for name in _ROW_ATTRIBUTES:
+            setattr(self, name, values.get(name))
+        self.modes: list[CooperationMode] = []
+
+    @property
+    def keyword_list(self) -> list[str]:
+        """Keywords as a list (as ``ListingMixin.keyword_list``)."""
+        return split_keywords(self.keywords or "")
+
+
+_ROW_ATTRIBUTES = tuple(n for n in ListingRow.__slots__ if n not in ("kind", "modes"))
+_OWN_COLUMNS = {"need": ("problem", "indicators", "basis", "budget_max_wan"),
+                "result": ("summary", "trl", "price_wan")}
+
+
+def read_listings(session: Session, model: type[Need] | type[Result]) -> dict[int, ListingRow]:
+    """Every listing of a kind as a :class:`ListingRow` with its stored tokens and cooperation
+    modes, by id (in id order)."""
+    kind = "need" if model is Need else "result"
+    names = ("id", "organization_id", "status", "field", "province", "title", "keywords",
+             "tokens", "updated_at", *_OWN_COLUMNS[kind])
+    columns = [getattr(model, name) for name in names]
+    out = {row[0]: ListingRow(kind, dict(zip(names, row, strict=True))) for row in
+           session.execute(select(*columns).order_by(model.id).execution_options(
+               yield_per=5000))}
+    mode_model: Any = NeedMode if model is Need else ResultMode
+    owner = mode_model.need_id if model is Need else mode_model.result_id
+    for listing_id, mode in session.execute(select(owner, mode_model.mode)
+                                            .order_by(owner, mode_model.mode)):
+        if listing_id in out:
+            out[listing_id].modes.append(mode)
+    return out
 
 
 @dataclass
@@ -215,8 +269,7 @@ class MatchingEngine:
              ) -> tuple[Matcher, dt.datetime | None, dict[int, dt.datetime]]:
         matcher = Matcher(**self.params)
         signature = matcher.token_signature()
-        rows: Sequence[Any] = session.scalars(
-            select(model).options(undefer(model.tokens))).all()
+        rows = list(read_listings(session, model).values())
         docs = []
         fresh: list[dict[str, Any]] = []
         for r in rows:
@@ -224,12 +277,12 @@ class MatchingEngine:
                 continue
             doc = to_doc(r)
             stored = valid_tokens(r, doc, signature)
+            if store_tokens and (stored is None or not self._words_current(r, stored)):
+                tokens = stored if stored is not None else matcher.tokenize_docs([doc])[0]
+                stored = self._token_value(r, doc, tokens)
+                fresh.append({"row_id": r.id, "tokens": stored})
             if stored is not None:
                 doc["tokens"] = stored
-            elif store_tokens:
-                doc["tokens"] = {"sig": signature, "hash": _text_digest(doc),
-                                 **matcher.tokenize_docs([doc])[0]}
-                fresh.append({"row_id": r.id, "tokens": doc["tokens"]})
             docs.append(doc)
         seen = {r.id: r.updated_at for r in rows}
         if fresh:
@@ -267,11 +320,13 @@ class MatchingEngine:
         doc = to_doc(listing)
         signature = self.token_signature()
         # Read (perhaps loading the deferred column) outside the lock other publishers share.
-        if valid_tokens(listing, doc, signature) is not None:
+        stored = valid_tokens(listing, doc, signature)
+        if stored is not None and self._words_current(listing, stored):
             return False
-        with self._tokenizing_lock:
-            tokens = self._tokenizing.tokenize_docs([doc])[0]
-        value = {"sig": signature, "hash": _text_digest(doc), **tokens}
+        if stored is None:
+            with self._tokenizing_lock:
+                stored = self._tokenizing.tokenize_docs([doc])[0]
+        value = self._token_value(listing, doc, stored)
         state: InstanceState[Any] = sa_inspect(listing)
         session = state.session
         if state.persistent and session is not None and not session.is_modified(listing):
@@ -285,6 +340,26 @@ class MatchingEngine:
         else:
             listing.tokens = value
         return True
+
+    def word_tokenizer(self) -> Tokenizer:
+        """The tokenizer of the whole words that explain suggestions (``explanation``)."""
+        tokenizer = self.params.get("tokenizer")
+        return word_tokenizer(tokenizer if isinstance(tokenizer, dict) else None)
+
+    def _token_value(self, listing: Need | Result | ListingRow, doc: dict[str, Any],
+                     tokens: dict[str, Any]) -> dict[str, Any]:
+        """What is stored as a listing's tokens: the matcher's tokens of ``doc``, under the
+        tokenizer's signature and the text's hash, and the listing's whole words."""
+        parts = {k: v for k, v in tokens.items() if k not in ("sig", "hash", "words")}
+        return {"sig": self.token_signature(), "hash": _text_digest(doc), **parts,
+                "words": words_record(tuple(listing_texts(listing)), self.word_tokenizer())}
+
+    def _words_current(self, listing: Need | Result | ListingRow, tokens: dict[str, Any]
+                       ) -> bool:
+        """Whether the words stored with ``tokens`` are the listing's present ones."""
+        words = tokens.get("words")
+        return isinstance(words, dict) and words.get("key") == words_key(
+            tuple(listing_texts(listing)), self.word_tokenizer())
 
     def token_signature(self) -> str:
         """The signature of the tokens the indexes read (see ``Matcher.token_signature``)."""

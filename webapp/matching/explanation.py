@@ -11,6 +11,8 @@ shown apart as related terms (what the matcher also looked for).
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import threading
 import unicodedata
@@ -18,7 +20,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from matcher import Tokenizer
+from matcher import Tokenizer, __version__
+from matcher.documents import tokenizer_params
 from matcher.tokenizer import LATIN_WORD, english_stem
 from models import Need, Result
 
@@ -32,15 +35,20 @@ _WORDS_LOCK = threading.Lock()
 _WORD_TOKENIZERS: dict[str, Tokenizer] = {}
 
 
-def listing_texts(listing: Need | Result) -> list[str]:
-    """Every text field of a listing as written: title, description, 现有基础, indicators,
-    keywords."""
-    if isinstance(listing, Need):
-        parts = [listing.title, listing.problem, listing.indicators, listing.basis,
-                 listing.keywords]
-    else:
-        parts = [listing.title, listing.summary, listing.keywords]
-    return [p for p in parts if p]
+#: The text fields of each kind of listing (``"need"``, ``"result"``), in the order shown:
+#: title, description, 现有基础, indicators, keywords.
+TEXT_FIELDS: dict[str, tuple[str, ...]] = {
+    "need": ("title", "problem", "indicators", "basis", "keywords"),
+    "result": ("title", "summary", "keywords"),
+}
+
+
+def listing_texts(listing: Any, kind: str | None = None) -> list[str]:
+    """Every text field of a listing as written (:data:`TEXT_FIELDS`), of a model instance
+    or of a row that names its ``kind``."""
+    kind = kind or getattr(listing, "kind", None) or (
+        "need" if isinstance(listing, Need) else "result")
+    return [text for text in (getattr(listing, name) for name in TEXT_FIELDS[kind]) if text]
 
 
 def _normalise(text: str) -> str:
@@ -92,7 +100,16 @@ _WORDS_CACHE: dict[tuple[int, tuple[str, ...]], Words] = {}
 
 def listing_words(listing: Need | Result, tokenizer: Tokenizer) -> Words:
     """The whole words of a listing's text fields (remembered by their text)."""
-    texts = tuple(listing_texts(listing))
+    return texts_words(tuple(listing_texts(listing)), tokenizer)
+
+
+def texts_words(texts: tuple[str, ...], tokenizer: Tokenizer,
+                stored: Mapping[str, Any] | None = None) -> Words:
+    """The whole words of ``texts`` (a listing's :func:`listing_texts`): those ``stored``
+    with its tokens (:func:`words_record`) where they were made from these texts, else
+    computed (and remembered by the texts)."""
+    if stored is not None and stored.get("key") == words_key(texts, tokenizer):
+        return Words(frozenset(stored["terms"]), dict(stored["written"]))
     key = (id(tokenizer), texts)
     words = _WORDS_CACHE.get(key)
     if words is None:
@@ -100,6 +117,28 @@ def listing_words(listing: Need | Result, tokenizer: Tokenizer) -> Words:
             _WORDS_CACHE.clear()
         words = _WORDS_CACHE[key] = Words.of(texts, tokenizer)
     return words
+
+
+def words_record(texts: tuple[str, ...], tokenizer: Tokenizer) -> dict[str, Any]:
+    """A listing's whole words (of its :func:`listing_texts`) as stored with its tokens
+    (``tokens["words"]``), so that a nightly rematch explains every pair without cutting the
+    texts again: the words, their written forms and a key of the texts and word settings
+    they were made from."""
+    words = texts_words(texts, tokenizer)
+    return {"key": words_key(texts, tokenizer), "terms": sorted(words.terms),
+            "written": words.written}
+
+
+#: Raised when :meth:`Words.of` changes, so that words stored before are made again.
+WORDS_VERSION = 1
+
+
+def words_key(texts: tuple[str, ...], tokenizer: Tokenizer) -> str:
+    """What stored words depend on: the texts, the word tokenizer (its settings and
+    dictionary, as in the matcher's token signature) and the rules of :meth:`Words.of`."""
+    blob = json.dumps([WORDS_VERSION, __version__, texts, tokenizer_params(tokenizer)],
+                      ensure_ascii=False, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
 
 
 def _showable(term: str) -> bool:

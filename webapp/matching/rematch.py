@@ -1,11 +1,15 @@
 """The nightly rematch (``innomatch rematch-all``): every stored suggestion computed again.
 
-Listings are read from the database ``REMATCH_CHUNK`` at a time (with their stored tokens, so
-nothing is tokenised again) and queried with :meth:`matcher.Matcher.query_many`; each
-suggestion is ranked by the very code that ranks one listing's (``services._rank``), so the
-rows equal those :func:`~webapp.matching.services.rematch_need` and
+Both sides' listings are read once, as plain rows (no ORM objects: :class:`ListingRow`), with
+their stored tokens and whole words, so that nothing is tokenised or cut again. Each side's
+listings are then queried :data:`REMATCH_CHUNK` at a time with
+:meth:`matcher.Matcher.query_many`, and each suggestion is ranked by the very code that ranks
+one listing's (``services._rank``), so the rows equal those
+:func:`~webapp.matching.services.rematch_need` and
 :func:`~webapp.matching.services.rematch_result` store: a need's suggestions of results, then
-a result's suggestions of needs (a pair both suggest keeps the need's row, as before).
+a result's suggestions of needs (a pair both suggest keeps the need's row, as before). With
+``n_jobs`` > 1 the chunks are matched, ranked and made into rows in forked processes, which
+share the indexes and the listings read before the fork, while this one writes the rows.
 
 Rows are first written in bulk to a temporary staging table (``COPY`` on PostgreSQL,
 ``executemany`` elsewhere), which only this connection sees and which locks nothing others
@@ -25,8 +29,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+import multiprocessing
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import (
@@ -37,31 +42,30 @@ from sqlalchemy import (
     delete,
     false,
     func,
-    insert,
     select,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, undefer
+from sqlalchemy.orm import Session
 
-from matcher import Hit
 from models import Match, Need, Result
 from models.base import utcnow
 
 from .engine import (
+    ListingRow,
     is_matchable_need,
     is_matchable_result,
     need_doc,
+    read_listings,
     result_doc,
     valid_tokens,
 )
+from .explanation import Words, listing_texts, texts_words
 from .services import CANDIDATE_FACTOR, _rank, engine, settings
 
 __all__ = ["REMATCH_CHUNK", "Progress", "Staged", "rematch_all", "stage_all", "swap_in"]
 
-#: Listings queried per step (their hits and rows are held at once).
+#: Listings queried per step (a forked process's task; their hits and rows are held at once).
 REMATCH_CHUNK = 2000
-#: Listings of the other side kept loaded between steps (their rows are read by id).
-OTHER_SIDE_CACHE = 50_000
 
 #: ``progress(side, done, total, rows)`` after each step: "needs" or "results", how many of
 #: that side's listings are done out of how many, and the suggestions staged so far.
@@ -122,9 +126,7 @@ def stage_all(session: Session, n_jobs: int = 1, progress: Progress | None = Non
     connection (no one else sees it; nothing stored changes). Flushes, never commits; the
     connection must stay the same until :func:`swap_in`."""
     cfg = settings()
-    top_k = cfg.top_k
     eng = engine()
-    version = eng.version
     started = utcnow()
     staging = _staging_table()
     conn = session.connection()
@@ -132,36 +134,105 @@ def stage_all(session: Session, n_jobs: int = 1, progress: Progress | None = Non
     # transaction): made if missing, emptied.
     staging.create(conn, checkfirst=True)
     conn.execute(delete(staging))
-    signature = eng.token_signature()
+    indexes = {_NEEDS.name: eng.results_index(session), _RESULTS.name: eng.needs_index(session)}
+    listings = {d.side: read_listings(session, d.model) for d in (_NEEDS, _RESULTS)}
+    created = staging.c.created_at.type.bind_processor(conn.dialect)
     staged = 0
-    for direction, index in ((_NEEDS, eng.results_index(session)),
-                             (_RESULTS, eng.needs_index(session))):
-        ids = list(session.scalars(select(direction.model.id).order_by(direction.model.id)))
-        others: dict[int, Any] = {}
-        for done, chunk in _chunks(session, direction.model, ids):
-            listings = [r for r in chunk if direction.matchable(r)]
-            docs = [_doc_with_tokens(direction, r, signature) for r in listings]
-            batch = index.query_many(docs, k=top_k * CANDIDATE_FACTOR, n_jobs=n_jobs)
-            _load_others(session, direction.other, others, batch)
-            rows = []
-            for listing, hits in zip(listings, batch, strict=True):
-                pairs = {}
-                for h in hits:
-                    other = others.get(int(h.id))
-                    if (other is not None and direction.other_matchable(other)
-                            and other.organization_id != listing.organization_id):
-                        pairs[int(h.id)] = direction.pair(listing, other)
-                for s in _rank(hits, pairs, top_k, cfg):
-                    need_id, result_id = ((listing.id, s.other_id)
-                                          if direction.side == NEED_SIDE
-                                          else (s.other_id, listing.id))
-                    rows.append((need_id, result_id, s.score, s.text_score, s.parts,
-                                 s.stored_terms(), version, started, direction.side))
+    for direction in (_NEEDS, _RESULTS):
+        own = list(listings[direction.side].values())
+        signature = eng.token_signature()
+        job = _Job(direction=direction, index=indexes[direction.name],
+                   docs=[_doc_with_tokens(direction, r, signature) if direction.matchable(r)
+                         else None for r in own], own=own,
+                   others=listings[1 - direction.side], cfg=cfg, words=eng.word_tokenizer(),
+                   version=eng.version, created=created(started) if created else started)
+        # The batch kernel is made before any fork (query_many makes it once per index
+        # state), so that every process reads the same copy.
+        job.index.query_many([], k=1)
+        spans = [(i, min(i + REMATCH_CHUNK, len(own))) for i in range(0, len(own), REMATCH_CHUNK)]
+        for (_, b), rows in zip(spans, _map_chunks(job, spans, n_jobs), strict=True):
             _stage(session, staging, rows)
             staged += len(rows)
             if progress is not None:
-                progress(direction.name, done, len(ids), staged)
+                progress(direction.name, b, len(own), staged)
+        if progress is not None and not spans:
+            progress(direction.name, 0, 0, staged)
     return Staged(staging, started, staged)
+
+
+@dataclass(frozen=True, eq=False)
+class _Job:
+    """What every chunk of one direction reads (inherited by forked processes)."""
+
+    direction: _Direction
+    index: Any
+    docs: list[dict[str, Any] | None]  # by listing of ``own``; None: not matched
+    own: list[ListingRow]
+    others: dict[int, ListingRow]
+    cfg: Any
+    words: Any
+    version: str
+    created: Any
+    _words: dict[tuple[int, int], Words] = field(default_factory=dict)
+
+    def words_of(self, listing: Any) -> Words:
+        """A listing's whole words: stored with its tokens where current, else cut now (and
+        remembered for the other pairs it is in)."""
+        key = (listing.kind, listing.id)
+        words = self._words.get(key)
+        if words is None:
+            stored = listing.tokens.get("words") if isinstance(listing.tokens, dict) else None
+            words = self._words[key] = texts_words(
+                tuple(listing_texts(listing, listing.kind)), self.words, stored)
+        return words
+
+
+# The job of forked rematch processes (inherited, never pickled).
+_JOB: dict[str, _Job] = {}
+
+
+def _map_chunks(job: _Job, spans: list[tuple[int, int]], n_jobs: int
+                ) -> Iterator[list[tuple[Any, ...]]]:
+    """Each span's staging rows, in order: computed in ``n_jobs`` forked processes where
+    there are several chunks and the platform can fork, else here."""
+    if n_jobs > 1 and len(spans) > 1 and "fork" in multiprocessing.get_all_start_methods():
+        _JOB["job"] = job
+        try:
+            with multiprocessing.get_context("fork").Pool(n_jobs) as pool:
+                yield from pool.imap(_chunk_in_worker, spans)
+        finally:
+            _JOB.clear()
+        return
+    for span in spans:
+        yield _chunk_rows(job, span)
+
+
+def _chunk_in_worker(span: tuple[int, int]) -> list[tuple[Any, ...]]:
+    return _chunk_rows(_JOB["job"], span)
+
+
+def _chunk_rows(job: _Job, span: tuple[int, int]) -> list[tuple[Any, ...]]:
+    """The staging rows of the matched listings among ``job.own[span]`` (columns
+    ``_COLUMNS`` and the side; parts and terms as JSON text)."""
+    a, b = span
+    direction, cfg = job.direction, job.cfg
+    chosen = [i for i in range(a, b) if job.docs[i] is not None]
+    batch = job.index.query_many([job.docs[i] for i in chosen], k=cfg.top_k * CANDIDATE_FACTOR)
+    rows = []
+    for listing, hits in zip([job.own[i] for i in chosen], batch, strict=True):
+        pairs: dict[int, Any] = {}
+        for h in hits:
+            other = job.others.get(int(h.id))
+            if (other is not None and direction.other_matchable(other)
+                    and other.organization_id != listing.organization_id):
+                pairs[int(h.id)] = direction.pair(listing, other)
+        for s in _rank(hits, pairs, cfg.top_k, cfg, job.words_of):
+            need_id, result_id = ((listing.id, s.other_id) if direction.side == NEED_SIDE
+                                  else (s.other_id, listing.id))
+            rows.append((need_id, result_id, s.score, s.text_score, json.dumps(s.parts),
+                         json.dumps(s.stored_terms(), ensure_ascii=False), job.version,
+                         job.created, direction.side))
+    return rows
 
 
 def _staging_table() -> Table:
@@ -172,13 +243,6 @@ def _staging_table() -> Table:
                  prefixes=["TEMPORARY"])
 
 
-def _chunks(session: Session, model: Any, ids: Sequence[int]) -> Iterator[tuple[int, list[Any]]]:
-    """(listings done after this chunk, the chunk's listings with their stored tokens)."""
-    for i in range(0, len(ids), REMATCH_CHUNK):
-        part = ids[i:i + REMATCH_CHUNK]
-        rows: dict[int, Any] = {r.id: r for r in session.scalars(
-            select(model).options(undefer(model.tokens)).where(model.id.in_(part)))}
-        yield i + len(part), [rows[j] for j in part if j in rows]
 
 
 def _doc_with_tokens(direction: _Direction, listing: Any, signature: str) -> dict[str, Any]:
@@ -191,35 +255,24 @@ def _doc_with_tokens(direction: _Direction, listing: Any, signature: str) -> dic
     return doc
 
 
-def _load_others(session: Session, model: Any, cache: dict[int, Any],
-                 batch: Sequence[Sequence[Hit]]) -> None:
-    """Read the hits' listings not yet in ``cache`` (emptied when it grows too large)."""
-    wanted = {int(h.id) for hits in batch for h in hits}
-    missing = wanted.difference(cache)
-    if len(cache) + len(missing) > OTHER_SIDE_CACHE:
-        cache.clear()
-        missing = wanted
-    ids = sorted(missing)
-    for i in range(0, len(ids), 10_000):
-        cache.update((r.id, r) for r in session.scalars(
-            select(model).where(model.id.in_(ids[i:i + 10_000]))))
-
-
 def _stage(session: Session, staging: Table, rows: list[tuple[Any, ...]]) -> None:
-    """Write rows to the staging table in bulk: COPY on PostgreSQL, executemany elsewhere."""
+    """Write rows to the staging table in bulk through the driver: COPY on PostgreSQL,
+    ``executemany`` elsewhere (the rows hold the values as bound: JSON as text, the creation
+    time as the column's type writes it)."""
     if not rows:
         return
     conn = session.connection()
-    names = [*_COLUMNS, "side"]
+    names = ", ".join([*_COLUMNS, "side"])
+    raw: Any = conn.connection.driver_connection
     if conn.dialect.name == "postgresql":
-        raw: Any = conn.connection.driver_connection
         with raw.cursor() as cur, cur.copy(
-                f"COPY {staging.name} ({', '.join(names)}) FROM STDIN") as copy:
+                f"COPY {staging.name} ({names}) FROM STDIN") as copy:
             for r in rows:
-                copy.write_row((*r[:4], json.dumps(r[4]), json.dumps(r[5], ensure_ascii=False),
-                                *r[6:]))
+                copy.write_row(r)
         return
-    conn.execute(insert(staging), [dict(zip(names, r, strict=True)) for r in rows])
+    marks = ", ".join("?" * (len(_COLUMNS) + 1))
+    raw.executemany(  # nosec B608  (fixed names)
+        f"INSERT INTO {staging.name} ({names}) VALUES ({marks})", rows)  # noqa: S608
 
 
 def swap_in(session: Session, staged: Staged) -> int:

@@ -20,7 +20,7 @@ from ..db import get_session
 from ..events import emit, suggestions_stored
 from .compatibility import DEFAULT_WEIGHTS, compatibility
 from .engine import MatchingEngine, is_matchable_need, is_matchable_result, need_doc, result_doc
-from .explanation import listing_words, split_terms, word_tokenizer
+from .explanation import Words, listing_words, split_terms
 
 # How many of the matcher's candidates are read for each stored top-k (some are the
 # listing's own organisation's, or no longer published).
@@ -157,29 +157,65 @@ def rank_score(strength: float, compat: float, prior: float) -> float:
 
 
 def _rank(hits: Sequence[Hit], pairs: dict[int, tuple[Need, Result]], k: int,
-          cfg: Settings) -> list[Suggestion]:
-    ranked: list[tuple[float, float, dict[str, float], Hit]] = []
-    for hit in hits:
-        if hit.strength < cfg.min_strength or int(hit.id) not in pairs:
-            continue
-        compat, values = compatibility(*pairs[int(hit.id)], cfg.weights)
-        ranked.append((rank_score(hit.strength, compat, cfg.prior), compat, values, hit))
+          cfg: Settings, words_of: Callable[[Need | Result], Words] | None = None,
+          ) -> list[Suggestion]:
+    """The ``k`` best of the matcher's ``hits`` whose other side ``pairs`` allows (id ->
+    (need, result)), scored with structured compatibility and explained by the whole words
+    both use (``words_of`` a listing: :func:`listing_words` unless given)."""
+    if words_of is None:
+        words = engine().word_tokenizer()
+
+        def words_of(listing: Need | Result) -> Words:
+            return listing_words(listing, words)
+
+    compat: dict[int, tuple[float, dict[str, float]]] = {}
+
+    def compat_of(hit: Hit) -> tuple[float, dict[str, float]]:
+        hid = int(hit.id)
+        if hid not in compat:
+            compat[hid] = compatibility(*pairs[hid], cfg.weights)
+        return compat[hid]
+
+    candidates = [h for h in hits if h.strength >= cfg.min_strength and int(h.id) in pairs]
     # Exact scores (rounding would make ties); equal ones go to the more compatible pair, and
     # the sort is stable, so the matcher's order stands otherwise.
-    ranked.sort(key=lambda r: (-r[0], -r[1]))
-    tokenizer = engine().params.get("tokenizer")
-    words = word_tokenizer(tokenizer if isinstance(tokenizer, dict) else None)
+    if cfg.prior == 0:
+        best = _best_by_strength(candidates, k, compat_of)
+    else:
+        best = sorted(candidates, key=lambda h: (
+            -rank_score(h.strength, compat_of(h)[0], cfg.prior), -compat_of(h)[0]))[:k]
     out = []
-    for score, compat, values, hit in ranked[:k]:
+    for hit in best:
+        c, values = compat_of(hit)
         need, result = pairs[int(hit.id)]
-        shared, related = split_terms(hit.terms, listing_words(need, words),
-                                      listing_words(result, words))
+        shared, related = split_terms(hit.terms, words_of(need), words_of(result))
         parts = {"strength": round(hit.strength, 6), "coverage": round(hit.coverage, 6),
-                 "compatibility": round(compat, 6), **values}
-        out.append(Suggestion(other_id=int(hit.id), score=round(score, 6),
+                 "compatibility": round(c, 6), **values}
+        out.append(Suggestion(other_id=int(hit.id),
+                              score=round(rank_score(hit.strength, c, cfg.prior), 6),
                               text_score=round(hit.coverage, 6), parts=parts, terms=shared,
                               related=related))
     return out
+
+
+def _best_by_strength(candidates: Sequence[Hit], k: int,
+                      compat_of: Callable[[Hit], tuple[float, dict[str, float]]]) -> list[Hit]:
+    """The ``k`` best hits when compatibility has no weight in the score (``prior`` 0: the
+    score is the strength): by strength, equal strengths by compatibility, which is computed
+    only for the ties that reach the ``k`` best (a nightly rematch ranks millions of hits)."""
+    ordered = sorted(candidates, key=lambda h: -h.strength)
+    best: list[Hit] = []
+    i = 0
+    while i < len(ordered) and len(best) < k:
+        j = i + 1
+        while j < len(ordered) and ordered[j].strength == ordered[i].strength:
+            j += 1
+        group = ordered[i:j]
+        if len(group) > 1:
+            group.sort(key=lambda h: -compat_of(h)[0])
+        best.extend(group)
+        i = j
+    return best[:k]
 
 
 def suggest_results(session: Session, need: Need, k: int | None = None) -> list[Suggestion]:
