@@ -153,7 +153,7 @@ def test_0009_merges_duplicate_dockings(database_url: str,
                 " (1, 'interest', '意向', '/dockings/12', CURRENT_TIMESTAMP)"))
         capsys.readouterr()
         upgrade(engine)
-        assert "merged 2 duplicate dockings into 1" in capsys.readouterr().out
+        assert "merged 2 duplicate dockings into 1" in capsys.readouterr().err
         with engine.begin() as conn:
             rows = conn.execute(text(
                 "SELECT id, state, result_id, solution_id FROM dockings ORDER BY id")).all()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -33,7 +35,9 @@ def _run(engine: Engine, step: Callable[[Config], None]) -> None:
         if sqlite:
             connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
             connection.commit()
-        with connection.begin():
+        # What a migration prints is a report on the side (to stderr): a command's own output,
+        # such as `innomatch evaluate --service --json`, stays what it promises.
+        with connection.begin(), contextlib.redirect_stdout(sys.stderr):
             cfg = alembic_config()
             cfg.attributes["connection"] = connection
             step(cfg)
