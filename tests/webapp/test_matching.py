@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from matcher import Tokenizer
@@ -153,6 +154,8 @@ def test_publishing_stores_the_tokens_that_workers_then_reuse(
     tokens = need.tokens
     assert tokens is not None and tokens["sig"] and tokens["hash"]
     assert "机器视觉" in tokens["keywords"] and tokens["title"]
+    # With the whole words that explain its suggestions (read by the nightly rematch).
+    assert "机器视觉" in tokens["words"]["terms"] and tokens["words"]["key"]
     # Catching up, that worker adds the need from its stored tokens, never tokenising it.
     monkeypatch.setattr(Tokenizer, "__call__", _refuse_to_tokenise(need.title))
     with other_worker.test_request_context():
@@ -186,6 +189,18 @@ def test_storing_tokens_alone_keeps_the_change_stamp(
         assert same not in session.dirty
         session.commit()
         assert engine().store_tokens(same) is False  # valid now: nothing to do
+        # Tokens stored before words were: the words are added, the tokens kept.
+        assert same.tokens is not None
+        before = {k: v for k, v in same.tokens.items() if k != "words"}
+        table: Any = Need.__table__
+        session.execute(update(table).where(table.c.id == same.id)
+                        .values(tokens=before, updated_at=table.c.updated_at))
+        session.commit()
+        session.expire(same)
+        assert engine().store_tokens(same) is True
+        assert same.tokens is not None and same.tokens["words"]["terms"]
+        assert {k: v for k, v in same.tokens.items() if k != "words"} == before
+        session.commit()
     db.expire_all()
     fresh = db.get(Need, need.id)
     assert fresh is not None and fresh.tokens is not None
