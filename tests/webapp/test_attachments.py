@@ -345,6 +345,19 @@ def test_the_api_lists_and_serves_by_the_same_rule(matrix: dict[str, Any]) -> No
     assert got == EXPECTED
 
 
+def test_the_api_lists_name_the_files_their_records_name(matrix: dict[str, Any]) -> None:
+    """A page of needs or results (its files read for the whole page at once) names, for each
+    caller, exactly the files the record's own answer names."""
+    for actor, client in matrix["clients"].items():
+        for kind in ("need", "result"):
+            record_id = matrix[kind].id
+            detail = client.get(f"/api/v1/{kind}s/{record_id}").get_json()
+            page = client.get(f"/api/v1/{kind}s?per_page=100").get_json()
+            listed = [item for item in page["items"] if item["id"] == record_id]
+            assert len(listed) == 1, (actor, kind)
+            assert listed[0]["attachments"] == detail["attachments"], (actor, kind)
+
+
 def test_confidential_files_need_contacts_exchanged(matrix: dict[str, Any], db: Session) -> None:
     """While the docking is only an interest, or once dropped, the other side is a stranger."""
     docking = db.get(Docking, matrix["docking"].id)

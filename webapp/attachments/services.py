@@ -136,9 +136,25 @@ def can_delete(user: User | None, attachment: Attachment) -> bool:
 
 def attachments_of(session: Session, owner: Owner, user: User | None) -> list[Attachment]:
     """The attachments of ``owner`` that ``user`` may see, oldest first."""
-    column = getattr(Attachment, _owner_column(owner))
-    found = session.scalars(select(Attachment).where(column == owner.id).order_by(Attachment.id))
-    return [a for a in found if can_download(session, user, a)]
+    return attachments_of_each(session, [owner], user)[owner]
+
+
+def attachments_of_each(session: Session, owners: Iterable[Owner],
+                        user: User | None) -> dict[Owner, list[Attachment]]:
+    """The attachments of each of ``owners`` that ``user`` may see, oldest first, by owner:
+    one statement for each kind of owner (a page of listings in one, not one per listing)."""
+    visible: dict[Owner, list[Attachment]] = {owner: [] for owner in owners}
+    by_column: dict[str, dict[int, Owner]] = {}
+    for owner in visible:
+        by_column.setdefault(_owner_column(owner), {})[owner.id] = owner
+    for name, by_id in by_column.items():
+        column = getattr(Attachment, name)
+        found = session.scalars(select(Attachment).where(column.in_(list(by_id)))
+                                .order_by(Attachment.id))
+        for attachment in found:
+            if can_download(session, user, attachment):
+                visible[by_id[getattr(attachment, name)]].append(attachment)
+    return visible
 
 
 def delete(session: Session, attachment: Attachment) -> None:

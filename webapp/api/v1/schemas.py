@@ -33,7 +33,7 @@ from models.i18n import N_
 from models.taxonomy import PROVINCES
 
 from ... import input_rules as rules
-from ...attachments.services import attachments_of
+from ...attachments.services import attachments_of, attachments_of_each
 from ...contacts import listing_contacts_visible
 from ...db import get_session
 from ...dockings.services import moves_for
@@ -139,8 +139,19 @@ class VisibleAttachments(Items):
         super().__init__(Obj(AttachmentBrief), **kwargs)
 
     def get_value(self, obj: Any, attr: str, accessor: Any = None, default: Any = None) -> Any:
-        """The visible attachments, oldest first."""
+        """The visible attachments, oldest first (a page's, read for the whole page by
+        :func:`read_attachments`)."""
+        read: dict[Any, list[Any]] = g.get("visible_attachments", {})
+        if obj in read:
+            return read[obj]
         return attachments_of(get_session(), obj, acting_user())
+
+
+def read_attachments(records: list[Any]) -> None:
+    """Read the visible attachments of a page's records in one statement, for
+    :class:`VisibleAttachments` to answer from (instead of one statement per record)."""
+    read = g.setdefault("visible_attachments", {})
+    read.update(attachments_of_each(get_session(), records, acting_user()))
 
 
 class Listing(Answer):
@@ -492,8 +503,17 @@ class SuggestionPreviewResult(Answer):
 
 
 def page_of(item: type[Answer]) -> type[OpenAnswer]:
-    """The schema of a page of ``item`` records, named ``<item>Page``."""
+    """The schema of a page of ``item`` records, named ``<item>Page``; the attachments of the
+    page's records, if the item lists them, are read in one statement for the page."""
+    hooks: dict[str, Any] = {}
+    if any(isinstance(f, VisibleAttachments) for f in item._declared_fields.values()):
+        @pre_dump
+        def _read_attachments(self: Any, page: Any, **kwargs: Any) -> Any:
+            read_attachments(page.items)
+            return page
+        hooks["_read_attachments"] = _read_attachments
     return type(f"{item.__name__}Page", (OpenAnswer,), {
+        **hooks,
         "__doc__": f"A page of {item.__name__} records.",
         "items": Items(Obj(item)),
         "page": Int(validate=validate.Range(min=1)),
