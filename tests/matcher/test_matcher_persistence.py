@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -153,3 +154,37 @@ print(mallinfo2().hblkhd - mapped)
     if out == "skip":
         pytest.skip("not glibc 2.33+ (no mallinfo2)")
     assert int(out) < 8_000_000
+
+
+def test_a_load_asks_for_the_mapped_files_to_be_read_ahead(
+        tmp_path: Path, fitted: Matcher, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A worker's first queries after a load would otherwise wait for each disk page they touch.
+    import os
+    import threading
+
+    from matcher import persistence
+
+    fitted.save(tmp_path / "idx")
+    advised: list[str] = []
+    real_open = os.open
+    names: dict[int, str] = {}
+
+    def recording_open(path: Any, flags: int, *args: Any) -> int:
+        fd = real_open(path, flags, *args)
+        names[fd] = Path(path).name
+        return fd
+
+    def recording_advice(fd: int, offset: int, length: int, advice: int) -> None:
+        assert (offset, length, advice) == (0, 0, os.POSIX_FADV_WILLNEED)
+        advised.append(names[fd])
+
+    monkeypatch.setattr(os, "open", recording_open)
+    monkeypatch.setattr(os, "posix_fadvise", recording_advice)
+    loaded = Matcher.load(tmp_path / "idx")
+    for thread in threading.enumerate():
+        if thread.name == "innomatch-read-ahead":
+            thread.join(5)
+    assert sorted(advised) == sorted(f"{name}.npy" for name in persistence.MAPPED
+                                     if (tmp_path / "idx" / f"{name}.npy").exists())
+    assert "postings_data.npy" in advised
+    assert _ids(loaded.query("电池", k=3)) == _ids(fitted.query("电池", k=3))
