@@ -35,7 +35,7 @@ import inspect
 import json
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import scipy.sparse as sp
@@ -308,7 +308,8 @@ class Matcher:
         return out
 
     def token_signature(self) -> str:
-        """What stored tokens depend on: the tokenizer's settings and the library version.
+        """What stored tokens depend on: the tokenizer's settings and dictionaries and the
+        library version.
 
         Tokens stored under another signature must be computed again.
         """
@@ -316,7 +317,9 @@ class Matcher:
         desc = tokenizer_params(tok)
         if desc is None:
             return ""
-        blob = json.dumps([__version__, desc], sort_keys=True, ensure_ascii=False)
+        # The dictionaries' contents too: a new technical term changes how texts are cut.
+        blob = json.dumps([__version__, desc, cast(Tokenizer, tok).dictionary_digest()],
+                          sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
 
     def _check_fitted(self) -> None:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import pytest
 
-from matcher import Tokenizer
+from matcher import DEFAULT_PARAMS, Matcher, Tokenizer
 from matcher.tokenizer import english_stem
 
 
@@ -179,3 +180,21 @@ def test_preload_gives_later_tokenizers_its_dictionary(monkeypatch: pytest.Monke
     assert later("锂离子电池正极材料")
     assert later._jieba is loaded
     assert Tokenizer(user_dict="")._ensure() is not loaded  # another dictionary: its own
+
+
+def test_stored_tokens_follow_the_dictionary_contents(tmp_path: Path) -> None:
+    # A new technical term changes how texts are cut: tokens (and explaining words) stored
+    # under the old dictionary must be made again, though the settings name the same file.
+    terms = tmp_path / "terms.txt"
+    terms.write_text("钠离子\n", encoding="utf-8")
+    params = {**DEFAULT_PARAMS["tokenizer"], "user_dict": str(terms)}
+    before = (Tokenizer(**params).dictionary_digest(),
+              Matcher(**{**DEFAULT_PARAMS, "tokenizer": params}).token_signature())
+    assert Tokenizer(**params).dictionary_digest() == before[0]
+    terms.write_text("钠离子\n硬碳负极材料\n", encoding="utf-8")
+    after = (Tokenizer(**params).dictionary_digest(),
+             Matcher(**{**DEFAULT_PARAMS, "tokenizer": params}).token_signature())
+    assert after[0] != before[0] and after[1] != before[1]
+    # The packaged lists count too: other stop words, another digest.
+    assert (Tokenizer(stopwords=["的"]).dictionary_digest()
+            != Tokenizer().dictionary_digest())

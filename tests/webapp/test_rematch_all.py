@@ -11,6 +11,7 @@ from flask import Flask
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, undefer
 
+from matcher import DEFAULT_PARAMS
 from models import (
     Match,
     Need,
@@ -23,8 +24,14 @@ from models import (
 )
 from models.base import utcnow
 from webapp.demo.synthetic import synthetic_needs, synthetic_results
-from webapp.matching import rematch
-from webapp.matching.explanation import Words, listing_texts, texts_words
+from webapp.matching import explanation, rematch
+from webapp.matching.explanation import (
+    Words,
+    listing_texts,
+    texts_words,
+    word_tokenizer,
+    words_key,
+)
 from webapp.matching.services import engine, reindex, rematch_need, rematch_result
 
 N_RESULTS, N_NEEDS = 180, 160
@@ -211,3 +218,26 @@ def test_suggestions_are_explained_by_the_words_stored_with_the_tokens(
         rematch.rematch_all(db)
         db.commit()
         assert _rows(db.scalars(select(Match))) == expected
+
+
+def test_words_stored_under_another_dictionary_are_cut_again(
+        app: Flask, db: Session, world: tuple[list[int], list[int]], tmp_path: Path) -> None:
+    terms = tmp_path / "terms.txt"
+    terms.write_text("钠离子\n", encoding="utf-8")
+    tokenizer = {**DEFAULT_PARAMS["tokenizer"], "user_dict": str(terms)}
+    app.config["MATCHER_PARAMS"] = {**DEFAULT_PARAMS, "tokenizer": tokenizer}
+    with app.test_request_context():
+        reindex(db)
+        db.commit()
+        listing = db.scalars(select(Result).options(undefer(Result.tokens))
+                             .where(Result.status == ResultStatus.PUBLISHED)).first()
+        assert listing is not None and listing.tokens is not None
+        stored = listing.tokens["words"]
+    # A new release of the dictionary, read by a new process (new tokenizers).
+    terms.write_text("钠离子\n" + "\n".join(sorted(Words.of(
+        tuple(listing_texts(listing)), word_tokenizer(tokenizer)).terms)), encoding="utf-8")
+    explanation._WORD_TOKENIZERS.clear()
+    words = word_tokenizer(tokenizer)
+    texts = tuple(listing_texts(listing))
+    assert stored["key"] != words_key(texts, words)
+    assert texts_words(texts, words, stored) == Words.of(texts, words)

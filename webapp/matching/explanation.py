@@ -136,7 +136,8 @@ WORDS_VERSION = 1
 def words_key(texts: tuple[str, ...], tokenizer: Tokenizer) -> str:
     """What stored words depend on: the texts, the word tokenizer (its settings and
     dictionary, as in the matcher's token signature) and the rules of :meth:`Words.of`."""
-    blob = json.dumps([WORDS_VERSION, __version__, texts, tokenizer_params(tokenizer)],
+    blob = json.dumps([WORDS_VERSION, __version__, texts, tokenizer_params(tokenizer),
+                       tokenizer.dictionary_digest()],
                       ensure_ascii=False, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
 
