@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 import click
@@ -147,6 +148,12 @@ def rematch_all_command(jobs: int) -> None:
             report.close()
             click.echo("interrupted: the stored suggestions are unchanged", err=True)
             raise SystemExit(130) from None
+        except BrokenProcessPool:
+            session.rollback()
+            report.close()
+            raise click.ClickException(
+                "a matching process died (out of memory? try fewer --jobs): the stored "
+                "suggestions are unchanged") from None
         finally:
             session.close()
     report.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -241,3 +242,30 @@ def test_words_stored_under_another_dictionary_are_cut_again(
     texts = tuple(listing_texts(listing))
     assert stored["key"] != words_key(texts, words)
     assert texts_words(texts, words, stored) == Words.of(texts, words)
+
+
+def test_a_process_killed_mid_run_fails_it_and_changes_nothing(
+        app: Flask, db: Session, world: tuple[list[int], list[int]],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # As the out-of-memory killer would: the run ends with an error instead of waiting for
+    # the lost chunk forever, and the stored suggestions are all the old ones.
+    monkeypatch.setattr(rematch, "REMATCH_CHUNK", 40)
+    with app.test_request_context():
+        reindex(db)
+        db.commit()
+        db.execute(update(Match).values(matcher_version="old"))
+        db.commit()
+        before = _rows(db.scalars(select(Match)))
+    real = rematch._chunk_rows
+
+    def killed_on_the_third_chunk(job: Any, span: tuple[int, int]) -> Any:
+        if span[0] == 80:
+            os._exit(9)
+        return real(job, span)
+
+    monkeypatch.setattr(rematch, "_chunk_rows", killed_on_the_third_chunk)
+    out = app.test_cli_runner().invoke(args=["rematch-all", "--jobs", "2"])
+    assert out.exit_code == 1
+    assert "a matching process died" in out.output and "unchanged" in out.output
+    db.expire_all()
+    assert _rows(db.scalars(select(Match))) == before

@@ -30,7 +30,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import multiprocessing
+import signal
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -194,13 +196,25 @@ _JOB: dict[str, _Job] = {}
 def _map_chunks(job: _Job, spans: list[tuple[int, int]], n_jobs: int
                 ) -> Iterator[list[tuple[Any, ...]]]:
     """Each span's staging rows, in order: computed in ``n_jobs`` forked processes where
-    there are several chunks and the platform can fork, else here."""
+    there are several chunks and the platform can fork, else here. A process that dies (the
+    out-of-memory killer, a signal) fails the run with ``BrokenProcessPool`` rather than
+    leaving it waiting for that chunk forever; an interrupted run (Ctrl-C reaches this
+    process only) stops the others at once."""
     if n_jobs > 1 and len(spans) > 1 and "fork" in multiprocessing.get_all_start_methods():
         _JOB["job"] = job
+        pool = ProcessPoolExecutor(n_jobs, mp_context=multiprocessing.get_context("fork"),
+                                   initializer=signal.signal,
+                                   initargs=(signal.SIGINT, signal.SIG_IGN))
         try:
-            with multiprocessing.get_context("fork").Pool(n_jobs) as pool:
-                yield from pool.imap(_chunk_in_worker, spans)
+            yield from pool.map(_chunk_in_worker, spans)
+        except BaseException:
+            # Interrupted, failed, or no longer read: the chunks left are not wanted. (The
+            # executor would finish them first; its processes are this one's only children.)
+            for child in multiprocessing.active_children():
+                child.terminate()
+            raise
         finally:
+            pool.shutdown(wait=False, cancel_futures=True)
             _JOB.clear()
         return
     for span in spans:
