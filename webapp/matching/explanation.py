@@ -95,7 +95,8 @@ class Words:
 #: How many listings' words :func:`listing_words` remembers (a nightly rematch explains the
 #: same results for many needs).
 WORDS_CACHE_SIZE = 20_000
-_WORDS_CACHE: dict[tuple[int, tuple[str, ...]], Words] = {}
+# Keyed by the tokenizer itself, not its id(): a dropped tokenizer's id may be reused.
+_WORDS_CACHE: dict[tuple[Tokenizer, tuple[str, ...]], Words] = {}
 
 
 def listing_words(listing: Need | Result, tokenizer: Tokenizer) -> Words:
@@ -110,7 +111,7 @@ def texts_words(texts: tuple[str, ...], tokenizer: Tokenizer,
     computed (and remembered by the texts)."""
     if stored is not None and stored.get("key") == words_key(texts, tokenizer):
         return Words(frozenset(stored["terms"]), dict(stored["written"]))
-    key = (id(tokenizer), texts)
+    key = (tokenizer, texts)
     words = _WORDS_CACHE.get(key)
     if words is None:
         if len(_WORDS_CACHE) >= WORDS_CACHE_SIZE:
