@@ -62,6 +62,17 @@ def world(db: Session, make_user: Callable[..., User],
     return [n.id for n in needs], [r.id for r in results]
 
 
+def _reindexed_then_marked_old(db: Session) -> dict[tuple[int, int], tuple[Any, ...]]:
+    """Every suggestion computed (``reindex``), then marked with matcher version "old" so that
+    a later run's rows tell themselves apart; returns the rows as computed."""
+    reindex(db)
+    db.commit()
+    computed = _rows(db.scalars(select(Match)))
+    db.execute(update(Match).values(matcher_version="old"))
+    db.commit()
+    return computed
+
+
 def _rows(matches: Any) -> dict[tuple[int, int], tuple[Any, ...]]:
     return {(m.need_id, m.result_id): (m.score, m.text_score, m.parts, m.terms,
                                        m.matcher_version) for m in matches}
@@ -97,10 +108,7 @@ def test_an_interrupted_rematch_leaves_every_suggestion_as_it_was(
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(rematch, "REMATCH_CHUNK", 50)
     with app.test_request_context():
-        reindex(db)
-        db.commit()
-        db.execute(update(Match).values(matcher_version="old"))
-        db.commit()
+        _reindexed_then_marked_old(db)
         before = _rows(db.scalars(select(Match)))
         seen: list[tuple[str, int, int, int]] = []
 
@@ -142,10 +150,7 @@ def test_listings_changed_during_the_run_keep_their_own_suggestions(
         app: Flask, db: Session, world: tuple[list[int], list[int]]) -> None:
     need_ids, _ = world
     with app.test_request_context():
-        reindex(db)
-        db.commit()
-        db.execute(update(Match).values(matcher_version="old"))
-        db.commit()
+        _reindexed_then_marked_old(db)
         with app.extensions["db_engine"].connect() as conn:
             run = app.extensions["db_sessionmaker"](bind=conn)
             staged = rematch.stage_all(run)
@@ -182,11 +187,7 @@ def test_forked_processes_and_a_loaded_snapshot_store_the_same_suggestions(
     monkeypatch.setattr(rematch, "REMATCH_CHUNK", 40)
     app.config["INDEX_DIR"] = str(tmp_path)
     with app.test_request_context():
-        reindex(db)  # snapshots written, then rematched in this process
-        db.commit()
-        expected = _rows(db.scalars(select(Match)))
-        db.execute(update(Match).values(matcher_version="old"))
-        db.commit()
+        expected = _reindexed_then_marked_old(db)  # snapshots written, rematched here
         app.extensions.pop("matching_engine")  # a new process: loads the snapshots
         assert rematch.rematch_all(db, n_jobs=2) == len(expected)
         db.commit()
@@ -251,10 +252,7 @@ def test_a_process_killed_mid_run_fails_it_and_changes_nothing(
     # the lost chunk forever, and the stored suggestions are all the old ones.
     monkeypatch.setattr(rematch, "REMATCH_CHUNK", 40)
     with app.test_request_context():
-        reindex(db)
-        db.commit()
-        db.execute(update(Match).values(matcher_version="old"))
-        db.commit()
+        _reindexed_then_marked_old(db)
         before = _rows(db.scalars(select(Match)))
     real = rematch._chunk_rows
 
