@@ -139,10 +139,10 @@ def stage_all(session: Session, n_jobs: int = 1, progress: Progress | None = Non
     indexes = {_NEEDS.name: eng.results_index(session), _RESULTS.name: eng.needs_index(session)}
     listings = {d.side: read_listings(session, d.model) for d in (_NEEDS, _RESULTS)}
     created = staging.c.created_at.type.bind_processor(conn.dialect)
+    signature = eng.token_signature()
     staged = 0
     for direction in (_NEEDS, _RESULTS):
         own = list(listings[direction.side].values())
-        signature = eng.token_signature()
         job = _Job(direction=direction, index=indexes[direction.name],
                    docs=[_doc_with_tokens(direction, r, signature) if direction.matchable(r)
                          else None for r in own], own=own,
